@@ -1,0 +1,41 @@
+// Decides, before anything heavy is loaded, whether this process should be instrumented at all.
+// Kept free of dependencies and of syntax newer than ES2020 so that it parses and answers on any
+// Node.js the Injector may put us into (the version check must run on Node 16 too).
+
+import * as path from 'path';
+
+/** Supported: ^18.19.0 || >=20.6.0 (module.register and the OpenTelemetry JS 2.x line). */
+export function isSupportedNode(version: string = process.versions.node): boolean {
+  const [major, minor] = version.split('.').map((n) => parseInt(n, 10));
+  if (major === 18) return minor >= 19;
+  if (major === 20) return minor >= 6;
+  return major > 20;
+}
+
+/**
+ * Names under which this process may be excluded: the executable, the script's base name
+ * (with `-cli` and extensions removed) and the package the script belongs to.
+ * e.g. /usr/lib/node_modules/npm/bin/npm-cli.js → npm-cli, npm.
+ */
+export function processNames(argv: readonly string[] = process.argv, execPath: string = process.execPath): string[] {
+  const names = new Set<string>();
+  names.add(path.basename(execPath).replace(/\.exe$/i, ''));
+  const script = argv[1];
+  if (script) {
+    const base = path.basename(script).replace(/\.(c|m)?js$/i, '');
+    names.add(base);
+    names.add(base.replace(/-cli$/, ''));
+    const parts = script.split(/[\\/]/);
+    const nm = parts.lastIndexOf('node_modules');
+    if (nm >= 0 && nm + 1 < parts.length) {
+      const first = parts[nm + 1];
+      names.add(first.startsWith('@') && nm + 2 < parts.length ? `${first}/${parts[nm + 2]}` : first);
+    }
+  }
+  return [...names];
+}
+
+export function isExcludedProcess(names: readonly string[], excluded: readonly string[], included: readonly string[]): string | undefined {
+  if (names.some((n) => included.includes(n))) return undefined;
+  return names.find((n) => excluded.includes(n));
+}

@@ -1,0 +1,98 @@
+// The table of every environment variable the preload reads: name, kind, default, whether it is
+// secret. The parser, the README table, the start-up summary and `doctor` all read this one list.
+
+export type Kind =
+  | { type: 'boolean' }
+  | { type: 'integer'; min: number }
+  | { type: 'enum'; values: readonly string[] }
+  | { type: 'enumList'; values: readonly string[] }
+  | { type: 'list' }
+  | { type: 'keyValue' }
+  | { type: 'string' }
+  | { type: 'url' }
+  | { type: 'path' };
+
+export interface Setting {
+  name: string;
+  kind: Kind;
+  /** Default as the user would write it; undefined = unset. */
+  default?: string;
+  secret?: boolean;
+  description: string;
+}
+
+export const SIGNALS = ['traces', 'metrics', 'logs'] as const;
+export type Signal = (typeof SIGNALS)[number];
+
+export const PROTOCOLS = ['grpc', 'http/protobuf'] as const;
+export const EXPORTERS = ['otlp', 'console', 'none'] as const;
+export const PROPAGATORS = ['tracecontext', 'baggage', 'none'] as const;
+export const RESOURCE_DETECTORS = ['all', 'none', 'env', 'host', 'os', 'process', 'serviceinstance', 'container', 'aws'] as const;
+export const DEFAULT_EXCLUDED_PROCESSES = 'npm,npx,yarn,pnpm,pnpx,corepack,node-gyp';
+
+const bool = { type: 'boolean' } as const;
+const ms = { type: 'integer', min: 0 } as const;
+const positive = { type: 'integer', min: 1 } as const;
+
+/** The OTLP settings that exist once generically and once per signal. */
+function otlpSettings(signal?: Signal): Setting[] {
+  const infix = signal ? `${signal.toUpperCase()}_` : '';
+  const scope = signal ? `for ${signal}` : 'for all signals';
+  const generic = (n: string) => (signal ? `OTEL_EXPORTER_OTLP_${n}` : undefined);
+  const dflt = (value: string) => (signal ? undefined : value);
+  const fallback = (n: string) => (signal ? `; falls back to ${generic(n)}` : '');
+  return [
+    { name: `OTEL_EXPORTER_OTLP_${infix}PROTOCOL`, kind: { type: 'enum', values: PROTOCOLS }, default: dflt('grpc'), description: `OTLP transport ${scope}${fallback('PROTOCOL')}` },
+    { name: `OTEL_EXPORTER_OTLP_${infix}ENDPOINT`, kind: { type: 'url' }, default: dflt('http://localhost:4317 (grpc), http://localhost:4318 (http)'), description: signal ? `Full URL ${scope}, used as is${fallback('ENDPOINT')} + /v1/${signal} for http` : 'Base URL of the collector' },
+    { name: `OTEL_EXPORTER_OTLP_${infix}HEADERS`, kind: { type: 'keyValue' }, secret: true, description: `Headers (k=v,…) sent ${scope}, never logged${fallback('HEADERS')}` },
+    { name: `OTEL_EXPORTER_OTLP_${infix}TIMEOUT`, kind: positive, default: dflt('10000'), description: `Export timeout in ms ${scope}${fallback('TIMEOUT')}` },
+    { name: `OTEL_EXPORTER_OTLP_${infix}COMPRESSION`, kind: { type: 'enum', values: ['gzip', 'none'] }, default: dflt('none'), description: `Payload compression ${scope}${fallback('COMPRESSION')}` },
+    { name: `OTEL_EXPORTER_OTLP_${infix}CERTIFICATE`, kind: { type: 'path' }, description: `PEM file of trusted CAs ${scope}${fallback('CERTIFICATE')}` },
+    { name: `OTEL_EXPORTER_OTLP_${infix}CLIENT_CERTIFICATE`, kind: { type: 'path' }, description: `PEM client certificate (mTLS) ${scope}${fallback('CLIENT_CERTIFICATE')}` },
+    { name: `OTEL_EXPORTER_OTLP_${infix}CLIENT_KEY`, kind: { type: 'path' }, secret: true, description: `PEM client key (mTLS) ${scope}${fallback('CLIENT_KEY')}` },
+  ];
+}
+
+export const SETTINGS: readonly Setting[] = [
+  { name: 'OTEL_SDK_DISABLED', kind: bool, default: 'false', description: 'true: the preload does nothing at all' },
+  { name: 'OTEL_LOG_LEVEL', kind: { type: 'enum', values: ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'] }, default: 'warn', description: 'Diagnostics on stderr; warn keeps stderr silent while all is well, info adds the start-up summary' },
+  { name: 'OTEL_SERVICE_NAME', kind: { type: 'string' }, description: 'service.name; else OTEL_RESOURCE_ATTRIBUTES, else the nearest package.json of the entry script, else unknown_service:node' },
+  { name: 'OTEL_RESOURCE_ATTRIBUTES', kind: { type: 'keyValue' }, description: 'Resource attributes k=v,… (percent-encoded values)' },
+  { name: 'OTEL_NODE_RESOURCE_DETECTORS', kind: { type: 'enumList', values: RESOURCE_DETECTORS }, default: 'all', description: 'Resource detectors; all = env,host,os,process,serviceinstance,container, plus aws when ECS_CONTAINER_METADATA_URI_V4 is set' },
+  { name: 'ECS_CONTAINER_METADATA_URI_V4', kind: { type: 'url' }, description: 'Set by ECS/Fargate; enables the ECS resource detector (the only start-up network call)' },
+  { name: 'OTEL_PROPAGATORS', kind: { type: 'enumList', values: PROPAGATORS }, default: 'tracecontext,baggage', description: 'Context propagation formats' },
+  { name: 'OTEL_TRACES_SAMPLER', kind: { type: 'string' }, default: 'always_on', description: 'Only always_on: sampling is done centrally, any other value is ignored with a warning' },
+  { name: 'OTEL_TRACES_SAMPLER_ARG', kind: { type: 'string' }, description: 'Ignored (no local sampling)' },
+  { name: 'OTEL_TRACES_EXPORTER', kind: { type: 'enumList', values: EXPORTERS }, default: 'otlp', description: 'otlp, console or none (comma list allowed)' },
+  { name: 'OTEL_METRICS_EXPORTER', kind: { type: 'enumList', values: EXPORTERS }, default: 'otlp', description: 'otlp, console or none' },
+  { name: 'OTEL_LOGS_EXPORTER', kind: { type: 'enumList', values: EXPORTERS }, default: 'otlp', description: 'otlp, console or none' },
+  ...otlpSettings(),
+  ...SIGNALS.flatMap((s) => otlpSettings(s)),
+  { name: 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', kind: { type: 'enum', values: ['cumulative', 'delta', 'lowmemory'] }, default: 'cumulative', description: 'Aggregation temporality of exported metrics' },
+  { name: 'OTEL_METRIC_EXPORT_INTERVAL', kind: positive, default: '60000', description: 'Metric export interval in ms' },
+  { name: 'OTEL_METRIC_EXPORT_TIMEOUT', kind: positive, default: '30000', description: 'Metric export timeout in ms' },
+  { name: 'OTEL_BSP_SCHEDULE_DELAY', kind: ms, default: '5000', description: 'Span batch delay in ms' },
+  { name: 'OTEL_BSP_EXPORT_TIMEOUT', kind: positive, default: '30000', description: 'Span batch export timeout in ms' },
+  { name: 'OTEL_BSP_MAX_QUEUE_SIZE', kind: positive, default: '2048', description: 'Spans queued before new ones are dropped (and counted)' },
+  { name: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', kind: positive, default: '512', description: 'Spans per export batch (at most the queue size)' },
+  { name: 'OTEL_BLRP_SCHEDULE_DELAY', kind: ms, default: '1000', description: 'Log batch delay in ms' },
+  { name: 'OTEL_BLRP_EXPORT_TIMEOUT', kind: positive, default: '30000', description: 'Log batch export timeout in ms' },
+  { name: 'OTEL_BLRP_MAX_QUEUE_SIZE', kind: positive, default: '2048', description: 'Log records queued before new ones are dropped' },
+  { name: 'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', kind: positive, default: '512', description: 'Log records per export batch' },
+  { name: 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', kind: ms, description: 'Max attribute value length (unset = unlimited)' },
+  { name: 'OTEL_ATTRIBUTE_COUNT_LIMIT', kind: ms, default: '128', description: 'Max attributes per span, event, link or log record' },
+  { name: 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', kind: ms, description: 'Max span attribute value length; falls back to OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT' },
+  { name: 'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', kind: ms, description: 'Max attributes per span; falls back to OTEL_ATTRIBUTE_COUNT_LIMIT' },
+  { name: 'OTEL_SPAN_EVENT_COUNT_LIMIT', kind: ms, default: '128', description: 'Max events per span' },
+  { name: 'OTEL_SPAN_LINK_COUNT_LIMIT', kind: ms, default: '128', description: 'Max links per span' },
+  { name: 'OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', kind: ms, default: '128', description: 'Max attributes per span event' },
+  { name: 'OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', kind: ms, default: '128', description: 'Max attributes per span link' },
+  { name: 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', kind: { type: 'list' }, description: 'Only these instrumentations (names without @opentelemetry/instrumentation-); unset = all that are on by default' },
+  { name: 'OTEL_NODE_DISABLED_INSTRUMENTATIONS', kind: { type: 'list' }, description: 'Instrumentations to turn off (applied after the enabled list)' },
+  { name: 'OTEL_SEMCONV_STABILITY_OPT_IN', kind: { type: 'list' }, default: 'http', description: 'Semantic-convention opt-in passed to instrumentations; HTTP is always the stable convention' },
+  { name: 'OTEL_NODE_SHUTDOWN_TIMEOUT', kind: ms, default: '2000', description: 'Upper bound in ms on the flush at exit or on SIGTERM/SIGINT' },
+  { name: 'OTEL_NODE_EXCLUDED_PROCESSES', kind: { type: 'list' }, description: `Extra processes to leave alone (executable, script or package name); always skipped: ${DEFAULT_EXCLUDED_PROCESSES}` },
+  { name: 'OTEL_NODE_INCLUDED_PROCESSES', kind: { type: 'list' }, description: 'Processes to instrument even though they are skipped by default (e.g. npm)' },
+];
+
+export const SETTINGS_BY_NAME: ReadonlyMap<string, Setting> = new Map(SETTINGS.map((s) => [s.name, s]));

@@ -1,0 +1,36 @@
+// Routes OpenTelemetry's own diagnostics (api.diag) through our rate-limited stderr logger.
+
+import type { Logger } from './logger';
+
+type Api = typeof import('@opentelemetry/api');
+
+// Upstream warns that a module "has been loaded before" its instrumentation when an ESM import
+// activates the instrumentation lazily; the import hook patches it anyway, so this is noise.
+const EXPECTED_NOISE = /has been loaded before/;
+
+export function routeOtelDiagnostics(api: Api, log: Logger): void {
+  const text = (args: unknown[]) => args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : safeJson(a))).join(' ');
+  const levels = { none: api.DiagLogLevel.NONE, error: api.DiagLogLevel.ERROR, warn: api.DiagLogLevel.WARN, info: api.DiagLogLevel.INFO, debug: api.DiagLogLevel.DEBUG, verbose: api.DiagLogLevel.VERBOSE, all: api.DiagLogLevel.ALL };
+  api.diag.setLogger(
+    {
+      error: (...a) => log.error(text(a)),
+      warn: (...a) => {
+        const msg = text(a);
+        if (EXPECTED_NOISE.test(msg)) log.debug(msg);
+        else log.warn(msg);
+      },
+      info: (...a) => log.info(text(a)),
+      debug: (...a) => log.debug(text(a)),
+      verbose: (...a) => log.verbose(text(a)),
+    },
+    { logLevel: levels[log.level], suppressOverrideMessage: true },
+  );
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,108 @@
+// One require hook and one import hook for the whole preload. Each fires `activate(name)` the first
+// time a watched package is loaded, *before* the package's exports reach the app, so that the
+// instrumentation loaded at that moment can still patch them. Everything else passes straight
+// through: the per-require cost is a string check and a Set lookup.
+
+import Module = require('module');
+import { pathToFileURL } from 'url';
+
+type Activate = (moduleName: string) => void;
+
+/** `express` → express, `@scope/pkg/lib/x.js` → @scope/pkg, `node:http` → http, `./x` → undefined. */
+export function packageNameOf(id: string): string | undefined {
+  if (id.startsWith('node:')) return id.slice(5);
+  const first = id.charCodeAt(0);
+  if (first === 46 /* . */ || first === 47 /* / */ || id.includes(':')) return undefined;
+  const slash = id.indexOf('/');
+  if (first === 64 /* @ */) {
+    const second = slash < 0 ? -1 : id.indexOf('/', slash + 1);
+    return second < 0 ? id : id.slice(0, second);
+  }
+  return slash < 0 ? id : id.slice(0, slash);
+}
+
+/** The package a loaded file URL belongs to: the last node_modules segment, or a node: builtin. */
+export function packageNameOfUrl(url: string): string | undefined {
+  if (url.startsWith('node:')) return url.slice(5);
+  const at = url.lastIndexOf('/node_modules/');
+  if (at < 0) return undefined;
+  return packageNameOf(url.slice(at + '/node_modules/'.length));
+}
+
+export function installRequireHook(watched: Set<string>, activate: Activate): void {
+  const proto = (Module as unknown as { prototype: { require: (id: string) => unknown } }).prototype;
+  const original = proto.require;
+  proto.require = function otelPreloadRequire(this: unknown, id: string) {
+    if (watched.size > 0 && typeof id === 'string') {
+      const name = packageNameOf(id);
+      if (name !== undefined && watched.has(name)) {
+        const before = proto.require;
+        activate(name);
+        // Activating the first instrumentation installs OpenTelemetry's shared require hook on top
+        // of ours; route this very require through it so that it sees the module too.
+        if (proto.require !== before) return proto.require.apply(this, arguments as unknown as [string]);
+      }
+    }
+    return original.apply(this, arguments as unknown as [string]);
+  };
+}
+
+/**
+ * Registers import-in-the-middle's loader for the watched specifiers only, so that no other ESM
+ * module is wrapped, and one hook that activates instrumentations on first import.
+ */
+export function installImportHook(watched: Set<string>, activate: Activate, parentUrl: string): void {
+  const include = [...watched];
+  const mod = Module as unknown as {
+    register?: (specifier: string, parent: string, options: unknown) => void;
+    registerHooks?: unknown;
+  };
+  if (supportsSyncHooks() && mod.registerHooks) {
+    // In-thread hooks: no loader thread, no message round trip per module.
+    require('import-in-the-middle/register-hooks.mjs').register({ include });
+  } else if (mod.register) {
+    mod.register('import-in-the-middle/hook.mjs', parentUrl, { data: { include } });
+  } else {
+    return;
+  }
+  const iitm = require('import-in-the-middle');
+  const { importHooks } = require('import-in-the-middle/lib/register.js') as { importHooks: Function[] };
+  iitm.addHook(function otelPreloadImport(url: string, namespace: unknown, specifier: string, format?: string) {
+    const name = packageNameOfUrl(url) ?? (specifier ? packageNameOf(specifier) : undefined);
+    if (name === undefined || !watched.has(name)) return;
+    const before = importHooks.length;
+    activate(name);
+    // Hooks added while this module is being registered would otherwise miss it.
+    for (const hook of importHooks.slice(before)) hook(url, namespace, specifier, format);
+  });
+}
+
+/** fetch() is a global backed by Node's bundled undici: no module load to wait for. */
+export function installFetchTrigger(activate: () => void): void {
+  const original = globalThis.fetch;
+  if (typeof original !== 'function') return;
+  let activated = false;
+  const fetch = function fetch(this: unknown, ...args: Parameters<typeof original>) {
+    if (!activated) {
+      activated = true;
+      if (globalThis.fetch === fetch) globalThis.fetch = original;
+      activate();
+    }
+    return original.apply(this, args);
+  };
+  globalThis.fetch = fetch as typeof original;
+}
+
+/** import-in-the-middle's synchronous hooks need a module.registerHooks that accepts nullish CJS source. */
+function supportsSyncHooks(): boolean {
+  const [major, minor, patch] = process.versions.node.split('.').map(Number);
+  if (major >= 26) return true;
+  if (major === 25) return minor >= 1;
+  if (major === 24) return minor > 11 || (minor === 11 && patch >= 1);
+  if (major === 22) return minor > 22 || (minor === 22 && patch >= 3);
+  return false;
+}
+
+export function fileUrlOf(file: string): string {
+  return pathToFileURL(file).href;
+}

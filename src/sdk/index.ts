@@ -1,0 +1,52 @@
+// Builds the three providers from a Config and registers them as the process-wide globals.
+// Called once, on demand, the first time something could produce telemetry.
+
+import type { Config } from '../config';
+import type { Logger } from '../diag/logger';
+import { buildResource, type ServiceIdentity } from './resource';
+import { createTracerProvider } from './traces';
+import { createMeterProvider } from './metrics';
+import { createLoggerProvider } from './logs';
+import { routeOtelDiagnostics } from '../diag/otel-diag';
+
+export interface Sdk {
+  service: ServiceIdentity;
+  /** Flushes and stops every provider; resolves even when exports fail. */
+  shutdown(): Promise<void>;
+}
+
+export function startSdk(config: Readonly<Config>, log: Logger): Sdk {
+  const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+  const { logs } = require('@opentelemetry/api-logs') as typeof import('@opentelemetry/api-logs');
+  const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
+
+  routeOtelDiagnostics(api, log);
+  const { resource, service } = buildResource(config, log);
+  const meterProvider = createMeterProvider(config, resource, log);
+  const tracerProvider = createTracerProvider(config, resource, log, () => meterProvider.getMeter('otel-preload'));
+  const loggerProvider = createLoggerProvider(config, resource, log);
+
+  api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  api.propagation.setGlobalPropagator(createPropagator(config));
+  api.trace.setGlobalTracerProvider(tracerProvider);
+  api.metrics.setGlobalMeterProvider(meterProvider);
+  logs.setGlobalLoggerProvider(loggerProvider);
+
+  return {
+    service,
+    async shutdown() {
+      // Traces and logs first: their exports may still add self-metrics.
+      await Promise.allSettled([tracerProvider.shutdown(), loggerProvider.shutdown()]);
+      await Promise.allSettled([meterProvider.shutdown()]);
+    },
+  };
+}
+
+function createPropagator(config: Readonly<Config>) {
+  const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  const factories: Record<string, () => import('@opentelemetry/api').TextMapPropagator> = {
+    tracecontext: () => new core.W3CTraceContextPropagator(),
+    baggage: () => new core.W3CBaggagePropagator(),
+  };
+  return new core.CompositePropagator({ propagators: config.propagators.map((p) => factories[p]()) });
+}

@@ -1,0 +1,34 @@
+// The meter provider: one periodic reader per exporter. Temporality is answered here rather than
+// by the exporter, so that the reader can be built without loading the exporter package.
+
+import type { Resource } from '@opentelemetry/resources';
+import type { MeterProvider, PushMetricExporter, InstrumentType as InstrumentTypeT, AggregationTemporality as TemporalityT } from '@opentelemetry/sdk-metrics';
+import type { Config } from '../config';
+import type { Logger } from '../diag/logger';
+import { createExporters } from './exporters';
+
+export function createMeterProvider(config: Readonly<Config>, resource: Resource, log: Logger): MeterProvider {
+  const m = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
+  const temporality = temporalitySelector(config.metricTemporality, m);
+  const readers = createExporters('metrics', config.metrics, log).map((exporter) => {
+    const withTemporality = Object.assign(exporter, { selectAggregationTemporality: temporality }) as unknown as PushMetricExporter;
+    return new m.PeriodicExportingMetricReader({
+      exporter: withTemporality,
+      exportIntervalMillis: config.metricExportIntervalMillis,
+      exportTimeoutMillis: Math.min(config.metricExportTimeoutMillis, config.metricExportIntervalMillis),
+    });
+  });
+  return new m.MeterProvider({ resource, readers });
+}
+
+/** OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, as the OTLP exporter spec defines it. */
+function temporalitySelector(preference: Config['metricTemporality'], m: typeof import('@opentelemetry/sdk-metrics')) {
+  const { InstrumentType: I, AggregationTemporality: T } = m;
+  const deltaFor: Record<Config['metricTemporality'], InstrumentTypeT[]> = {
+    cumulative: [],
+    delta: [I.COUNTER, I.OBSERVABLE_COUNTER, I.HISTOGRAM],
+    lowmemory: [I.COUNTER, I.HISTOGRAM],
+  };
+  const delta = new Set(deltaFor[preference]);
+  return (type: InstrumentTypeT): TemporalityT => (delta.has(type) ? T.DELTA : T.CUMULATIVE);
+}
