@@ -55,7 +55,7 @@ function otlpSettings(signal?: Signal): Setting[] {
 
 export const SETTINGS: readonly Setting[] = [
   { name: 'OTEL_SDK_DISABLED', kind: bool, default: 'false', description: 'true: the preload does nothing at all' },
-  { name: 'OTEL_LOG_LEVEL', kind: { type: 'enum', values: ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'] }, default: 'warn', description: 'Diagnostics on stderr; warn keeps stderr silent while all is well, info adds the start-up summary' },
+  { name: 'OTEL_LOG_LEVEL', kind: { type: 'enum', values: ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'] }, default: 'warn', description: 'Diagnostics on stderr; the default warn keeps stderr silent while all is well' },
   { name: 'OTEL_SERVICE_NAME', kind: { type: 'string' }, description: 'service.name; else OTEL_RESOURCE_ATTRIBUTES, else the nearest package.json of the entry script, else unknown_service:node' },
   { name: 'OTEL_RESOURCE_ATTRIBUTES', kind: { type: 'keyValue' }, description: 'Resource attributes k=v,… (percent-encoded values)' },
   { name: 'OTEL_NODE_RESOURCE_DETECTORS', kind: { type: 'enumList', values: RESOURCE_DETECTORS }, default: 'all', description: 'Resource detectors; all = env,host,os,process,serviceinstance,container, plus aws when ECS_CONTAINER_METADATA_URI_V4 is set' },

@@ -3,7 +3,7 @@
 // for both entries × a CommonJS and an ES module app.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OtlpReceiver, type Protocol, type ReceivedSpan } from '../helpers/otlp-receiver';
+import { OtlpReceiver, type Protocol, type ReceivedSpan } from '../../scripts/otlp-receiver';
 import { get, start } from '../helpers/processes';
 
 const APPS = [

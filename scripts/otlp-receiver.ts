@@ -1,4 +1,4 @@
-// A real OTLP receiver for tests: @elastic/mockotlpserver (independent of the OpenTelemetry JS
+// A real OTLP receiver for tests and the demo: @elastic/mockotlpserver (independent of the OpenTelemetry JS
 // exporters) on a free port, speaking gRPC or HTTP/protobuf, collecting normalised data.
 
 import { MockOtlpServer, normalizeTrace, normalizeMetrics, normalizeLogs } from '@elastic/mockotlpserver';
@@ -14,6 +14,8 @@ export interface ReceivedSpan {
   kind: string;
   attributes: Attr;
   status?: { code?: string };
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
   resource: Attr;
   scope: string;
 }
