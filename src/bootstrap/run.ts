@@ -1,21 +1,27 @@
-// Runs after the guards have said yes: installs the lazy hooks and builds the SDK on first need.
+// Runs after the guards have said yes: installs the lazy hooks, builds the SDK on first need, and
+// steps aside if the application turns out to bring its own OpenTelemetry SDK.
 
 import type { Config } from '../config';
 import type { Logger } from '../diag/logger';
+import type { Sdk } from '../sdk';
 import type { Entry } from './index';
-import { startLazyInstrumentations } from '../instrumentations';
+import { startLazyInstrumentations, type LazyInstrumentations } from '../instrumentations';
 import { installExitHandlers } from './shutdown';
 import { fileUrlOf } from '../instrumentations/lazy-hooks';
 
 export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFile: string): void {
-  let state: 'idle' | 'started' | 'failed' = 'idle';
+  let state: 'idle' | 'started' | 'failed' | 'stepped-aside' = 'idle';
+  let sdk: Sdk | undefined;
+  let instrumentations: LazyInstrumentations | undefined;
+
   const ensureSdk = (): boolean => {
     if (state !== 'idle') return state === 'started';
     state = 'failed';
     try {
       const { startSdk } = require('../sdk') as typeof import('../sdk');
-      const sdk = startSdk(config, log);
-      installExitHandlers(() => sdk.shutdown(), config.shutdownTimeoutMillis, log);
+      sdk = startSdk(config, log);
+      const started = sdk;
+      installExitHandlers(() => started.shutdown(), config.shutdownTimeoutMillis, log);
       state = 'started';
       log.debug(`SDK started (entry --${entry}, service.name ${sdk.service.name} from ${sdk.service.source})`);
     } catch (err) {
@@ -23,5 +29,19 @@ export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFi
     }
     return state === 'started';
   };
-  startLazyInstrumentations(config, log, ensureSdk, fileUrlOf(entryFile));
+
+  const onAppSdk = (what: string): void => {
+    if (state === 'stepped-aside') return;
+    const wasStarted = state === 'started';
+    state = 'stepped-aside';
+    log.info(`the application loads its own OpenTelemetry SDK (${what}); otel-preload steps aside and exports nothing.`);
+    instrumentations?.disableAll();
+    if (wasStarted && sdk) {
+      // Free the global registrations so that the app's SDK can take them, and flush what we have.
+      require('../sdk/unregister').unregisterGlobals();
+      sdk.shutdown().catch(() => undefined);
+    }
+  };
+
+  instrumentations = startLazyInstrumentations(config, log, { ensureSdk, onAppSdk }, fileUrlOf(entryFile));
 }

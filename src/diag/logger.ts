@@ -25,11 +25,15 @@ export function createLogger(level: LogLevel, write: (line: string) => void = wr
   let windowStart = 0;
   let linesInWindow = 0;
   let suppressed = 0;
+  let lastLine = '';
   const onceKeys = new Set<string>();
 
   function emit(at: LogLevel, msg: string): void {
     if (rank[at] > rank[logger.level] || logger.level === 'none') return;
     if (rank[at] <= rank.info) {
+      // The same failure reported twice in a row (e.g. by a flush and then a shutdown) is one line.
+      if (msg === lastLine) return;
+      lastLine = msg;
       const now = Date.now();
       if (now - windowStart > WINDOW_MS) {
         if (suppressed > 0) write(`otel-preload warn: ${suppressed} more messages suppressed in the last minute`);

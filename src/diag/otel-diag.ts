@@ -9,7 +9,12 @@ type Api = typeof import('@opentelemetry/api');
 const EXPECTED_NOISE = /has been loaded before/;
 
 export function routeOtelDiagnostics(api: Api, log: Logger): void {
-  const text = (args: unknown[]) => args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : safeJson(a))).join(' ');
+  // Export failures reach OpenTelemetry's global error handler, whose default prints JSON stacks.
+  const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  core.setGlobalErrorHandler((err) => log.error(describe(err).replace(/\s*\n\s*/g, ' ')));
+
+  // One line per message: errors by their message, never a multi-line stack.
+  const text = (args: unknown[]) => args.map(describe).join(' ').replace(/\s*\n\s*/g, ' ');
   const levels = { none: api.DiagLogLevel.NONE, error: api.DiagLogLevel.ERROR, warn: api.DiagLogLevel.WARN, info: api.DiagLogLevel.INFO, debug: api.DiagLogLevel.DEBUG, verbose: api.DiagLogLevel.VERBOSE, all: api.DiagLogLevel.ALL };
   api.diag.setLogger(
     {
@@ -25,6 +30,12 @@ export function routeOtelDiagnostics(api: Api, log: Logger): void {
     },
     { logLevel: levels[log.level], suppressOverrideMessage: true },
   );
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && typeof (value as Error).message === 'string') return (value as Error).message;
+  return safeJson(value);
 }
 
 function safeJson(value: unknown): string {

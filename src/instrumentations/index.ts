@@ -7,35 +7,57 @@ import type { Config } from '../config';
 import type { Logger } from '../diag/logger';
 import { selectInstrumentations, type InstrumentationEntry } from './table';
 import { installFetchTrigger, installImportHook, installRequireHook } from './lazy-hooks';
+import { containPatchErrors } from './contain';
+import { appSdkLoaded, APP_SDK_PACKAGES, SDK_PARTS } from './app-sdk';
 
 /** Loading these means the app may use the OpenTelemetry API directly: the SDK must be there. */
 const API_PACKAGES = ['@opentelemetry/api', '@opentelemetry/api-logs'];
 
 export interface LazyInstrumentations {
   active: Map<string, Instrumentation>;
+  /** Turns every active instrumentation off and stops watching modules. */
+  disableAll(): void;
 }
 
-export function startLazyInstrumentations(config: Readonly<Config>, log: Logger, ensureSdk: () => boolean, parentUrl: string): LazyInstrumentations {
+export interface Lifecycle {
+  /** Starts the SDK if needed; false when it cannot or must not run. */
+  ensureSdk(): boolean;
+  /** The app brings its own OpenTelemetry SDK (named by `what`). */
+  onAppSdk(what: string): void;
+}
+
+export function startLazyInstrumentations(config: Readonly<Config>, log: Logger, lifecycle: Lifecycle, parentUrl: string): LazyInstrumentations {
+  const { ensureSdk } = lifecycle;
   const entries = selectInstrumentations(config, (m) => log.warn(m));
   const byModule = new Map<string, InstrumentationEntry[]>();
   for (const entry of entries) {
     for (const m of entry.modules) byModule.set(m, [...(byModule.get(m) ?? []), entry]);
   }
-  const watched = new Set([...byModule.keys(), ...API_PACKAGES]);
+  const watched = new Set([...byModule.keys(), ...API_PACKAGES, ...APP_SDK_PACKAGES, ...SDK_PARTS]);
   const active = new Map<string, Instrumentation>();
 
   const activateEntry = (entry: InstrumentationEntry) => {
     if (active.has(entry.name)) return;
     for (const m of entry.modules) watched.delete(m);
     try {
-      active.set(entry.name, entry.create(config));
+      const instrumentation = entry.create(config);
+      containPatchErrors(entry.name, instrumentation, log);
+      active.set(entry.name, instrumentation);
       log.debug(`instrumentation ${entry.name} enabled`);
     } catch (err) {
       log.warn(`instrumentation ${entry.name} could not be enabled (${(err as Error)?.message ?? err}); ${entry.modules.join('/')} runs uninstrumented.`);
     }
   };
 
-  const activate = (moduleName: string) => {
+  const activate = (moduleName: string, callerFile?: string) => {
+    const appSdk = appSdkLoaded(moduleName, callerFile);
+    if (appSdk) {
+      watched.clear();
+      lifecycle.onAppSdk(appSdk);
+      return;
+    }
+    // SDK parts are also loaded by our own SDK: keep watching them for a load by the app.
+    if (SDK_PARTS.includes(moduleName)) return;
     watched.delete(moduleName);
     try {
       if (!ensureSdk()) return;
@@ -53,5 +75,17 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
   }
   const onFetch = entries.filter((e) => e.onGlobalFetch);
   if (onFetch.length) installFetchTrigger(() => ensureSdk() && onFetch.forEach(activateEntry));
-  return { active };
+  return {
+    active,
+    disableAll() {
+      watched.clear();
+      for (const [name, instrumentation] of active) {
+        try {
+          instrumentation.disable();
+        } catch (err) {
+          log.debug(`disabling ${name} failed: ${(err as Error)?.message ?? err}`);
+        }
+      }
+    },
+  };
 }

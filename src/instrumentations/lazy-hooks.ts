@@ -6,7 +6,8 @@
 import Module = require('module');
 import { pathToFileURL } from 'url';
 
-type Activate = (moduleName: string) => void;
+/** Called with the package name and the file that required it, or 'import' for an ESM import. */
+type Activate = (moduleName: string, loadedBy?: string) => void;
 
 /** `express` → express, `@scope/pkg/lib/x.js` → @scope/pkg, `node:http` → http, `./x` → undefined. */
 export function packageNameOf(id: string): string | undefined {
@@ -32,12 +33,12 @@ export function packageNameOfUrl(url: string): string | undefined {
 export function installRequireHook(watched: Set<string>, activate: Activate): void {
   const proto = (Module as unknown as { prototype: { require: (id: string) => unknown } }).prototype;
   const original = proto.require;
-  proto.require = function otelPreloadRequire(this: unknown, id: string) {
+  proto.require = function otelPreloadRequire(this: { filename?: string }, id: string) {
     if (watched.size > 0 && typeof id === 'string') {
       const name = packageNameOf(id);
       if (name !== undefined && watched.has(name)) {
         const before = proto.require;
-        activate(name);
+        activate(name, this?.filename);
         // Activating the first instrumentation installs OpenTelemetry's shared require hook on top
         // of ours; route this very require through it so that it sees the module too.
         if (proto.require !== before) return proto.require.apply(this, arguments as unknown as [string]);
@@ -71,7 +72,7 @@ export function installImportHook(watched: Set<string>, activate: Activate, pare
     const name = packageNameOfUrl(url) ?? (specifier ? packageNameOf(specifier) : undefined);
     if (name === undefined || !watched.has(name)) return;
     const before = importHooks.length;
-    activate(name);
+    activate(name, 'import');
     // Hooks added while this module is being registered would otherwise miss it.
     for (const hook of importHooks.slice(before)) hook(url, namespace, specifier, format);
   });

@@ -32,13 +32,15 @@ export function startSdk(config: Readonly<Config>, log: Logger): Sdk {
   api.metrics.setGlobalMeterProvider(meterProvider);
   logs.setGlobalLoggerProvider(loggerProvider);
 
+  let stopped: Promise<void> | undefined;
+  const stop = async () => {
+    // Traces and logs first: their exports may still add self-metrics.
+    await Promise.allSettled([tracerProvider.shutdown(), loggerProvider.shutdown()]);
+    await Promise.allSettled([meterProvider.shutdown()]);
+  };
   return {
     service,
-    async shutdown() {
-      // Traces and logs first: their exports may still add self-metrics.
-      await Promise.allSettled([tracerProvider.shutdown(), loggerProvider.shutdown()]);
-      await Promise.allSettled([meterProvider.shutdown()]);
-    },
+    shutdown: () => (stopped ??= stop()),
   };
 }
 

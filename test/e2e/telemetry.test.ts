@@ -1,31 +1,40 @@
 // The foundation's end-to-end contract: real fixture apps, started with NODE_OPTIONS exactly as a
 // user would, export traces, metrics and logs to a real OTLP receiver (gRPC and HTTP/protobuf),
-// for both entries × a CommonJS and an ES module app.
+// for both entries × a CommonJS and an ES module app — on the Node.js running the tests (both
+// protocols) and on a real binary of every other supported release line (gRPC).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver, type Protocol, type ReceivedSpan } from '../../scripts/otlp-receiver';
-import { get, start } from '../helpers/processes';
+import { get, start, withoutNodeWarnings } from '../helpers/processes';
+import { nodeBinary, SUPPORTED_MATRIX } from '../helpers/node-binaries';
 
 const APPS = [
   { kind: 'cjs', script: 'cjs-app/app.js', name: 'fixture-cjs-app', version: '1.2.3', clientScope: '@opentelemetry/instrumentation-http' },
   { kind: 'esm', script: 'esm-app/app.mjs', name: 'fixture-esm-app', version: '2.0.0', clientScope: '@opentelemetry/instrumentation-undici' },
 ] as const;
 const ENTRIES = ['--require', '--import'] as const;
-const PROTOCOLS: Protocol[] = ['grpc', 'http/protobuf'];
+const RUNS: Array<{ node: string; protocol: Protocol }> = [
+  { node: 'system', protocol: 'grpc' },
+  { node: 'system', protocol: 'http/protobuf' },
+  ...SUPPORTED_MATRIX.map((node) => ({ node, protocol: 'grpc' as Protocol })),
+];
 
 const NOT_SAMPLED_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const NOT_SAMPLED_PARENT = '00f067aa0ba902b7';
 
-describe.each(PROTOCOLS)('OTLP over %s', (protocol) => {
+describe.each(RUNS)('Node $node, OTLP over $protocol', ({ node, protocol }) => {
   let receiver: OtlpReceiver;
+  let nodePath: string;
   beforeAll(async () => {
+    nodePath = node === 'system' ? process.execPath : nodeBinary(node);
     receiver = await new OtlpReceiver(protocol).start();
-  });
+  }, 120_000);
   afterAll(() => receiver.stop());
 
   describe.each(ENTRIES)('node %s otel-preload/register', (entry) => {
     it.each(APPS)('$kind app: server, client and downstream spans, metrics and logs', async (app) => {
       const proc = start([app.script], {
+        node: nodePath,
         env: {
           NODE_OPTIONS: `${entry} otel-preload/register`,
           OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
@@ -40,7 +49,7 @@ describe.each(PROTOCOLS)('OTLP over %s', (protocol) => {
       await get(`${base}/shutdown`);
       const finished = await proc.exited;
       expect(finished.code).toBe(0);
-      expect(finished.stderr).toBe('');
+      expect(withoutNodeWarnings(finished.stderr)).toBe('');
 
       const mine = (s: ReceivedSpan) => s.resource['service.name'] === app.name;
       await receiver.waitFor((r) => r.spans.filter(mine).some((s) => s.attributes['http.route'] === '/users/:id' && s.traceId === NOT_SAMPLED_TRACE), 10_000, 'spans');

@@ -90,3 +90,12 @@ export async function get(url: string, headers: Record<string, string> = {}): Pr
       .on('error', reject);
   });
 }
+
+/** Node's own ExperimentalWarnings (e.g. fetch on Node 18) are the runtime's, not ours. */
+export function withoutNodeWarnings(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((l) => !/ExperimentalWarning|--trace-warnings/.test(l))
+    .join('\n')
+    .trim();
+}
