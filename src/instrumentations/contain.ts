@@ -9,7 +9,9 @@ type Patchable = { name: string; patch?: (exports: unknown, version?: string) =>
 type Definition = Patchable & { files?: Patchable[] };
 
 export function containPatchErrors(name: string, instrumentation: Instrumentation, log: Logger): void {
-  const definitions = (instrumentation as unknown as { getModuleDefinitions?: () => Definition[] }).getModuleDefinitions?.() ?? [];
+  // The hooks call the definitions held in the instance's `_modules` (getModuleDefinitions() would
+  // build new ones); test/e2e/never-harm.test.ts fails if an upgrade renames it.
+  const definitions = (instrumentation as unknown as { _modules?: Definition[] })._modules ?? [];
   for (const def of definitions) {
     wrap(def, name, log);
     for (const file of def.files ?? []) wrap(file, name, log);

@@ -1,0 +1,259 @@
+// The preload is injected into every Node process on a host. Each situation where it cannot help
+// must leave the process exactly as it would have been: exit code, stdout, stderr, timing.
+// Every case runs a real child process; the README's "Never harm the host" table mirrors this file.
+
+import * as path from 'path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OtlpReceiver } from '../../scripts/otlp-receiver';
+import { REPO, run, start, withoutNodeWarnings, type Finished } from '../helpers/processes';
+import { nodeBinary, UNSUPPORTED } from '../helpers/node-binaries';
+
+const REQUIRE = '--require otel-preload/register';
+const IMPORT = '--import otel-preload/register';
+const NOWHERE = 'http://127.0.0.1:9'; // nothing listens on the discard port
+const guards = (script: string) => path.join('guards', script);
+
+let receiver: OtlpReceiver;
+beforeAll(async () => {
+  receiver = await new OtlpReceiver('grpc').start();
+});
+afterAll(() => receiver.stop());
+
+const toReceiver = () => ({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint });
+const spansOf = (service: string) => receiver.spans.filter((s) => s.resource['service.name'] === service);
+
+function expectUntouched(result: Finished, stdout: string, code = 0): void {
+  expect(result.code).toBe(code);
+  expect(result.stdout).toBe(stdout);
+  expect(withoutNodeWarnings(result.stderr)).toBe('');
+}
+
+describe('Node.js versions', () => {
+  it.each(UNSUPPORTED)('Node %s: one stderr line at most, exit code and stdout unchanged', async (version) => {
+    const node = nodeBinary(version);
+    const flags = version.startsWith('16') || version.startsWith('20.5') ? [REQUIRE] : [REQUIRE, IMPORT];
+    for (const flag of flags) {
+      const result = await run(['-e', 'console.log("app output"); process.exitCode = 3'], { node, env: { NODE_OPTIONS: flag } });
+      expect(result.code).toBe(3);
+      expect(result.stdout).toBe('app output\n');
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/otel-preload: Node.js v.* is not supported/);
+    }
+  }, 120_000);
+
+  it('absolute paths to both entry files work', async () => {
+    for (const [flag, file] of [['--require', 'register.cjs'], ['--import', 'register.mjs']]) {
+      const entry = `${flag} ${path.join(REPO, file)}`;
+      const service = `absolute-path${flag}`;
+      const result = await run([guards('job.js')], { env: { NODE_OPTIONS: entry, OTEL_SERVICE_NAME: service, ...toReceiver() } });
+      expectUntouched(result, 'job done\n');
+      await receiver.waitFor(() => spansOf(service).some((s) => s.kind === 'SPAN_KIND_SERVER'));
+    }
+  });
+});
+
+describe('loaded more than once', () => {
+  it('--require and --import together: one SDK, each span exported once', async () => {
+    const result = await run([guards('job.js')], { env: { NODE_OPTIONS: `${REQUIRE} ${IMPORT} ${REQUIRE}`, OTEL_SERVICE_NAME: 'twice', ...toReceiver() } });
+    expectUntouched(result, 'job done\n');
+    await receiver.waitFor(() => spansOf('twice').length >= 2);
+    const spans = spansOf('twice');
+    expect(spans.filter((s) => s.kind === 'SPAN_KIND_SERVER')).toHaveLength(1);
+    expect(spans.filter((s) => s.kind === 'SPAN_KIND_CLIENT')).toHaveLength(1);
+    expect(new Set(spans.map((s) => s.resource['service.instance.id'])).size).toBe(1);
+  });
+
+  it('a child process that inherits NODE_OPTIONS gets its own SDK', async () => {
+    const script = `require('child_process').execFileSync(process.execPath, [${JSON.stringify(path.join(REPO, 'fixtures', guards('job.js')))}], { stdio: 'inherit' })`;
+    const result = await run(['-e', script], { env: { NODE_OPTIONS: REQUIRE, OTEL_SERVICE_NAME: 'parent-and-child', ...toReceiver() } });
+    expectUntouched(result, 'job done\n');
+    await receiver.waitFor(() => spansOf('parent-and-child').some((s) => s.kind === 'SPAN_KIND_SERVER'));
+  });
+});
+
+describe('worker threads', () => {
+  it('a worker gets no SDK of its own; the main thread is unaffected', async () => {
+    const result = await run([guards('worker.js')], { env: { NODE_OPTIONS: REQUIRE, OTEL_SERVICE_NAME: 'with-worker', ...toReceiver() } });
+    expectUntouched(result, 'worker exited 0\n');
+    await receiver.waitFor(() => spansOf('with-worker').some((s) => s.kind === 'SPAN_KIND_SERVER'));
+    const spans = spansOf('with-worker');
+    // The main thread's SERVER span only: the worker's request is not instrumented twice over.
+    expect(spans.filter((s) => s.kind === 'SPAN_KIND_SERVER')).toHaveLength(1);
+    expect(spans.filter((s) => s.kind === 'SPAN_KIND_CLIENT')).toHaveLength(0);
+    expect(new Set(spans.map((s) => s.resource['service.instance.id'])).size).toBe(1);
+  });
+});
+
+describe('the app brings its own OpenTelemetry SDK', () => {
+  it.each([
+    ['CommonJS', 'own-sdk.js', REQUIRE],
+    ['ES module', 'own-sdk.mjs', IMPORT],
+  ])('%s: its SDK works, we export nothing, one info line says so', async (_kind, script, flag) => {
+    const service = `own-sdk-${script}`;
+    const quiet = await run([guards(script)], { env: { NODE_OPTIONS: flag, OTEL_SERVICE_NAME: service, ...toReceiver() } });
+    expectUntouched(quiet, 'app registered its provider: true\napp exported app-span\n');
+    const verbose = await run([guards(script)], { env: { NODE_OPTIONS: flag, OTEL_SERVICE_NAME: service, OTEL_LOG_LEVEL: 'info', ...toReceiver() } });
+    expect(verbose.stdout).toContain('app registered its provider: true');
+    expect(verbose.stderr.trim().split('\n')).toEqual([expect.stringMatching(/loads its own OpenTelemetry SDK .* steps aside/)]);
+    expect(spansOf(service)).toEqual([]);
+  });
+});
+
+describe('tooling processes', () => {
+  const npmCli = path.join(path.dirname(path.dirname(process.execPath)), 'lib/node_modules/npm/bin/npm-cli.js');
+
+  it('npm is skipped by default, and can be included', async () => {
+    const skipped = await run([npmCli, '--version'], { env: { NODE_OPTIONS: REQUIRE, OTEL_LOG_LEVEL: 'debug' } });
+    expect(skipped.code).toBe(0);
+    expect(skipped.stderr).toMatch(/process npm(-cli)? is excluded/);
+    const included = await run([npmCli, '--version'], { env: { NODE_OPTIONS: REQUIRE, OTEL_LOG_LEVEL: 'debug', OTEL_NODE_INCLUDED_PROCESSES: 'npm' } });
+    expect(included.code).toBe(0);
+    expect(included.stdout).toBe(skipped.stdout);
+    expect(included.stderr).not.toMatch(/is excluded/);
+  });
+
+  it('OTEL_NODE_EXCLUDED_PROCESSES adds a script by name', async () => {
+    const result = await run([guards('job.js')], { env: { NODE_OPTIONS: REQUIRE, OTEL_LOG_LEVEL: 'debug', OTEL_NODE_EXCLUDED_PROCESSES: 'job' } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('job done\n');
+    expect(result.stderr.trim()).toMatch(/^otel-preload debug: process job is excluded/);
+  });
+});
+
+describe('OTEL_SDK_DISABLED=true', () => {
+  it('loads nothing beyond the check and prints nothing', async () => {
+    const result = await run([guards('loaded-modules.js')], { env: { NODE_OPTIONS: REQUIRE, OTEL_SDK_DISABLED: 'true', OTEL_LOG_LEVEL: 'debug' } });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const loaded: string[] = JSON.parse(result.stdout);
+    expect(loaded.filter((f) => !/^build\/src\/(bootstrap\/(index|guards)|config\/(index|parse|settings))\.js$/.test(f))).toEqual([]);
+  });
+
+  it('without it, a script that loads no instrumented module loads no instrumentation or SDK', async () => {
+    const result = await run([guards('loaded-modules.js')], { env: { NODE_OPTIONS: REQUIRE } });
+    const loaded: string[] = JSON.parse(result.stdout);
+    expect(loaded.filter((f) => f.includes('@opentelemetry'))).toEqual([]);
+  });
+});
+
+describe('signals and exit', () => {
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)('no handler of its own: %s still stops the app, by that signal, after a bounded flush', async (signal) => {
+    const app = start([guards('server.js')], { env: { NODE_OPTIONS: REQUIRE, OTEL_SERVICE_NAME: `sig-${signal}`, ...toReceiver() } });
+    await app.waitForLine(/listening/);
+    const t0 = Date.now();
+    app.child.kill(signal);
+    const result = await app.exited;
+    expect(result.signal).toBe(signal);
+    expect(Date.now() - t0).toBeLessThan(2500);
+    expect(result.stderr).toBe('');
+    // The flush delivered the warm-up request's spans before the process died.
+    await receiver.waitFor(() => spansOf(`sig-${signal}`).some((s) => s.kind === 'SPAN_KIND_SERVER'));
+  });
+
+  it('its own handler keeps full control: its exit code and timing', async () => {
+    const app = start([guards('server.js')], { env: { NODE_OPTIONS: REQUIRE, HANDLER: 'exit', ...toReceiver() } });
+    await app.waitForLine(/listening/);
+    app.child.kill('SIGTERM');
+    const result = await app.exited;
+    expect(result.code).toBe(7);
+    expect(result.stdout).toMatch(/app handled SIGTERM/);
+    expect(result.stderr).toBe('');
+  });
+
+  it('a handler that ignores SIGTERM: we do not exit for it', async () => {
+    const app = start([guards('server.js')], { env: { NODE_OPTIONS: REQUIRE, HANDLER: 'ignore', ...toReceiver() } });
+    await app.waitForLine(/listening/);
+    app.child.kill('SIGTERM');
+    await app.waitForLine(/app ignores SIGTERM/);
+    // Still serving well past our flush bound (2 s).
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(app.child.exitCode).toBeNull();
+    app.child.kill('SIGKILL');
+    await app.exited;
+  });
+
+  it('a short-lived job delivers its spans at exit', async () => {
+    const result = await run([guards('job.js')], { env: { NODE_OPTIONS: REQUIRE, OTEL_SERVICE_NAME: 'short-job', ...toReceiver() } });
+    expectUntouched(result, 'job done\n');
+    await receiver.waitFor(() => spansOf('short-job').filter((s) => s.kind !== 'SPAN_KIND_INTERNAL').length >= 2);
+  });
+
+  it.each(['job.js', 'noop.js'])('collector down: %s exits within the bound, exit code unchanged', async (script) => {
+    const plain = await run([guards(script)], { env: {} });
+    const result = await run([guards(script)], { env: { NODE_OPTIONS: REQUIRE, OTEL_EXPORTER_OTLP_ENDPOINT: NOWHERE, OTEL_NODE_SHUTDOWN_TIMEOUT: '1000' } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(plain.stdout);
+    expect(result.elapsedMs).toBeLessThan(plain.elapsedMs + 1000 + 1500);
+    // Something is wrong (no collector), so a few lines are allowed — never more.
+    expect(result.stderr.split('\n').filter(Boolean).length).toBeLessThanOrEqual(3);
+  });
+
+  it('an uncaught exception keeps Node’s default behaviour and exit code', async () => {
+    const plain = await run([guards('throws.js')], { env: {} });
+    const result = await run([guards('throws.js')], { env: { NODE_OPTIONS: REQUIRE, ...toReceiver() } });
+    expect(plain.code).toBe(1);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe(plain.stdout);
+    expect(result.stderr).toContain('Error: boom from the app');
+  });
+});
+
+describe('errors inside the preload', () => {
+  it('an unreadable package.json: the app runs, the service name falls back', async () => {
+    const result = await run(['app.js'], { cwd: path.join(REPO, 'fixtures/broken-package-json'), env: { NODE_OPTIONS: REQUIRE, ...toReceiver() } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('ran\n');
+    expect(result.stderr.trim().split('\n').length).toBeLessThanOrEqual(1);
+  });
+
+  it('an instrumentation whose patch throws: the module loads unpatched, one warning', async () => {
+    const result = await run(['app.js'], { cwd: path.join(REPO, 'fixtures/hostile-express'), env: { NODE_OPTIONS: REQUIRE, ...toReceiver() } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('express loaded: hostile\n');
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/instrumentation express failed to patch express .*runs uninstrumented/)]);
+  });
+
+  it('an exporter that cannot be built (garbage CA file): the app runs, one warning', async () => {
+    const result = await run([guards('job.js')], {
+      env: { NODE_OPTIONS: REQUIRE, OTEL_EXPORTER_OTLP_ENDPOINT: 'https://127.0.0.1:9', OTEL_EXPORTER_OTLP_CERTIFICATE: path.join(REPO, 'fixtures/guards/job.js'), OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('job done\n');
+    expect(result.stderr.split('\n').filter(Boolean).length).toBeLessThanOrEqual(2);
+  });
+
+  it('fuzz: garbage traceparent and baggage headers never break a request', async () => {
+    const app = start([guards('server.js')], { env: { NODE_OPTIONS: REQUIRE, ...toReceiver() } });
+    const [, port] = await app.waitForLine(/listening (\d+)/);
+    const { get } = await import('../helpers/processes');
+    const random = (n: number) => Array.from({ length: n }, () => String.fromCharCode(33 + Math.floor(Math.random() * 94))).join('');
+    const samples = ['00-', '00-' + 'f'.repeat(32) + '-' + 'f'.repeat(16) + '-ff', 'zz-'.repeat(100), '00-00000000000000000000000000000000-0000000000000000-01', random(2000)];
+    for (let i = 0; i < 60; i++) {
+      const res = await get(`http://127.0.0.1:${port}/`, { traceparent: samples[i % samples.length] + (i > 5 ? random(i) : ''), baggage: random(i * 10), tracestate: random(i) });
+      expect(res.status).toBe(200);
+    }
+    app.child.kill('SIGTERM');
+    const result = await app.exited;
+    expect(result.signal).toBe('SIGTERM');
+    expect(result.stderr).toBe('');
+  });
+
+  it('fuzz: random values in every OTEL_* variable never break the app or touch stdout', async () => {
+    const { SETTINGS } = await import('../../src/config/settings');
+    const pool = ['', 'true', 'nope', '-1', '0', '99999999999999999999', 'grpc', 'http/json', 'a=b,c', '%zz', '=,=,', 'http://', 'console', 'none', '💥', 'x'.repeat(300)];
+    for (let round = 0; round < 8; round++) {
+      const env: Record<string, string> = { NODE_OPTIONS: REQUIRE, OTEL_EXPORTER_OTLP_ENDPOINT: NOWHERE, OTEL_NODE_SHUTDOWN_TIMEOUT: '500' };
+      for (const s of SETTINGS) if (s.name.startsWith('OTEL_') && s.name !== 'OTEL_NODE_SHUTDOWN_TIMEOUT') env[s.name] = pool[Math.floor(Math.random() * pool.length)];
+      delete env.OTEL_TRACES_EXPORTER; // keep console exporters off stdout (they print by design)
+      env.OTEL_METRICS_EXPORTER = 'none';
+      env.OTEL_LOGS_EXPORTER = 'none';
+      const result = await run([guards('job.js')], { env });
+      expect(result.code, JSON.stringify(env)).toBe(0);
+      expect(result.stdout, JSON.stringify(env)).toBe('job done\n');
+    }
+  }, 60_000);
+});
