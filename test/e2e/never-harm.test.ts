@@ -6,7 +6,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { REPO, run, start, withoutNodeWarnings, type Finished } from '../helpers/processes';
-import { nodeBinary, UNSUPPORTED } from '../helpers/node-binaries';
+import { nodeBinary, UNSUPPORTED } from '../../scripts/node-binaries';
 
 const REQUIRE = '--require otel-preload/register';
 const IMPORT = '--import otel-preload/register';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver, type Protocol, type ReceivedSpan } from '../../scripts/otlp-receiver';
 import { get, start, withoutNodeWarnings } from '../helpers/processes';
-import { nodeBinary, SUPPORTED_MATRIX } from '../helpers/node-binaries';
+import { nodeBinary, SUPPORTED_MATRIX } from '../../scripts/node-binaries';
 
 const APPS = [
   { kind: 'cjs', script: 'cjs-app/app.js', name: 'fixture-cjs-app', version: '1.2.3', clientScope: '@opentelemetry/instrumentation-http' },

@@ -1,0 +1,1 @@
+// Does nothing: the start-up cost of the preload alone.
