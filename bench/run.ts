@@ -8,8 +8,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { nodeBinary } from '../scripts/node-binaries';
 import { OtlpSink } from './otlp-sink';
+import { repoRoot } from '../scripts/repo-root';
 
-const REPO = path.resolve(__dirname, '../..');
+const REPO = repoRoot();
 const BENCH = path.join(REPO, 'bench');
 const APPS = path.join(BENCH, 'apps');
 const QUICK = process.argv.includes('--quick');

@@ -2,10 +2,11 @@
 // requests, and prints what arrived — each trace as a tree of spans, then metric names and logs.
 
 import * as path from 'path';
+import { repoRoot } from './repo-root';
 import { spawn } from 'child_process';
 import { OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
 
-const REPO = path.resolve(__dirname, '../..');
+const REPO = repoRoot();
 
 async function main(): Promise<void> {
   const receiver = await new OtlpReceiver('grpc').start();

@@ -69,7 +69,7 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
 
   installRequireHook(watched, activate);
   try {
-    installImportHook(watched, activate, parentUrl);
+    installImportHook(watched, activate, parentUrl, process.argv[1]);
   } catch (err) {
     log.warn(`ESM import hook could not be registered (${(err as Error)?.message ?? err}); ES modules are not instrumented.`);
   }

@@ -5,6 +5,8 @@
 
 import Module = require('module');
 import { pathToFileURL } from 'url';
+import { readFileSync } from 'fs';
+import * as path from 'path';
 
 /** Called with the package name and the file that required it, or 'import' for an ESM import. */
 type Activate = (moduleName: string, loadedBy?: string) => void;
@@ -51,17 +53,19 @@ export function installRequireHook(watched: Set<string>, activate: Activate): vo
 /**
  * Registers import-in-the-middle's loader for the watched specifiers only, so that no other ESM
  * module is wrapped, and one hook that activates instrumentations on first import.
+ * - Node with in-thread hooks (module.registerHooks fixed: 22.22.3+, 24.11.1+, 26): always, as
+ *   they cost almost nothing — except for `node -e`/`-p`/REPL, where import-in-the-middle's
+ *   in-thread loader makes Node's own require('module') fail (ENOENT 'module').
+ * - Older Node: the loader runs on its own thread (~50 ms and ~25 MB per process), so only for
+ *   an ES module entry script; CommonJS apps are instrumented through the require hook.
  */
-export function installImportHook(watched: Set<string>, activate: Activate, parentUrl: string): void {
+export function installImportHook(watched: Set<string>, activate: Activate, parentUrl: string, mainScript: string | undefined): void {
   const include = [...watched];
-  const mod = Module as unknown as {
-    register?: (specifier: string, parent: string, options: unknown) => void;
-    registerHooks?: unknown;
-  };
+  const mod = Module as unknown as { register?: Function; registerHooks?: Function };
+  if (!mainScript) return;
   if (supportsSyncHooks() && mod.registerHooks) {
-    // In-thread hooks: no loader thread, no message round trip per module.
     require('import-in-the-middle/register-hooks.mjs').register({ include });
-  } else if (mod.register) {
+  } else if (mod.register && isEsmEntry(mainScript)) {
     mod.register('import-in-the-middle/hook.mjs', parentUrl, { data: { include } });
   } else {
     return;
@@ -78,6 +82,29 @@ export function installImportHook(watched: Set<string>, activate: Activate, pare
   });
 }
 
+/** .mjs, or .js/extensionless under a package.json with "type": "module". */
+export function isEsmEntry(script: string): boolean {
+  if (/\.mjs$/.test(script)) return true;
+  if (/\.cjs$/.test(script)) return false;
+  for (let dir = path.dirname(path.resolve(script)); ; dir = path.dirname(dir)) {
+    try {
+      return JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).type === 'module';
+    } catch {
+      if (path.dirname(dir) === dir) return false;
+    }
+  }
+}
+
+/** import-in-the-middle's in-thread hooks need a module.registerHooks that accepts nullish CJS source. */
+function supportsSyncHooks(): boolean {
+  const [major, minor, patch] = process.versions.node.split('.').map(Number);
+  if (major >= 26) return true;
+  if (major === 25) return minor >= 1;
+  if (major === 24) return minor > 11 || (minor === 11 && patch >= 1);
+  if (major === 22) return minor > 22 || (minor === 22 && patch >= 3);
+  return false;
+}
+
 /** fetch() is a global backed by Node's bundled undici: no module load to wait for. */
 export function installFetchTrigger(activate: () => void): void {
   const original = globalThis.fetch;
@@ -92,16 +119,6 @@ export function installFetchTrigger(activate: () => void): void {
     return original.apply(this, args);
   };
   globalThis.fetch = fetch as typeof original;
-}
-
-/** import-in-the-middle's synchronous hooks need a module.registerHooks that accepts nullish CJS source. */
-function supportsSyncHooks(): boolean {
-  const [major, minor, patch] = process.versions.node.split('.').map(Number);
-  if (major >= 26) return true;
-  if (major === 25) return minor >= 1;
-  if (major === 24) return minor > 11 || (minor === 11 && patch >= 1);
-  if (major === 22) return minor > 22 || (minor === 22 && patch >= 3);
-  return false;
 }
 
 export function fileUrlOf(file: string): string {

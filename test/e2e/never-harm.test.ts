@@ -6,7 +6,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { REPO, run, start, withoutNodeWarnings, type Finished } from '../helpers/processes';
-import { nodeBinary, UNSUPPORTED } from '../../scripts/node-binaries';
+import { nodeBinary, SUPPORTED_MATRIX, UNSUPPORTED } from '../../scripts/node-binaries';
 
 const REQUIRE = '--require otel-preload/register';
 const IMPORT = '--import otel-preload/register';
@@ -39,6 +39,16 @@ describe('Node.js versions', () => {
       const lines = result.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/otel-preload: Node.js v.* is not supported/);
+    }
+  }, 120_000);
+
+  it.each(['system', ...SUPPORTED_MATRIX])('Node %s: node -e, node -p and a no-op script under both entries are untouched', async (version) => {
+    const node = version === 'system' ? process.execPath : nodeBinary(version);
+    for (const flag of [REQUIRE, IMPORT]) {
+      const env = { NODE_OPTIONS: flag, OTEL_EXPORTER_OTLP_ENDPOINT: NOWHERE };
+      expectUntouched(await run(['-e', 'console.log(6 * 7)'], { node, env }), '42\n');
+      expectUntouched(await run(['-p', '6 * 7'], { node, env }), '42\n');
+      expectUntouched(await run([guards('noop.js')], { node, env }), '');
     }
   }, 120_000);
 

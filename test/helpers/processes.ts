@@ -32,9 +32,18 @@ export function cleanEnv(extra: Record<string, string | undefined>): NodeJS.Proc
   return env;
 }
 
-export function start(args: string[], opts: { cwd?: string; env: Record<string, string | undefined>; node?: string }): Running {
+export interface StartOptions {
+  cwd?: string;
+  env: Record<string, string | undefined>;
+  node?: string;
+  /** Run as this user and group (the tests run as root; the Injector reaches every user). */
+  uid?: number;
+  gid?: number;
+}
+
+export function start(args: string[], opts: StartOptions): Running {
   const t0 = Date.now();
-  const child = spawn(opts.node ?? process.execPath, args, { cwd: opts.cwd ?? FIXTURES, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(opts.node ?? process.execPath, args, { cwd: opts.cwd ?? FIXTURES, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'], uid: opts.uid, gid: opts.gid });
   let stdout = '';
   let stderr = '';
   const lineWaiters: Array<() => void> = [];
@@ -73,7 +82,7 @@ export function start(args: string[], opts: { cwd?: string; env: Record<string, 
   };
 }
 
-export function run(args: string[], opts: { cwd?: string; env: Record<string, string | undefined>; node?: string }): Promise<Finished> {
+export function run(args: string[], opts: StartOptions): Promise<Finished> {
   return start(args, opts).exited;
 }
 
