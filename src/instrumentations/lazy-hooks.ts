@@ -5,7 +5,7 @@
 
 import Module = require('module');
 import { pathToFileURL } from 'url';
-import { readFileSync } from 'fs';
+import { findPackageJson } from '../util/package-json';
 import * as path from 'path';
 
 /** Called with the package name and the file that required it, or 'import' for an ESM import. */
@@ -82,17 +82,11 @@ export function installImportHook(watched: Set<string>, activate: Activate, pare
   });
 }
 
-/** .mjs, or .js/extensionless under a package.json with "type": "module". */
+/** .mjs, or .js/extensionless under a package.json with "type": "module" (Node's rule). */
 export function isEsmEntry(script: string): boolean {
   if (/\.mjs$/.test(script)) return true;
   if (/\.cjs$/.test(script)) return false;
-  for (let dir = path.dirname(path.resolve(script)); ; dir = path.dirname(dir)) {
-    try {
-      return JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).type === 'module';
-    } catch {
-      if (path.dirname(dir) === dir) return false;
-    }
-  }
+  return findPackageJson(path.dirname(path.resolve(script)), () => true)?.type === 'module';
 }
 
 /** import-in-the-middle's in-thread hooks need a module.registerHooks that accepts nullish CJS source. */

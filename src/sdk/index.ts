@@ -3,7 +3,8 @@
 
 import type { Config } from '../config';
 import type { Logger } from '../diag/logger';
-import { buildResource, type ServiceIdentity } from './resource';
+import { buildResource } from './resource';
+import type { ServiceIdentity } from './service-identity';
 import { createTracerProvider } from './traces';
 import { createMeterProvider } from './metrics';
 import { createLoggerProvider } from './logs';
