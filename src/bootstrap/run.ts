@@ -44,4 +44,11 @@ export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFi
   };
 
   instrumentations = startLazyInstrumentations(config, log, { ensureSdk, onAppSdk }, fileUrlOf(entryFile));
+
+  if (log.level === 'info' || log.level === 'debug' || log.level === 'verbose' || log.level === 'all') {
+    const { startupSummary } = require('../diag/summary') as typeof import('../diag/summary');
+    const { serviceIdentity } = require('../sdk/service-identity') as typeof import('../sdk/service-identity');
+    const summary = startupSummary({ config, entry, esmHook: instrumentations.esmHook, service: serviceIdentity(config, log), instrumentations: instrumentations.selected });
+    log.info(`started ${JSON.stringify(summary)}`);
+  }
 }

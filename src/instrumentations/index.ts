@@ -6,7 +6,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Config } from '../config';
 import type { Logger } from '../diag/logger';
 import { selectInstrumentations, type InstrumentationEntry } from './table';
-import { installFetchTrigger, installImportHook, installRequireHook } from './lazy-hooks';
+import { installFetchTrigger, installImportHook, installRequireHook, type EsmHookMode } from './lazy-hooks';
 import { containPatchErrors } from './contain';
 import { appSdkLoaded, APP_SDK_PACKAGES, SDK_PARTS } from './app-sdk';
 
@@ -14,6 +14,9 @@ import { appSdkLoaded, APP_SDK_PACKAGES, SDK_PARTS } from './app-sdk';
 const API_PACKAGES = ['@opentelemetry/api', '@opentelemetry/api-logs'];
 
 export interface LazyInstrumentations {
+  /** Names of the instrumentations that will activate when their modules load. */
+  selected: string[];
+  esmHook: EsmHookMode;
   active: Map<string, Instrumentation>;
   /** Turns every active instrumentation off and stops watching modules. */
   disableAll(): void;
@@ -68,14 +71,17 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
   };
 
   installRequireHook(watched, activate);
+  let esmHook: EsmHookMode = 'off';
   try {
-    installImportHook(watched, activate, parentUrl, process.argv[1]);
+    esmHook = installImportHook(watched, activate, parentUrl, process.argv[1]);
   } catch (err) {
     log.warn(`ESM import hook could not be registered (${(err as Error)?.message ?? err}); ES modules are not instrumented.`);
   }
   const onFetch = entries.filter((e) => e.onGlobalFetch);
   if (onFetch.length) installFetchTrigger(() => ensureSdk() && onFetch.forEach(activateEntry));
   return {
+    selected: entries.map((e) => e.name),
+    esmHook,
     active,
     disableAll() {
       watched.clear();

@@ -59,16 +59,21 @@ export function installRequireHook(watched: Set<string>, activate: Activate): vo
  * - Older Node: the loader runs on its own thread (~50 ms and ~25 MB per process), so only for
  *   an ES module entry script; CommonJS apps are instrumented through the require hook.
  */
-export function installImportHook(watched: Set<string>, activate: Activate, parentUrl: string, mainScript: string | undefined): void {
+export type EsmHookMode = 'in-thread' | 'loader-thread' | 'off';
+
+export function installImportHook(watched: Set<string>, activate: Activate, parentUrl: string, mainScript: string | undefined): EsmHookMode {
   const include = [...watched];
   const mod = Module as unknown as { register?: Function; registerHooks?: Function };
-  if (!mainScript) return;
+  let mode: EsmHookMode;
+  if (!mainScript) return 'off';
   if (supportsSyncHooks() && mod.registerHooks) {
     require('import-in-the-middle/register-hooks.mjs').register({ include });
+    mode = 'in-thread';
   } else if (mod.register && isEsmEntry(mainScript)) {
     mod.register('import-in-the-middle/hook.mjs', parentUrl, { data: { include } });
+    mode = 'loader-thread';
   } else {
-    return;
+    return 'off';
   }
   const iitm = require('import-in-the-middle');
   const { importHooks } = require('import-in-the-middle/lib/register.js') as { importHooks: Function[] };
@@ -80,6 +85,7 @@ export function installImportHook(watched: Set<string>, activate: Activate, pare
     // Hooks added while this module is being registered would otherwise miss it.
     for (const hook of importHooks.slice(before)) hook(url, namespace, specifier, format);
   });
+  return mode;
 }
 
 /** .mjs, or .js/extensionless under a package.json with "type": "module" (Node's rule). */

@@ -1,0 +1,116 @@
+// `otel-preload doctor`: what would happen if this environment started a Node process under the
+// preload, and whether its telemetry would arrive. Reads the environment through the same config
+// module as the preload itself.
+
+import { readFileSync } from 'fs';
+import * as path from 'path';
+import { isSupportedNode } from '../bootstrap/guards';
+import { readConfig, isSdkDisabled, type Config } from '../config';
+import { SIGNALS } from '../config/settings';
+import { CATALOGUE } from '../instrumentations/table';
+import { findPackageJson } from '../util/package-json';
+import { DISTRO_VERSION } from '../version';
+import { probe } from './probe';
+import { redactUrl } from './summary';
+
+export interface Check {
+  check: string;
+  ok: boolean;
+  /** false: a warning that does not stop telemetry. */
+  blocking: boolean;
+  detail: string;
+}
+
+export interface DoctorReport {
+  version: string;
+  node: string;
+  checks: Check[];
+  app: { dir: string; name?: string; moduleType: 'esm' | 'commonjs'; instrumented: Array<{ instrumentation: string; module: string; version?: string }> };
+  nodeOptions: string;
+  ok: boolean;
+}
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+export async function doctor(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Promise<DoctorReport> {
+  const checks: Check[] = [];
+  const add = (check: string, ok: boolean, detail: string, blocking = true) => checks.push({ check, ok, blocking, detail });
+
+  add('node', isSupportedNode(), isSupportedNode() ? `Node.js ${process.version} is supported` : `Node.js ${process.version} is not supported (needs ^18.19.0 || >=20.6.0): the preload stays off`);
+  if (isSdkDisabled(env)) add('OTEL_SDK_DISABLED', false, 'OTEL_SDK_DISABLED=true: the preload does nothing');
+
+  const { config, warnings } = readConfig(env);
+  if (warnings.length === 0) add('configuration', true, 'every OTEL_* variable is valid');
+  for (const w of warnings) add('configuration', false, w, false);
+
+  await probeEndpoints(config, add);
+
+  const app = inspectApp(cwd);
+  return { version: DISTRO_VERSION, node: process.versions.node, checks, app, nodeOptions: nodeOptionsFor(app.moduleType, cwd), ok: checks.every((c) => c.ok || !c.blocking) };
+}
+
+async function probeEndpoints(config: Readonly<Config>, add: (check: string, ok: boolean, detail: string, blocking?: boolean) => void): Promise<void> {
+  const seen = new Map<string, Promise<Awaited<ReturnType<typeof probe>>>>();
+  const exporting = SIGNALS.filter((s) => config[s].exporters.includes('otlp'));
+  if (exporting.length === 0) add('export', false, 'no signal is exported over OTLP (all exporters are console or none)', false);
+  for (const s of exporting) {
+    const { endpoint, protocol, certificate } = config[s];
+    const key = `${protocol} ${endpoint}`;
+    let ca: Buffer | undefined;
+    try {
+      ca = certificate ? readFileSync(certificate) : undefined;
+    } catch (err) {
+      add(`${s} certificate`, false, `${certificate} cannot be read (${(err as NodeJS.ErrnoException).code})`);
+    }
+    if (!seen.has(key)) seen.set(key, probe(endpoint, protocol, s, ca));
+    const r = await seen.get(key)!;
+    add(`${s} endpoint`, r.ok, `${s} → ${protocol} ${redactUrl(endpoint)}: ${[...r.steps, r.problem].filter(Boolean).join(', ')}`);
+  }
+}
+
+function inspectApp(cwd: string): DoctorReport['app'] {
+  const pkg = findPackageJson(cwd, () => true);
+  const moduleType = pkg?.type === 'module' ? 'esm' : 'commonjs';
+  const deps = Object.keys(pkg?.dependencies ?? {});
+  const instrumented: DoctorReport['app']['instrumented'] = [];
+  for (const entry of CATALOGUE) {
+    for (const m of entry.modules) {
+      if (!deps.includes(m)) continue;
+      instrumented.push({ instrumentation: entry.name, module: m, version: installedVersion(cwd, m) });
+    }
+  }
+  instrumented.push({ instrumentation: 'http', module: 'http/https (core, when used)' }, { instrumentation: 'undici', module: 'fetch() (core, when used)' });
+  return { dir: cwd, name: pkg?.name, moduleType, instrumented };
+}
+
+/** The version the app would load, resolved as Node would from its directory. */
+function installedVersion(cwd: string, name: string): string | undefined {
+  try {
+    return JSON.parse(readFileSync(require.resolve(`${name}/package.json`, { paths: [cwd] }), 'utf8')).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** By package name when the app can resolve otel-preload itself, else by this install's absolute path. */
+function nodeOptionsFor(moduleType: 'esm' | 'commonjs', cwd: string): string {
+  const flag = moduleType === 'esm' ? '--import' : '--require';
+  let byName = false;
+  try {
+    byName = require.resolve('otel-preload/register', { paths: [cwd] }) !== undefined;
+  } catch {
+    byName = false;
+  }
+  const target = byName ? 'otel-preload/register' : path.join(ROOT, moduleType === 'esm' ? 'register.mjs' : 'register.cjs');
+  return `NODE_OPTIONS="${flag} ${target}"`;
+}
+
+export function renderReport(r: DoctorReport): string {
+  const lines = [`otel-preload doctor ${r.version} (Node.js ${r.node})`, ''];
+  for (const c of r.checks) lines.push(`${c.ok ? 'ok  ' : c.blocking ? 'FAIL' : 'warn'}  ${c.detail}`);
+  lines.push('', `app in ${r.app.dir}${r.app.name ? ` (${r.app.name})` : ''}: ${r.app.moduleType === 'esm' ? 'ES module' : 'CommonJS'}`);
+  lines.push('  would be instrumented:');
+  for (const i of r.app.instrumented) lines.push(`    ${i.instrumentation}: ${i.module}${i.version ? ` ${i.version}` : ''}`);
+  lines.push('', 'use:', `  ${r.nodeOptions}`, '', r.ok ? 'telemetry should arrive.' : 'telemetry would NOT arrive: see FAIL above.');
+  return lines.join('\n');
+}

@@ -1,0 +1,65 @@
+// The start-up summary: what the preload decided and why, as one JSON line on stderr at
+// OTEL_LOG_LEVEL=info or debug. Secrets never appear: header values and URL credentials are
+// replaced, certificate and key files are named but never read here.
+
+import type { Config, SignalExport } from '../config';
+import type { ServiceIdentity } from '../sdk/service-identity';
+import { DISTRO_VERSION } from '../version';
+
+export interface SummaryInput {
+  config: Readonly<Config>;
+  entry: string;
+  esmHook: string;
+  service: ServiceIdentity;
+  instrumentations: readonly string[];
+  opamp?: string;
+}
+
+export function startupSummary(input: SummaryInput): Record<string, unknown> {
+  const { config } = input;
+  return {
+    version: DISTRO_VERSION,
+    node: process.versions.node,
+    entry: `--${input.entry}`,
+    esmHook: input.esmHook,
+    service: { name: input.service.name, version: input.service.version, from: input.service.source },
+    traces: signal(config.traces),
+    metrics: config.metrics.exporters.length ? { ...(signal(config.metrics) as object), intervalMs: config.metricExportIntervalMillis } : 'none',
+    logs: signal(config.logs),
+    propagators: config.propagators,
+    sampler: 'always_on (not parent-based; sampling is central)',
+    opamp: input.opamp ?? 'off',
+    instrumentations: input.instrumentations,
+  };
+}
+
+function signal(s: SignalExport): Record<string, unknown> | string {
+  if (s.exporters.length === 0) return 'none';
+  return {
+    exporters: s.exporters,
+    ...(s.exporters.includes('otlp')
+      ? {
+          protocol: s.protocol,
+          endpoint: redactUrl(s.endpoint),
+          headers: Object.fromEntries(Object.keys(s.headers).map((k) => [k, '<redacted>'])),
+          compression: s.compression,
+          tls: s.certificate || s.clientCertificate ? { ca: s.certificate, clientCertificate: s.clientCertificate, clientKey: s.clientKey ? '<set>' : undefined } : undefined,
+        }
+      : {}),
+  };
+}
+
+/** Drops user:password and query parameters (tokens travel there) from a URL. */
+export function redactUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.username || url.password) {
+      url.username = 'REDACTED';
+      url.password = '';
+    }
+    if (url.search) url.search = '?REDACTED';
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    return '<invalid URL>';
+  }
+}
