@@ -22,7 +22,7 @@ export function buildDist(outRoot: string): { folder: string; tarball: string; f
   fs.mkdirSync(folder, { recursive: true });
 
   const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
-  const slim = { name: pkg.name, version: pkg.version, description: pkg.description, license: pkg.license, type: pkg.type, engines: pkg.engines, exports: pkg.exports, dependencies: pkg.dependencies };
+  const slim = { name: pkg.name, version: pkg.version, description: pkg.description, license: pkg.license, type: pkg.type, engines: pkg.engines, exports: pkg.exports, dependencies: pkg.dependencies, overrides: pkg.overrides };
   fs.writeFileSync(path.join(folder, 'package.json'), JSON.stringify(slim, null, 2) + '\n');
   fs.copyFileSync(path.join(REPO, 'package-lock.json'), path.join(folder, 'package-lock.json'));
   for (const f of ['register.cjs', 'register.mjs', 'LICENSE']) if (fs.existsSync(path.join(REPO, f))) fs.copyFileSync(path.join(REPO, f), path.join(folder, f));

@@ -1,4 +1,4 @@
-// Prints the README's table of environment variables from the settings table (`npm run env-table`);
+// Prints the README's table of environment variables from the settings table (`npm run docs:tables`);
 // test/unit/readme.test.ts fails when the README's copy is out of date.
 
 import { SETTINGS } from '../src/config/settings';

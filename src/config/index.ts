@@ -34,6 +34,7 @@ export interface Config {
   resourceAttributes: Readonly<Record<string, string>>;
   resourceDetectors: readonly string[];
   ecsMetadataUri?: string;
+  awsLambda: boolean;
   propagators: readonly string[];
   traces: SignalExport;
   metrics: SignalExport;
@@ -145,6 +146,7 @@ export function readConfig(env: Env = process.env): ConfigResult {
     resourceAttributes: Object.freeze(resourceAttributes),
     resourceDetectors: Object.freeze(get<string[]>('OTEL_NODE_RESOURCE_DETECTORS', ['all'])),
     ecsMetadataUri: maybe<string>('ECS_CONTAINER_METADATA_URI_V4'),
+    awsLambda: maybe<string>('AWS_LAMBDA_FUNCTION_NAME') !== undefined,
     propagators: Object.freeze(get<string[]>('OTEL_PROPAGATORS', ['tracecontext', 'baggage']).filter((p) => p !== 'none')),
     traces: signal('traces'),
     metrics: signal('metrics'),

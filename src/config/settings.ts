@@ -60,6 +60,7 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'OTEL_RESOURCE_ATTRIBUTES', kind: { type: 'keyValue' }, description: 'Resource attributes k=v,… (percent-encoded values)' },
   { name: 'OTEL_NODE_RESOURCE_DETECTORS', kind: { type: 'enumList', values: RESOURCE_DETECTORS }, default: 'all', description: 'Resource detectors; all = env,host,os,process,serviceinstance,container, plus aws when ECS_CONTAINER_METADATA_URI_V4 is set' },
   { name: 'ECS_CONTAINER_METADATA_URI_V4', kind: { type: 'url' }, description: 'Set by ECS/Fargate; enables the ECS resource detector (the only start-up network call)' },
+  { name: 'AWS_LAMBDA_FUNCTION_NAME', kind: { type: 'string' }, description: 'Set by AWS Lambda; enables the aws-lambda instrumentation' },
   { name: 'OTEL_PROPAGATORS', kind: { type: 'enumList', values: PROPAGATORS }, default: 'tracecontext,baggage', description: 'Context propagation formats' },
   { name: 'OTEL_TRACES_SAMPLER', kind: { type: 'string' }, default: 'always_on', description: 'Only always_on: sampling is done centrally, any other value is ignored with a warning' },
   { name: 'OTEL_TRACES_SAMPLER_ARG', kind: { type: 'string' }, description: 'Ignored (no local sampling)' },

@@ -5,7 +5,7 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Config } from '../config';
 import type { Logger } from '../diag/logger';
-import { selectInstrumentations, type InstrumentationEntry } from './table';
+import { createInstrumentation, selectInstrumentations, type InstrumentationEntry } from './table';
 import { installFetchTrigger, installImportHook, installRequireHook, type EsmHookMode } from './lazy-hooks';
 import { containPatchErrors } from './contain';
 import { appSdkLoaded, APP_SDK_PACKAGES, SDK_PARTS } from './app-sdk';
@@ -30,7 +30,16 @@ export interface Lifecycle {
 }
 
 export function startLazyInstrumentations(config: Readonly<Config>, log: Logger, lifecycle: Lifecycle, parentUrl: string): LazyInstrumentations {
-  const { ensureSdk } = lifecycle;
+  let startedWithSdk = false;
+  // Instrumentations that patch no module (runtime metrics, …) start with the SDK.
+  const ensureSdk = (): boolean => {
+    const started = lifecycle.ensureSdk();
+    if (started && !startedWithSdk) {
+      startedWithSdk = true;
+      for (const entry of entries) if (entry.atSdkStart?.(config)) activateEntry(entry);
+    }
+    return started;
+  };
   const entries = selectInstrumentations(config, (m) => log.warn(m));
   const byModule = new Map<string, InstrumentationEntry[]>();
   for (const entry of entries) {
@@ -43,7 +52,7 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
     if (active.has(entry.name)) return;
     for (const m of entry.modules) watched.delete(m);
     try {
-      const instrumentation = entry.create(config);
+      const instrumentation = createInstrumentation(entry, config);
       containPatchErrors(entry.name, instrumentation, log);
       active.set(entry.name, instrumentation);
       log.debug(`instrumentation ${entry.name} enabled`);

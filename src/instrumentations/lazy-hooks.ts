@@ -24,7 +24,7 @@ export function packageNameOf(id: string): string | undefined {
   return slash < 0 ? id : id.slice(0, slash);
 }
 
-/** The package a loaded file URL belongs to: the last node_modules segment, or a node: builtin. */
+/** The package a loaded file (URL or path) belongs to: the last node_modules segment, or a node: builtin. */
 export function packageNameOfUrl(url: string): string | undefined {
   if (url.startsWith('node:')) return url.slice(5);
   const at = url.lastIndexOf('/node_modules/');
@@ -35,19 +35,52 @@ export function packageNameOfUrl(url: string): string | undefined {
 export function installRequireHook(watched: Set<string>, activate: Activate): void {
   const proto = (Module as unknown as { prototype: { require: (id: string) => unknown } }).prototype;
   const original = proto.require;
-  proto.require = function otelPreloadRequire(this: { filename?: string }, id: string) {
-    if (watched.size > 0 && typeof id === 'string') {
-      const name = packageNameOf(id);
-      if (name !== undefined && watched.has(name)) {
-        const before = proto.require;
-        activate(name, this?.filename);
-        // Activating the first instrumentation installs OpenTelemetry's shared require hook on top
-        // of ours; route this very require through it so that it sees the module too.
-        if (proto.require !== before) return proto.require.apply(this, arguments as unknown as [string]);
+  // > 0 while OpenTelemetry code is loading something (and whatever that loads in turn).
+  let insideOpenTelemetry = 0;
+  proto.require = function otelPreloadRequire(this: { filename?: string | null }, id: string) {
+    if (watched.size === 0 || typeof id !== 'string') return original.apply(this, arguments as unknown as [string]);
+    const callerFile = typeof this?.filename === 'string' ? this.filename : undefined;
+    if (insideOpenTelemetry > 0 || isOpenTelemetryCode(callerFile)) {
+      insideOpenTelemetry++;
+      try {
+        return original.apply(this, arguments as unknown as [string]);
+      } finally {
+        insideOpenTelemetry--;
       }
     }
-    return original.apply(this, arguments as unknown as [string]);
+    let routed: typeof original | undefined;
+    try {
+      routed = onRequire(callerFile, id);
+    } catch {
+      // Never let our bookkeeping break the app's require().
+    }
+    return (routed ?? original).apply(this, arguments as unknown as [string]);
   };
+
+  /** Activates what this require stands for; returns the require to route it through, if changed. */
+  function onRequire(callerFile: string | undefined, id: string): typeof original | undefined {
+    // The package asked for, or else the package asking: a CommonJS package imported from an
+    // ES module is loaded without require(), but its first own require() tells us it is
+    // loading — early enough to patch its internal files.
+    let name = packageNameOf(id);
+    if (name === undefined || !watched.has(name)) name = callerFile ? packageNameOfUrl(callerFile) : undefined;
+    if (name === undefined || !watched.has(name)) return undefined;
+    const before = proto.require;
+    activate(name, callerFile);
+    // Activating the first instrumentation installs OpenTelemetry's shared require hook on top of
+    // ours; route this very require through it so that it sees the module too.
+    return proto.require !== before ? proto.require : undefined;
+  }
+}
+
+// What OpenTelemetry's own packages load (our exporters loading @grpc/grpc-js and, through it,
+// net and dns; an SDK loading the API) never stands for the app loading a library: activating on
+// their behalf would only cost, at the worst moment (an exporter loaded during the flush at exit).
+const OTEL_PACKAGE = /[\\/]node_modules[\\/]@opentelemetry[\\/]/;
+const OUR_BUILD = path.resolve(__dirname, '..');
+
+function isOpenTelemetryCode(file: string | undefined): boolean {
+  return typeof file === 'string' && (OTEL_PACKAGE.test(file) || file.startsWith(OUR_BUILD));
 }
 
 /**

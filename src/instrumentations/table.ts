@@ -1,49 +1,142 @@
-// Which instrumentation patches which modules, and how to load it. Nothing here is loaded until
-// one of its target modules is first required or imported (see lazy-hooks.ts).
-// Names are those of @opentelemetry/auto-instrumentations-node without the
-// `@opentelemetry/instrumentation-` prefix, so OTEL_NODE_{ENABLED,DISABLED}_INSTRUMENTATIONS match.
+// Which instrumentation patches which modules, and how to build it. Nothing here is loaded until
+// one of its target modules is first required or imported (lazy-hooks.ts), except the few marked
+// `atSdkStart` (runtime and host metrics), which start with the SDK.
+// The catalogue is that of @opentelemetry/auto-instrumentations-node 0.81 (same names, same
+// defaults: fs and host-metrics off), plus fastify through @fastify/otel. Names drop the
+// `@opentelemetry/instrumentation-` prefix, as OTEL_NODE_{ENABLED,DISABLED}_INSTRUMENTATIONS do.
+// test/unit/catalogue.test.ts checks `modules` against what each installed package patches.
 
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Config } from '../config';
 
 export interface InstrumentationEntry {
   name: string;
+  /** The npm package and its exported class. */
+  pkg: string;
+  cls: string;
   /** Package (or core module) names whose first load activates this instrumentation. */
   modules: readonly string[];
   /** Off unless named in OTEL_NODE_ENABLED_INSTRUMENTATIONS (same defaults as upstream). */
   offByDefault?: boolean;
   /** Also activated on the first call of the global fetch(), which loads no module. */
   onGlobalFetch?: boolean;
-  create(config: Readonly<Config>): Instrumentation;
+  /** Patches no module: started with the SDK (when `when` holds). */
+  atSdkStart?: (config: Readonly<Config>) => boolean;
+  /** What it produces, for the README's table. */
+  produces?: string;
+  /** Constructor options beyond the defaults. */
+  options?: (config: Readonly<Config>) => Record<string, unknown>;
 }
 
+const otel = (name: string, cls: string, modules: string[], extra: Partial<InstrumentationEntry> = {}): InstrumentationEntry => ({
+  name,
+  pkg: `@opentelemetry/instrumentation-${name}`,
+  cls,
+  modules,
+  ...extra,
+});
+
 export const CATALOGUE: readonly InstrumentationEntry[] = [
-  {
-    name: 'http',
-    modules: ['http', 'https'],
-    create: () => {
-      const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http');
-      return new HttpInstrumentation();
-    },
-  },
-  {
-    name: 'undici',
-    modules: ['undici'],
-    onGlobalFetch: true,
-    create: () => {
-      const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici');
-      return new UndiciInstrumentation();
-    },
-  },
-  {
-    name: 'express',
-    modules: ['express'],
-    create: () => {
-      const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express');
-      return new ExpressInstrumentation();
-    },
-  },
+  otel('amqplib', 'AmqplibInstrumentation', ['amqplib']),
+  otel('aws-lambda', 'AwsLambdaInstrumentation', [], { atSdkStart: (c) => c.awsLambda }),
+  otel('aws-sdk', 'AwsInstrumentation', ['@aws-sdk/middleware-stack', '@smithy/middleware-stack', '@smithy/core', '@aws-sdk/smithy-client', '@smithy/smithy-client']),
+  otel('bunyan', 'BunyanInstrumentation', ['bunyan']),
+  otel('cassandra-driver', 'CassandraDriverInstrumentation', ['cassandra-driver']),
+  otel('connect', 'ConnectInstrumentation', ['connect']),
+  otel('cucumber', 'CucumberInstrumentation', ['@cucumber/cucumber']),
+  otel('dataloader', 'DataloaderInstrumentation', ['dataloader']),
+  otel('dns', 'DnsInstrumentation', ['dns']),
+  otel('express', 'ExpressInstrumentation', ['express']),
+  { name: 'fastify', pkg: '@fastify/otel', cls: 'FastifyOtelInstrumentation', modules: ['fastify'], options: () => ({ registerOnInitialization: true }) },
+  otel('fs', 'FsInstrumentation', ['fs'], { offByDefault: true }),
+  otel('generic-pool', 'GenericPoolInstrumentation', ['generic-pool']),
+  otel('graphql', 'GraphQLInstrumentation', ['graphql']),
+  otel('grpc', 'GrpcInstrumentation', ['@grpc/grpc-js']),
+  otel('hapi', 'HapiInstrumentation', ['@hapi/hapi']),
+  otel('host-metrics', 'HostMetricsInstrumentation', [], { offByDefault: true, atSdkStart: () => true }),
+  otel('http', 'HttpInstrumentation', ['http', 'https']),
+  otel('ioredis', 'IORedisInstrumentation', ['ioredis']),
+  otel('kafkajs', 'KafkaJsInstrumentation', ['kafkajs']),
+  otel('knex', 'KnexInstrumentation', ['knex']),
+  otel('koa', 'KoaInstrumentation', ['koa']),
+  otel('lru-memoizer', 'LruMemoizerInstrumentation', ['lru-memoizer']),
+  otel('memcached', 'MemcachedInstrumentation', ['memcached']),
+  otel('mongodb', 'MongoDBInstrumentation', ['mongodb']),
+  otel('mongoose', 'MongooseInstrumentation', ['mongoose']),
+  otel('mysql', 'MySQLInstrumentation', ['mysql']),
+  otel('mysql2', 'MySQL2Instrumentation', ['mysql2']),
+  otel('nestjs-core', 'NestInstrumentation', ['@nestjs/core']),
+  otel('net', 'NetInstrumentation', ['net']),
+  otel('openai', 'OpenAIInstrumentation', ['openai']),
+  otel('oracledb', 'OracleInstrumentation', ['oracledb']),
+  otel('pg', 'PgInstrumentation', ['pg', 'pg-pool']),
+  otel('pino', 'PinoInstrumentation', ['pino']),
+  // A wrapper over the redis v2–3 and node-redis v4+ instrumentations (its own module list is empty).
+  otel('redis', 'RedisInstrumentation', ['redis', '@redis/client', '@node-redis/client']),
+  otel('restify', 'RestifyInstrumentation', ['restify']),
+  otel('router', 'RouterInstrumentation', ['router']),
+  otel('runtime-node', 'RuntimeNodeInstrumentation', [], { atSdkStart: () => true }),
+  otel('socket.io', 'SocketIoInstrumentation', ['socket.io']),
+  otel('tedious', 'TediousInstrumentation', ['tedious']),
+  otel('undici', 'UndiciInstrumentation', ['undici'], { onGlobalFetch: true }),
+  otel('winston', 'WinstonInstrumentation', ['winston']),
 ];
+
+const PRODUCES: Record<string, string> = {
+  'amqplib': 'PRODUCER/CONSUMER spans (`messaging.*`)',
+  'aws-lambda': 'SERVER span per invocation (only in Lambda)',
+  'aws-sdk': 'CLIENT spans per AWS call (`rpc.*`, `aws.*`)',
+  'bunyan': 'trace ids in log records; records sent as OTLP logs',
+  'cassandra-driver': 'CLIENT spans (`db.*`)',
+  'connect': 'middleware spans, `http.route`',
+  'cucumber': 'spans per feature/scenario/step',
+  'dataloader': 'spans per load/batch',
+  'dns': 'CLIENT spans per lookup',
+  'express': '`http.route` on the SERVER span and its metric; middleware and handler spans',
+  'fastify': '`http.route`; hook and handler spans',
+  'fs': 'spans per fs call (off by default)',
+  'generic-pool': 'spans per acquire',
+  'graphql': 'parse/validate/execute and resolver spans (`graphql.*`)',
+  'grpc': 'CLIENT and SERVER spans (`rpc.*`)',
+  'hapi': '`http.route`; plugin and handler spans',
+  'host-metrics': 'host CPU, memory, network metrics (off by default)',
+  'http': 'SERVER and CLIENT spans; `http.server.request.duration`, `http.client.request.duration`',
+  'ioredis': 'CLIENT spans (`db.*`)',
+  'kafkajs': 'PRODUCER/CONSUMER spans (`messaging.*`)',
+  'knex': 'CLIENT spans (`db.*`)',
+  'koa': '`http.route`; middleware and router spans',
+  'lru-memoizer': 'context propagation through the cache',
+  'memcached': 'CLIENT spans (`db.*`)',
+  'mongodb': 'CLIENT spans (`db.*`)',
+  'mongoose': 'spans per model operation',
+  'mysql': 'CLIENT spans (`db.*`)',
+  'mysql2': 'CLIENT spans (`db.*`)',
+  'nestjs-core': 'controller and handler spans',
+  'net': 'spans per socket connect',
+  'openai': 'CLIENT spans (`gen_ai.*`, token usage); `gen_ai.client.*` metrics',
+  'oracledb': 'CLIENT spans (`db.*`)',
+  'pg': 'CLIENT spans (`db.*`); `db.client.*` metrics',
+  'pino': 'trace ids in log records; records sent as OTLP logs',
+  'redis': 'CLIENT spans (`db.*`)',
+  'restify': '`http.route`; handler spans',
+  'router': 'router layer spans',
+  'runtime-node': '`nodejs.eventloop.*` (delay, utilization), `v8js.gc.duration`, `v8js.memory.*` metrics',
+  'socket.io': 'emit/receive spans (`messaging.*`)',
+  'tedious': 'CLIENT spans (`db.*`)',
+  'undici': 'CLIENT spans for `undici` and `fetch()`; `http.client.request.duration`',
+  'winston': 'trace ids in log records; records sent as OTLP logs',
+};
+for (const entry of CATALOGUE) (entry as InstrumentationEntry).produces = PRODUCES[entry.name];
+
+export function createInstrumentation(entry: InstrumentationEntry, config: Readonly<Config>): Instrumentation {
+  const Class = require(entry.pkg)[entry.cls];
+  const instrumentation: Instrumentation = new Class(entry.options?.(config) ?? {});
+  // Instruments created from inside the base constructor are lost to subclass field initialisers
+  // (runtime-node, undici): hand the meter provider over again, as registerInstrumentations does.
+  const { metrics } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+  instrumentation.setMeterProvider(metrics.getMeterProvider());
+  return instrumentation;
+}
 
 /** Resolves the enable/disable switches; unknown names are reported, never fatal. */
 export function selectInstrumentations(config: Readonly<Config>, warn: (msg: string) => void): InstrumentationEntry[] {
@@ -56,7 +149,7 @@ export function selectInstrumentations(config: Readonly<Config>, warn: (msg: str
     ['OTEL_NODE_DISABLED_INSTRUMENTATIONS', disabled],
   ] as const) {
     const unknown = names.filter((n) => !known.has(n));
-    if (unknown.length) warn(`${variable} names unknown instrumentations ${unknown.join(', ')}; they are ignored (known: ${[...known].join(', ')}).`);
+    if (unknown.length) warn(`${variable} names unknown instrumentations ${unknown.join(', ')}; they are ignored.`);
   }
   return CATALOGUE.filter((e) => {
     if (disabled.includes(e.name)) return false;

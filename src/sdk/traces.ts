@@ -7,6 +7,7 @@ import type { Sampler, SpanProcessor, ReadableSpan, TracerProvider } from '@open
 import type { Config } from '../config';
 import type { Logger } from '../diag/logger';
 import { createExporters } from './exporters';
+import { UrlRedactingProcessor } from './redact';
 
 const DROP_WARNING_INTERVAL_MS = 60_000;
 
@@ -19,7 +20,8 @@ export function createTracerProvider(config: Readonly<Config>, resource: Resourc
       return new DropCountingProcessor(batch as unknown as QueueingProcessor, config.spanBatch.maxQueueSize, drops);
     },
   );
-  return new t.TracerProvider({ resource, sampler: recordEverything, spanLimits: { ...config.spanLimits }, spanProcessors });
+  // Redaction first, so that every exporter sees redacted URLs.
+  return new t.TracerProvider({ resource, sampler: recordEverything, spanLimits: { ...config.spanLimits }, spanProcessors: [new UrlRedactingProcessor(), ...spanProcessors] });
 }
 
 /**
