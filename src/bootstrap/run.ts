@@ -1,6 +1,8 @@
-// Runs after the guards have said yes: installs the lazy hooks, builds the SDK on first need, and
-// steps aside if the application turns out to bring its own OpenTelemetry SDK.
+// Runs after the guards have said yes: the run-time settings (local, then the cached remote
+// config), the lazy hooks, OpAMP when configured, and the SDK on first need. Steps aside if the
+// application turns out to bring its own OpenTelemetry SDK.
 
+import { randomUUID } from 'crypto';
 import type { Config } from '../config';
 import type { Logger } from '../diag/logger';
 import type { Sdk } from '../sdk';
@@ -8,20 +10,42 @@ import type { Entry } from './index';
 import { startLazyInstrumentations, type LazyInstrumentations } from '../instrumentations';
 import { installExitHandlers } from './shutdown';
 import { fileUrlOf } from '../instrumentations/lazy-hooks';
+import { localSettings, RuntimeState } from '../sdk/runtime-state';
+import { serviceIdentity } from '../sdk/service-identity';
 
 export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFile: string): void {
   let state: 'idle' | 'started' | 'failed' | 'stepped-aside' = 'idle';
   let sdk: Sdk | undefined;
   let instrumentations: LazyInstrumentations | undefined;
+  const serviceInstanceId = config.resourceAttributes['service.instance.id'] ?? randomUUID();
+  const runtime = new RuntimeState(localSettings(config));
+  runtime.onSettingsChange((next) => {
+    log.level = next.logLevel;
+    sdk?.setMetricExportIntervalMillis(next.metricExportIntervalMillis);
+  });
+
+  // Remote configuration: the cached config applies here, before anything else happens.
+  const service = config.opamp.endpoint || log.level !== 'warn' ? serviceIdentity(config, log) : undefined;
+  const opamp = config.opamp.endpoint
+    ? require('../remote').startOpamp(config, log, runtime, {
+        serviceName: service!.name,
+        serviceVersion: service!.version,
+        serviceNamespace: config.resourceAttributes['service.namespace'],
+        serviceInstanceId,
+      })
+    : undefined;
 
   const ensureSdk = (): boolean => {
     if (state !== 'idle') return state === 'started';
     state = 'failed';
     try {
       const { startSdk } = require('../sdk') as typeof import('../sdk');
-      sdk = startSdk(config, log);
+      sdk = startSdk(config, log, runtime, serviceInstanceId);
+      sdk.setMetricExportIntervalMillis(runtime.settings.metricExportIntervalMillis);
       const started = sdk;
-      installExitHandlers(() => started.shutdown(), config.shutdownTimeoutMillis, log);
+      installExitHandlers(async () => {
+        await Promise.all([started.shutdown(), opamp?.stop()]);
+      }, config.shutdownTimeoutMillis, log);
       state = 'started';
       log.debug(`SDK started (entry --${entry}, service.name ${sdk.service.name} from ${sdk.service.source})`);
     } catch (err) {
@@ -43,12 +67,11 @@ export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFi
     }
   };
 
-  instrumentations = startLazyInstrumentations(config, log, { ensureSdk, onAppSdk }, fileUrlOf(entryFile));
+  instrumentations = startLazyInstrumentations(config, log, runtime, { ensureSdk, onAppSdk }, fileUrlOf(entryFile));
 
   if (log.level === 'info' || log.level === 'debug' || log.level === 'verbose' || log.level === 'all') {
     const { startupSummary } = require('../diag/summary') as typeof import('../diag/summary');
-    const { serviceIdentity } = require('../sdk/service-identity') as typeof import('../sdk/service-identity');
-    const summary = startupSummary({ config, entry, esmHook: instrumentations.esmHook, service: serviceIdentity(config, log), instrumentations: instrumentations.selected });
+    const summary = startupSummary({ config, entry, esmHook: instrumentations.esmHook, service: service ?? serviceIdentity(config, log), instrumentations: instrumentations.selected, opamp: config.opamp.endpoint ? 'on' : 'off' });
     log.info(`started ${JSON.stringify(summary)}`);
   }
 }

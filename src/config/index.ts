@@ -57,6 +57,15 @@ export interface Config {
   disabledInstrumentations: readonly string[];
   semconvStabilityOptIn: readonly string[];
   shutdownTimeoutMillis: number;
+  opamp: {
+    endpoint?: string;
+    headers: Readonly<Record<string, string>>;
+    certificate?: string;
+    clientCertificate?: string;
+    clientKey?: string;
+    heartbeatIntervalMillis: number;
+    cacheFile?: string;
+  };
   excludedProcesses: readonly string[];
   includedProcesses: readonly string[];
 }
@@ -169,6 +178,15 @@ export function readConfig(env: Env = process.env): ConfigResult {
     disabledInstrumentations: Object.freeze(get<string[]>('OTEL_NODE_DISABLED_INSTRUMENTATIONS', [])),
     semconvStabilityOptIn: Object.freeze(get<string[]>('OTEL_SEMCONV_STABILITY_OPT_IN', ['http'])),
     shutdownTimeoutMillis: get<number>('OTEL_NODE_SHUTDOWN_TIMEOUT', 2000),
+    opamp: Object.freeze({
+      endpoint: maybe<string>('OTEL_NODE_OPAMP_ENDPOINT'),
+      headers: Object.freeze(get<Record<string, string>>('OTEL_NODE_OPAMP_HEADERS', {})),
+      certificate: maybe<string>('OTEL_NODE_OPAMP_CERTIFICATE'),
+      clientCertificate: maybe<string>('OTEL_NODE_OPAMP_CLIENT_CERTIFICATE'),
+      clientKey: maybe<string>('OTEL_NODE_OPAMP_CLIENT_KEY'),
+      heartbeatIntervalMillis: get<number>('OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL', 30_000),
+      cacheFile: maybe<string>('OTEL_NODE_OPAMP_CACHE_FILE'),
+    }),
     excludedProcesses: Object.freeze([...splitList(DEFAULT_EXCLUDED_PROCESSES), ...get<string[]>('OTEL_NODE_EXCLUDED_PROCESSES', [])]),
     includedProcesses: Object.freeze(get<string[]>('OTEL_NODE_INCLUDED_PROCESSES', [])),
   };

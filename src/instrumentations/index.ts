@@ -9,6 +9,8 @@ import { createInstrumentation, selectInstrumentations, type InstrumentationEntr
 import { installFetchTrigger, installImportHook, installRequireHook, type EsmHookMode } from './lazy-hooks';
 import { containPatchErrors } from './contain';
 import { appSdkLoaded, APP_SDK_PACKAGES, SDK_PARTS } from './app-sdk';
+import { CATALOGUE } from './table';
+import type { RuntimeSettings, RuntimeState } from '../sdk/runtime-state';
 
 /** Loading these means the app may use the OpenTelemetry API directly: the SDK must be there. */
 const API_PACKAGES = ['@opentelemetry/api', '@opentelemetry/api-logs'];
@@ -29,7 +31,7 @@ export interface Lifecycle {
   onAppSdk(what: string): void;
 }
 
-export function startLazyInstrumentations(config: Readonly<Config>, log: Logger, lifecycle: Lifecycle, parentUrl: string): LazyInstrumentations {
+export function startLazyInstrumentations(config: Readonly<Config>, log: Logger, runtime: RuntimeState, lifecycle: Lifecycle, parentUrl: string): LazyInstrumentations {
   let startedWithSdk = false;
   // Instrumentations that patch no module (runtime metrics, …) start with the SDK.
   const ensureSdk = (): boolean => {
@@ -42,19 +44,60 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
   };
   const entries = selectInstrumentations(config, (m) => log.warn(m));
   const byModule = new Map<string, InstrumentationEntry[]>();
-  for (const entry of entries) {
-    for (const m of entry.modules) byModule.set(m, [...(byModule.get(m) ?? []), entry]);
-  }
-  const watched = new Set([...byModule.keys(), ...API_PACKAGES, ...APP_SDK_PACKAGES, ...SDK_PARTS]);
+  const watched = new Set([...API_PACKAGES, ...APP_SDK_PACKAGES, ...SDK_PARTS]);
+  const watch = (entry: InstrumentationEntry) => {
+    for (const m of entry.modules) {
+      byModule.set(m, [...(byModule.get(m) ?? []), entry]);
+      watched.add(m);
+    }
+  };
+  entries.forEach(watch);
   const active = new Map<string, Instrumentation>();
+  const switchedOff = new Set<string>();
+  const remotelyOff = (name: string, s: Readonly<RuntimeSettings>) =>
+    (s.disabledInstrumentations.includes(name) || s.disabledInstrumentations.includes('*')) && !s.enabledInstrumentations.includes(name);
+
+  /** Applies remote on/off switches and header capture to what is active; watches newly enabled ones. */
+  const applySettings = (s: Readonly<RuntimeSettings>, previous?: Readonly<RuntimeSettings>) => {
+    for (const name of s.enabledInstrumentations) {
+      const entry = CATALOGUE.find((e) => e.name === name);
+      if (entry && !entries.includes(entry)) {
+        entries.push(entry);
+        watch(entry);
+      }
+    }
+    for (const [name, instrumentation] of active) {
+      const off = remotelyOff(name, s);
+      try {
+        if (off && !switchedOff.has(name)) {
+          instrumentation.disable();
+          switchedOff.add(name);
+        } else if (!off && switchedOff.has(name)) {
+          instrumentation.enable();
+          switchedOff.delete(name);
+        }
+        const entry = CATALOGUE.find((e) => e.name === name);
+        if (entry?.options && previous && (s.httpRequestHeaders !== previous.httpRequestHeaders || s.httpResponseHeaders !== previous.httpResponseHeaders)) {
+          instrumentation.setConfig({ ...instrumentation.getConfig(), ...entry.options(config, s) });
+        }
+      } catch (err) {
+        log.warn(`switching instrumentation ${name} failed (${(err as Error)?.message ?? err}).`);
+      }
+    }
+  };
+  runtime.onSettingsChange(applySettings);
 
   const activateEntry = (entry: InstrumentationEntry) => {
     if (active.has(entry.name)) return;
     for (const m of entry.modules) watched.delete(m);
     try {
-      const instrumentation = createInstrumentation(entry, config);
+      const instrumentation = createInstrumentation(entry, config, runtime.settings);
       containPatchErrors(entry.name, instrumentation, log);
       active.set(entry.name, instrumentation);
+      if (remotelyOff(entry.name, runtime.settings)) {
+        instrumentation.disable();
+        switchedOff.add(entry.name);
+      }
       log.debug(`instrumentation ${entry.name} enabled`);
     } catch (err) {
       log.warn(`instrumentation ${entry.name} could not be enabled (${(err as Error)?.message ?? err}); ${entry.modules.join('/')} runs uninstrumented.`);
@@ -88,6 +131,7 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
   }
   const onFetch = entries.filter((e) => e.onGlobalFetch);
   if (onFetch.length) installFetchTrigger(() => ensureSdk() && onFetch.forEach(activateEntry));
+  applySettings(runtime.settings);
   return {
     selected: entries.map((e) => e.name),
     esmHook,

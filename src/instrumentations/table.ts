@@ -8,6 +8,7 @@
 
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Config } from '../config';
+import type { RuntimeSettings } from '../sdk/runtime-state';
 
 export interface InstrumentationEntry {
   name: string;
@@ -24,8 +25,8 @@ export interface InstrumentationEntry {
   atSdkStart?: (config: Readonly<Config>) => boolean;
   /** What it produces, for the README's table. */
   produces?: string;
-  /** Constructor options beyond the defaults. */
-  options?: (config: Readonly<Config>) => Record<string, unknown>;
+  /** Constructor options beyond the defaults (also re-applied when run-time settings change). */
+  options?: (config: Readonly<Config>, settings: Readonly<RuntimeSettings>) => Record<string, unknown>;
 }
 
 const otel = (name: string, cls: string, modules: string[], extra: Partial<InstrumentationEntry> = {}): InstrumentationEntry => ({
@@ -54,7 +55,7 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('grpc', 'GrpcInstrumentation', ['@grpc/grpc-js']),
   otel('hapi', 'HapiInstrumentation', ['@hapi/hapi']),
   otel('host-metrics', 'HostMetricsInstrumentation', [], { offByDefault: true, atSdkStart: () => true }),
-  otel('http', 'HttpInstrumentation', ['http', 'https']),
+  otel('http', 'HttpInstrumentation', ['http', 'https'], { options: (_c, s) => httpHeaderCapture(s) }),
   otel('ioredis', 'IORedisInstrumentation', ['ioredis']),
   otel('kafkajs', 'KafkaJsInstrumentation', ['kafkajs']),
   otel('knex', 'KnexInstrumentation', ['knex']),
@@ -128,9 +129,16 @@ const PRODUCES: Record<string, string> = {
 };
 for (const entry of CATALOGUE) (entry as InstrumentationEntry).produces = PRODUCES[entry.name];
 
-export function createInstrumentation(entry: InstrumentationEntry, config: Readonly<Config>): Instrumentation {
+/** Header capture is off unless configured (remote configuration: http_*_headers). */
+function httpHeaderCapture(s: Readonly<RuntimeSettings>): Record<string, unknown> {
+  if (!s.httpRequestHeaders.length && !s.httpResponseHeaders.length) return {};
+  const headers = { requestHeaders: [...s.httpRequestHeaders], responseHeaders: [...s.httpResponseHeaders] };
+  return { headersToSpanAttributes: { server: headers, client: headers } };
+}
+
+export function createInstrumentation(entry: InstrumentationEntry, config: Readonly<Config>, settings: Readonly<RuntimeSettings>): Instrumentation {
   const Class = require(entry.pkg)[entry.cls];
-  const instrumentation: Instrumentation = new Class(entry.options?.(config) ?? {});
+  const instrumentation: Instrumentation = new Class(entry.options?.(config, settings) ?? {});
   // Instruments created from inside the base constructor are lost to subclass field initialisers
   // (runtime-node, undici): hand the meter provider over again, as registerInstrumentations does.
   const { metrics } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');

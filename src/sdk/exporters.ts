@@ -6,6 +6,7 @@ import { readFileSync } from 'fs';
 import type { Signal } from '../config/settings';
 import type { SignalExport } from '../config';
 import type { Logger } from '../diag/logger';
+import type { RuntimeState } from './runtime-state';
 
 type ExportCallback = (result: { code: number; error?: Error }) => void;
 export interface AnyExporter {
@@ -14,23 +15,37 @@ export interface AnyExporter {
   forceFlush?(): Promise<void>;
 }
 
-const EXPORT_FAILED = 1; // ExportResultCode.FAILED in @opentelemetry/core
+const EXPORT_SUCCESS = 0; // ExportResultCode in @opentelemetry/core
+const EXPORT_FAILED = 1;
 
-/** Loads the real exporter on first use; if it cannot be built, exports fail quietly after one warning. */
+/**
+ * Loads the real exporter on first use; if it cannot be built, exports fail quietly after one
+ * warning. Honours the remotely settable on/off switch and reports every result as health.
+ */
 export class LazyExporter implements AnyExporter {
   private real?: AnyExporter;
   private broken?: Error;
 
   constructor(
     private readonly create: () => AnyExporter,
+    private readonly signal: Signal,
     private readonly describe: string,
     private readonly log: Logger,
+    private readonly runtime: RuntimeState,
   ) {}
 
   export(items: unknown, done: ExportCallback): void {
+    // Switched off centrally: the operator chose to drop this signal, so report success.
+    if (!this.runtime.settings.exportEnabled[this.signal]) return done({ code: EXPORT_SUCCESS });
     const exporter = this.load();
-    if (!exporter) return done({ code: EXPORT_FAILED, error: this.broken });
-    exporter.export(items, done);
+    if (!exporter) {
+      this.runtime.reportExport(this.signal, false, this.broken);
+      return done({ code: EXPORT_FAILED, error: this.broken });
+    }
+    exporter.export(items, (result) => {
+      this.runtime.reportExport(this.signal, result.code === EXPORT_SUCCESS, result.error);
+      done(result);
+    });
   }
 
   shutdown(): Promise<void> {
@@ -74,11 +89,11 @@ const CONSOLE: Record<Signal, () => AnyExporter> = {
   logs: () => new (require('@opentelemetry/sdk-logs').ConsoleLogRecordExporter)(),
 };
 
-export function createExporters(signal: Signal, settings: SignalExport, log: Logger): AnyExporter[] {
+export function createExporters(signal: Signal, settings: SignalExport, log: Logger, runtime: RuntimeState): AnyExporter[] {
   return settings.exporters.map((kind) => {
-    if (kind === 'console') return CONSOLE[signal]();
     const [pkg, cls] = PACKAGES[signal][settings.protocol];
-    return new LazyExporter(() => new (require(pkg)[cls])(otlpOptions(settings, log)), `OTLP ${signal} (${settings.protocol})`, log);
+    const create = kind === 'console' ? CONSOLE[signal] : () => new (require(pkg)[cls])(otlpOptions(settings, log));
+    return new LazyExporter(create, signal, `${kind === 'console' ? 'console' : 'OTLP'} ${signal}`, log, runtime);
   });
 }
 

@@ -9,23 +9,26 @@ import { createTracerProvider } from './traces';
 import { createMeterProvider } from './metrics';
 import { createLoggerProvider } from './logs';
 import { routeOtelDiagnostics } from '../diag/otel-diag';
+import type { RuntimeState } from './runtime-state';
 
 export interface Sdk {
   service: ServiceIdentity;
+  setMetricExportIntervalMillis(ms: number): void;
   /** Flushes and stops every provider; resolves even when exports fail. */
   shutdown(): Promise<void>;
 }
 
-export function startSdk(config: Readonly<Config>, log: Logger): Sdk {
+export function startSdk(config: Readonly<Config>, log: Logger, runtime: RuntimeState, serviceInstanceId: string): Sdk {
   const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
   const { logs } = require('@opentelemetry/api-logs') as typeof import('@opentelemetry/api-logs');
   const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
 
   routeOtelDiagnostics(api, log);
-  const { resource, service } = buildResource(config, log);
-  const meterProvider = createMeterProvider(config, resource, log);
-  const tracerProvider = createTracerProvider(config, resource, log, () => meterProvider.getMeter('otel-preload'));
-  const loggerProvider = createLoggerProvider(config, resource, log);
+  const { resource, service } = buildResource(config, log, serviceInstanceId);
+  const metrics = createMeterProvider(config, resource, log, runtime);
+  const meterProvider = metrics.provider;
+  const tracerProvider = createTracerProvider(config, resource, log, () => meterProvider.getMeter('otel-preload'), runtime);
+  const loggerProvider = createLoggerProvider(config, resource, log, runtime);
 
   api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   api.propagation.setGlobalPropagator(createPropagator(config));
@@ -41,6 +44,7 @@ export function startSdk(config: Readonly<Config>, log: Logger): Sdk {
   };
   return {
     service,
+    setMetricExportIntervalMillis: metrics.setExportIntervalMillis,
     shutdown: () => (stopped ??= stop()),
   };
 }

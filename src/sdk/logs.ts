@@ -6,10 +6,11 @@ import type { LoggerProvider } from '@opentelemetry/sdk-logs';
 import type { Config } from '../config';
 import type { Logger } from '../diag/logger';
 import { createExporters } from './exporters';
+import type { RuntimeState } from './runtime-state';
 
-export function createLoggerProvider(config: Readonly<Config>, resource: Resource, log: Logger): LoggerProvider {
+export function createLoggerProvider(config: Readonly<Config>, resource: Resource, log: Logger, runtime: RuntimeState): LoggerProvider {
   const l = require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
-  const processors = createExporters('logs', config.logs, log).map(
+  const processors = createExporters('logs', config.logs, log, runtime).map(
     (exporter) => new l.BatchLogRecordProcessor({ exporter: exporter as never, ...config.logBatch }),
   );
   return new l.LoggerProvider({

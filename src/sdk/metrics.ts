@@ -6,19 +6,25 @@ import type { MeterProvider, PushMetricExporter, InstrumentType as InstrumentTyp
 import type { Config } from '../config';
 import type { Logger } from '../diag/logger';
 import { createExporters } from './exporters';
+import { createIntervalReader } from './interval-reader';
+import type { RuntimeState } from './runtime-state';
 
-export function createMeterProvider(config: Readonly<Config>, resource: Resource, log: Logger): MeterProvider {
+export interface Metrics {
+  provider: MeterProvider;
+  /** Changes the export interval of every reader (remote configuration). */
+  setExportIntervalMillis(ms: number): void;
+}
+
+export function createMeterProvider(config: Readonly<Config>, resource: Resource, log: Logger, runtime: RuntimeState): Metrics {
   const m = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
   const temporality = temporalitySelector(config.metricTemporality, m);
-  const readers = createExporters('metrics', config.metrics, log).map((exporter) => {
-    const withTemporality = Object.assign(exporter, { selectAggregationTemporality: temporality }) as unknown as PushMetricExporter;
-    return new m.PeriodicExportingMetricReader({
-      exporter: withTemporality,
-      exportIntervalMillis: config.metricExportIntervalMillis,
-      exportTimeoutMillis: Math.min(config.metricExportTimeoutMillis, config.metricExportIntervalMillis),
-    });
-  });
-  return new m.MeterProvider({ resource, readers });
+  const readers = createExporters('metrics', config.metrics, log, runtime).map((exporter) =>
+    createIntervalReader(exporter as unknown as PushMetricExporter, config.metricExportIntervalMillis, Math.min(config.metricExportTimeoutMillis, config.metricExportIntervalMillis), temporality),
+  );
+  return {
+    provider: new m.MeterProvider({ resource, readers }),
+    setExportIntervalMillis: (ms) => readers.forEach((r) => r.setIntervalMillis(ms)),
+  };
 }
 
 /** OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, as the OTLP exporter spec defines it. */

@@ -8,7 +8,11 @@ import type { Logger } from '../diag/logger';
 import { DISTRO_NAME, DISTRO_VERSION } from '../version';
 import { serviceIdentity, type ServiceIdentity } from './service-identity';
 
-export function buildResource(config: Readonly<Config>, log: Logger, entryScript = process.argv[1]): { resource: Resource; service: ServiceIdentity } {
+/**
+ * `serviceInstanceId` is generated once per process by the bootstrap, so that the resource and
+ * the OpAMP agent description name the same instance.
+ */
+export function buildResource(config: Readonly<Config>, log: Logger, serviceInstanceId: string, entryScript = process.argv[1]): { resource: Resource; service: ServiceIdentity } {
   const r = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   const service = serviceIdentity(config, log, entryScript);
 
@@ -24,11 +28,17 @@ export function buildResource(config: Readonly<Config>, log: Logger, entryScript
     .merge(
       r.resourceFromAttributes({
         'service.name': service.name,
+        ...(detectorsOn(config, 'serviceinstance') && !config.resourceAttributes['service.instance.id'] ? { 'service.instance.id': serviceInstanceId } : {}),
         'telemetry.distro.name': DISTRO_NAME,
         'telemetry.distro.version': DISTRO_VERSION,
       }),
     );
   return { resource, service };
+}
+
+function detectorsOn(config: Readonly<Config>, name: string): boolean {
+  const wanted = config.resourceDetectors;
+  return !wanted.includes('none') && (wanted.includes('all') || wanted.includes(name));
 }
 
 function detectorsFor(config: Readonly<Config>, r: typeof import('@opentelemetry/resources')): ResourceDetector[] {
@@ -40,7 +50,6 @@ function detectorsFor(config: Readonly<Config>, r: typeof import('@opentelemetry
   if (on('host')) detectors.push(r.hostDetector);
   if (on('os')) detectors.push(r.osDetector);
   if (on('process')) detectors.push(r.processDetector);
-  if (on('serviceinstance')) detectors.push(r.serviceInstanceIdDetector);
   if (on('container')) detectors.push(require('@opentelemetry/resource-detector-container').containerDetector);
   // The ECS detector calls the task metadata endpoint: only when ECS says it is there.
   if (on('aws') && config.ecsMetadataUri) detectors.push(require('@opentelemetry/resource-detector-aws').awsEcsDetector);

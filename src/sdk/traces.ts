@@ -8,13 +8,14 @@ import type { Config } from '../config';
 import type { Logger } from '../diag/logger';
 import { createExporters } from './exporters';
 import { UrlRedactingProcessor } from './redact';
+import type { RuntimeState } from './runtime-state';
 
 const DROP_WARNING_INTERVAL_MS = 60_000;
 
-export function createTracerProvider(config: Readonly<Config>, resource: Resource, log: Logger, meter: () => Meter): TracerProvider {
+export function createTracerProvider(config: Readonly<Config>, resource: Resource, log: Logger, meter: () => Meter, runtime: RuntimeState): TracerProvider {
   const t = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
   const drops = new DroppedSpans(config, log, meter);
-  const spanProcessors = createExporters('traces', config.traces, log).map(
+  const spanProcessors = createExporters('traces', config.traces, log, runtime).map(
     (exporter) => {
       const batch = new t.BatchSpanProcessor({ exporter: exporter as never, ...config.spanBatch });
       return new DropCountingProcessor(batch as unknown as QueueingProcessor, config.spanBatch.maxQueueSize, drops);

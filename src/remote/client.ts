@@ -1,0 +1,266 @@
+// The OpAMP client over plain HTTP (opamp-reference.md): one request in flight, one up-to-date
+// pending report, jittered heartbeats, status compression, ReportFullState, backoff with
+// Retry-After / retry_info, remote config handled once per hash. It never throws into the app
+// and never keeps the process alive.
+
+import { randomBytes } from 'crypto';
+import type { Logger } from '../diag/logger';
+import { decodeServerToAgent, encodeAgentToServer, type AgentToServer, type ComponentHealth, type KeyValue, type ServerToAgent } from './codec';
+import { OUR_CAPABILITIES, RemoteConfigStatuses, ServerErrorTypes, ServerToAgentFlags } from './schema';
+import { post, type HttpAnswer, type TransportOptions } from './transport';
+import type { ConfigMap } from './remote-config';
+
+export const MIN_BACKOFF_MS = 30_000;
+export const MAX_BACKOFF_MS = 300_000;
+const DISCONNECT_TIMEOUT_MS = 1000;
+
+export interface OpampClientOptions {
+  transport: Omit<TransportOptions, 'instanceUid'>;
+  log: Logger;
+  heartbeatMillis: () => number;
+  description: () => { identifying: Record<string, string>; nonIdentifying: Record<string, string> };
+  health: () => ComponentHealth;
+  effectiveConfig: () => string;
+  /** Applies a new remote config; returns an error message when it is refused. */
+  applyRemoteConfig: (map: ConfigMap, hash: Uint8Array) => string | undefined;
+  /** A remote config already applied (from the cache), so the same hash is not applied again. */
+  initialRemoteConfig?: { hash: Uint8Array; status: number; error?: string };
+}
+
+type RemoteStatus = { hash: Uint8Array; status: number; error?: string };
+
+export class OpampClient {
+  instanceUid: Uint8Array = uuidv7();
+  private sequenceNum = 0;
+  private lastSent: Record<string, string> = {};
+  private remoteStatus?: RemoteStatus;
+  private lastProcessedHash?: string;
+  private inFlight?: Promise<void>;
+  private pending = true;
+  private timer?: NodeJS.Timeout;
+  private failures = 0;
+  private blockedUntil = 0;
+  private serverHeartbeatMillis?: number;
+  private stopped = false;
+  private authWarned = false;
+
+  constructor(private readonly opts: OpampClientOptions) {
+    if (opts.initialRemoteConfig) {
+      this.remoteStatus = opts.initialRemoteConfig;
+      this.lastProcessedHash = hex(opts.initialRemoteConfig.hash);
+    }
+  }
+
+  /** The first poll is jittered so that instances starting together do not arrive at once. */
+  start(): void {
+    this.schedule(Math.random() * Math.min(this.heartbeat() || 5000, 5000));
+  }
+
+  /** Something to report (health, config): send soon, unless backing off. */
+  reportChange(): void {
+    this.pending = true;
+    if (!this.inFlight && Date.now() >= this.blockedUntil) this.schedule(0);
+  }
+
+  /** Best effort: one agent_disconnect, bounded; never rejects. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.inFlight?.catch(() => undefined);
+    const message = this.build(false);
+    message.agentDisconnect = {};
+    await post({ ...this.opts.transport, instanceUid: uuidString(this.instanceUid), timeoutMs: DISCONNECT_TIMEOUT_MS, holdProcess: true }, encodeAgentToServer(message)).catch(() => undefined);
+  }
+
+  private heartbeat(): number {
+    return this.serverHeartbeatMillis ?? this.opts.heartbeatMillis();
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.poll(), Math.max(0, delayMs));
+    this.timer.unref();
+  }
+
+  private scheduleNext(): void {
+    if (this.pending) return this.schedule(0);
+    const hb = this.heartbeat();
+    if (hb > 0) this.schedule(hb * (0.9 + Math.random() * 0.2));
+  }
+
+  private poll(): Promise<void> {
+    if (this.inFlight || this.stopped) return this.inFlight ?? Promise.resolve();
+    this.inFlight = this.exchange()
+      .catch((err) => this.fail(err instanceof Error ? err.message : String(err)))
+      .finally(() => {
+        this.inFlight = undefined;
+        if (Date.now() < this.blockedUntil) this.schedule(this.blockedUntil - Date.now());
+        else this.scheduleNext();
+      });
+    return this.inFlight;
+  }
+
+  private async exchange(): Promise<void> {
+    this.pending = false;
+    const message = this.build(false);
+    const sentParts = this.parts(message);
+    const answer = await post({ ...this.opts.transport, instanceUid: uuidString(this.instanceUid) }, encodeAgentToServer(message));
+    const s2a = this.checkAnswer(answer);
+    if (!s2a) return;
+    this.failures = 0;
+    Object.assign(this.lastSent, sentParts);
+    await this.handle(s2a);
+  }
+
+  /** Returns the decoded message, or undefined after recording why the poll failed. */
+  private checkAnswer(answer: HttpAnswer): ServerToAgent | undefined {
+    if (answer.status === 429 || answer.status === 503) {
+      this.backoff(retryAfterMillis(answer.headers['retry-after']) ?? this.nextBackoff(), `HTTP ${answer.status}`);
+      return undefined;
+    }
+    if (answer.status === 401 || answer.status === 403) {
+      if (!this.authWarned) this.opts.log.warn(`OpAMP server refused us (HTTP ${answer.status}); check OTEL_NODE_OPAMP_HEADERS. Retrying every ${MAX_BACKOFF_MS / 1000} s.`);
+      this.authWarned = true;
+      this.backoff(MAX_BACKOFF_MS);
+      return undefined;
+    }
+    if (answer.status < 200 || answer.status >= 300) throw new Error(`HTTP ${answer.status}`);
+    const type = String(answer.headers['content-type'] ?? '');
+    if (!/application\/x-protobuf/i.test(type)) throw new Error(`unexpected content type "${type}"`);
+    try {
+      return decodeServerToAgent(answer.body);
+    } catch (err) {
+      throw new Error(`malformed ServerToAgent (${(err as Error).message})`);
+    }
+  }
+
+  private async handle(s2a: ServerToAgent): Promise<void> {
+    const newUid = s2a.agentIdentification?.newInstanceUid;
+    if (newUid && newUid.length === 16) {
+      this.instanceUid = Uint8Array.from(newUid);
+      this.requestFullState();
+    }
+    const error = s2a.errorResponse;
+    if (error && error.type === ServerErrorTypes.Unavailable) {
+      const nanos = Number(error.retryInfo?.retryAfterNanoseconds ?? 0);
+      this.backoff(nanos > 0 ? nanos / 1e6 : this.nextBackoff(), `UNAVAILABLE: ${error.errorMessage ?? ''}`);
+      return;
+    }
+    if (error && error.type === ServerErrorTypes.BadRequest) {
+      // Do not retry that message; carry on with the next heartbeat.
+      this.opts.log.debug(`OpAMP server rejected a message: ${error.errorMessage ?? ''}`);
+    } else if (error) {
+      this.backoff(this.nextBackoff(), `server error: ${error.errorMessage ?? ''}`);
+      return;
+    }
+    if (Number(s2a.flags ?? 0) & ServerToAgentFlags.ReportFullState) this.requestFullState();
+    const seconds = s2a.connectionSettings?.opamp?.heartbeatIntervalSeconds;
+    if (seconds !== undefined) this.serverHeartbeatMillis = Number(seconds) * 1000;
+    if (s2a.remoteConfig?.configHash) await this.onRemoteConfig(s2a.remoteConfig.config?.configMap ?? {}, s2a.remoteConfig.configHash);
+  }
+
+  private async onRemoteConfig(map: ConfigMap, hash: Uint8Array): Promise<void> {
+    // Servers resend the config until it is reported APPLIED (and after FAILED): once per hash.
+    if (hex(hash) === this.lastProcessedHash) return;
+    this.lastProcessedHash = hex(hash);
+    this.remoteStatus = { hash, status: RemoteConfigStatuses.APPLYING };
+    await this.sendNow();
+    const error = this.opts.applyRemoteConfig(map, hash);
+    this.remoteStatus = error ? { hash, status: RemoteConfigStatuses.FAILED, error } : { hash, status: RemoteConfigStatuses.APPLIED };
+    this.pending = true;
+  }
+
+  /** One more exchange right away, inside the current one (still one request at a time). */
+  private async sendNow(): Promise<void> {
+    await this.exchange().catch((err) => this.fail(err instanceof Error ? err.message : String(err)));
+  }
+
+  private requestFullState(): void {
+    this.lastSent = {};
+    this.pending = true;
+  }
+
+  private fail(why: string): void {
+    this.backoff(this.nextBackoff(), why);
+  }
+
+  private nextBackoff(): number {
+    this.failures++;
+    const base = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** (this.failures - 1));
+    return base * (0.8 + Math.random() * 0.4);
+  }
+
+  private backoff(ms: number, why?: string): void {
+    this.blockedUntil = Date.now() + ms;
+    // The next message must carry everything again: the server may have missed this one.
+    this.pending = true;
+    if (why) this.opts.log.warnOnce(`opamp:${why.replace(/\d+/g, '#')}`, `OpAMP poll failed (${why}); retrying in ${Math.round(ms / 1000)} s. Local and cached configuration stay in effect.`);
+  }
+
+  /** The message, with sub-messages omitted when unchanged since the last one the server got. */
+  private build(full: boolean): AgentToServer {
+    const message: AgentToServer = { instanceUid: this.instanceUid, sequenceNum: ++this.sequenceNum, capabilities: OUR_CAPABILITIES };
+    const desc = this.opts.description();
+    const parts = {
+      agentDescription: { identifyingAttributes: kvs(desc.identifying), nonIdentifyingAttributes: kvs(desc.nonIdentifying) },
+      health: this.opts.health(),
+      effectiveConfig: { configMap: { configMap: { 'otel-preload': { body: Buffer.from(this.opts.effectiveConfig()), contentType: 'application/json' } } } },
+      remoteConfigStatus: this.remoteStatus ? { lastRemoteConfigHash: this.remoteStatus.hash, status: this.remoteStatus.status, errorMessage: this.remoteStatus.error } : undefined,
+    };
+    for (const [key, value] of Object.entries(parts)) {
+      if (value === undefined) continue;
+      if (full || this.lastSent[key] !== fingerprint(key, value)) (message as unknown as Record<string, unknown>)[key] = value;
+    }
+    return message;
+  }
+
+  private parts(message: AgentToServer): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const key of ['agentDescription', 'health', 'effectiveConfig', 'remoteConfigStatus']) {
+      const value = (message as unknown as Record<string, unknown>)[key];
+      if (value !== undefined) out[key] = fingerprint(key, value);
+    }
+    return out;
+  }
+}
+
+/** Health changes with its timestamps; compare what matters. */
+function fingerprint(key: string, value: unknown): string {
+  return JSON.stringify(value, (k, v) => (k === 'statusTimeUnixNano' || k === 'startTimeUnixNano' ? undefined : v instanceof Uint8Array || (v && v.type === 'Buffer') ? hex(Uint8Array.from(v.data ?? v)) : typeof v === 'bigint' ? String(v) : v)) + key;
+}
+
+function kvs(attributes: Record<string, string>): KeyValue[] {
+  return Object.entries(attributes)
+    .filter(([, v]) => v !== undefined && v !== '')
+    .map(([key, v]) => ({ key, value: { stringValue: v } }));
+}
+
+/** Retry-After: seconds or an HTTP date. */
+export function retryAfterMillis(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}
+
+/** RFC 9562 UUIDv7: 48-bit Unix ms timestamp, version 7, variant 10, random rest. */
+export function uuidv7(now = Date.now()): Uint8Array {
+  const bytes = randomBytes(16);
+  for (let i = 0; i < 6; i++) bytes[i] = Math.floor(now / 2 ** (8 * (5 - i))) & 0xff;
+  bytes[6] = (bytes[6] & 0x0f) | 0x70;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  return new Uint8Array(bytes);
+}
+
+export function uuidString(bytes: Uint8Array): string {
+  const h = hex(bytes);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}

@@ -1,0 +1,152 @@
+// Wires remote configuration: the cached config first (before any network I/O), then the OpAMP
+// client, whose accepted configs update the run-time settings all at once.
+
+import { readFileSync } from 'fs';
+import type { Config } from '../config';
+import type { Logger } from '../diag/logger';
+import { redactUrl } from '../diag/summary';
+import { localSettings, type RuntimeSettings, type RuntimeState } from '../sdk/runtime-state';
+import { DISTRO_NAME, DISTRO_VERSION } from '../version';
+import { defaultCacheFile, readCache, writeCache } from './cache';
+import { OpampClient } from './client';
+import type { ComponentHealth } from './codec';
+import { parseConfigMap, type ConfigMap, type RemoteSettings } from './remote-config';
+import { RemoteConfigStatuses } from './schema';
+import * as os from 'os';
+
+export interface Identity {
+  serviceName: string;
+  serviceNamespace?: string;
+  serviceVersion?: string;
+  serviceInstanceId: string;
+}
+
+export function startOpamp(config: Readonly<Config>, log: Logger, runtime: RuntimeState, identity: Identity): OpampClient | undefined {
+  const opamp = config.opamp;
+  if (!opamp.endpoint) return undefined;
+  const local = localSettings(config);
+  const cacheFile = opamp.cacheFile ?? defaultCacheFile(identity.serviceName);
+
+  const apply = (map: ConfigMap, hash: Uint8Array, fromCache: boolean): string | undefined => {
+    const parsed = parseConfigMap(map);
+    if (!parsed.ok) return parsed.error;
+    runtime.update(compose(local, parsed.settings));
+    if (!fromCache && !writeCache(cacheFile, { hash, configMap: map })) log.debug(`OpAMP cache ${cacheFile} is not writable; the config applies but is not cached.`);
+    log.debug(`remote configuration ${Buffer.from(hash).toString('hex').slice(0, 12)} applied${fromCache ? ' from the cache' : ''}`);
+    return undefined;
+  };
+
+  // The last good config, before any network I/O.
+  let initial: { hash: Uint8Array; status: number; error?: string } | undefined;
+  const cached = readCache(cacheFile, (m) => log.warn(m));
+  if (cached) {
+    const error = apply(cached.configMap, cached.hash, true);
+    if (error) log.warn(`OTEL_NODE_OPAMP_CACHE_FILE ${cacheFile} holds a config that is refused (${error}); it is ignored.`);
+    else initial = { hash: cached.hash, status: RemoteConfigStatuses.APPLIED };
+  }
+
+  const client = new OpampClient({
+    log,
+    transport: {
+      endpoint: opamp.endpoint,
+      headers: opamp.headers,
+      ca: readPem(opamp.certificate, 'OTEL_NODE_OPAMP_CERTIFICATE', log),
+      cert: readPem(opamp.clientCertificate, 'OTEL_NODE_OPAMP_CLIENT_CERTIFICATE', log),
+      key: readPem(opamp.clientKey, 'OTEL_NODE_OPAMP_CLIENT_KEY', log),
+      timeoutMs: 10_000,
+      userAgent: `${DISTRO_NAME}/${DISTRO_VERSION}`,
+    },
+    heartbeatMillis: () => runtime.settings.heartbeatIntervalMillis,
+    description: () => ({
+      identifying: { 'service.name': identity.serviceName, 'service.namespace': identity.serviceNamespace ?? '', 'service.instance.id': identity.serviceInstanceId },
+      nonIdentifying: {
+        'service.version': identity.serviceVersion ?? '',
+        'host.name': os.hostname(),
+        'os.type': process.platform,
+        'process.runtime.name': 'nodejs',
+        'process.runtime.version': process.versions.node,
+        'telemetry.distro.name': DISTRO_NAME,
+        'telemetry.distro.version': DISTRO_VERSION,
+      },
+    }),
+    health: () => health(runtime),
+    effectiveConfig: () => effectiveConfig(config, runtime.settings),
+    applyRemoteConfig: (map, hash) => apply(map, hash, false),
+    initialRemoteConfig: initial,
+  });
+  runtime.onHealthChange(() => client.reportChange());
+  runtime.onSettingsChange((next, previous) => {
+    if (next.heartbeatIntervalMillis !== previous.heartbeatIntervalMillis) client.reportChange();
+  });
+  client.start();
+  return client;
+}
+
+/** Local settings with the remote ones laid over them; a key that disappears reverts. */
+export function compose(local: RuntimeSettings, remote: RemoteSettings): RuntimeSettings {
+  return {
+    logLevel: remote.logLevel ?? local.logLevel,
+    exportEnabled: {
+      traces: remote.tracesEnabled ?? local.exportEnabled.traces,
+      metrics: remote.metricsEnabled ?? local.exportEnabled.metrics,
+      logs: remote.logsEnabled ?? local.exportEnabled.logs,
+    },
+    disabledInstrumentations: remote.disabledInstrumentations ?? local.disabledInstrumentations,
+    enabledInstrumentations: remote.enabledInstrumentations ?? local.enabledInstrumentations,
+    httpRequestHeaders: remote.httpRequestHeaders ?? local.httpRequestHeaders,
+    httpResponseHeaders: remote.httpResponseHeaders ?? local.httpResponseHeaders,
+    metricExportIntervalMillis: remote.metricExportIntervalMillis ?? local.metricExportIntervalMillis,
+    heartbeatIntervalMillis: remote.heartbeatIntervalMillis ?? local.heartbeatIntervalMillis,
+  };
+}
+
+function health(runtime: RuntimeState): ComponentHealth & { componentHealthMap: Record<string, ComponentHealth> } {
+  const signals = Object.entries(runtime.health);
+  const failing = signals.find(([, h]) => !h.healthy);
+  // fixed64 nanoseconds exceed 2^53: pass them as decimal strings.
+  const nanos = (ms: number) => (BigInt(ms) * 1_000_000n).toString();
+  const latest = Math.max(...signals.map(([, h]) => h.since));
+  return {
+    healthy: !failing,
+    startTimeUnixNano: nanos(runtime.startedAt),
+    status: failing ? 'export failing' : 'healthy',
+    lastError: failing?.[1].lastError ?? '',
+    statusTimeUnixNano: nanos(latest),
+    componentHealthMap: Object.fromEntries(
+      signals.map(([signal, h]) => [`exporter/${signal}`, { healthy: h.healthy, status: h.healthy ? 'healthy' : 'failing', lastError: h.lastError ?? '', statusTimeUnixNano: nanos(h.since) }]),
+    ),
+  };
+}
+
+/** The effective configuration in the allowlist's key names, secrets masked. */
+function effectiveConfig(config: Readonly<Config>, s: RuntimeSettings): string {
+  const exporter = (signal: 'traces' | 'metrics' | 'logs') => ({
+    exporters: config[signal].exporters,
+    protocol: config[signal].protocol,
+    endpoint: redactUrl(config[signal].endpoint),
+    headers: Object.keys(config[signal].headers).map((k) => `${k}=<redacted>`),
+  });
+  return JSON.stringify({
+    log_level: s.logLevel,
+    traces_enabled: s.exportEnabled.traces,
+    metrics_enabled: s.exportEnabled.metrics,
+    logs_enabled: s.exportEnabled.logs,
+    disabled_instrumentations: s.disabledInstrumentations,
+    enabled_instrumentations: s.enabledInstrumentations,
+    http_request_headers: s.httpRequestHeaders,
+    http_response_headers: s.httpResponseHeaders,
+    metric_export_interval: s.metricExportIntervalMillis,
+    heartbeat_interval: s.heartbeatIntervalMillis,
+    local: { traces: exporter('traces'), metrics: exporter('metrics'), logs: exporter('logs'), sampler: 'always_on' },
+  });
+}
+
+function readPem(file: string | undefined, variable: string, log: Logger): Buffer | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    log.warn(`${variable}=${file} cannot be read (${(err as NodeJS.ErrnoException).code}); connecting without it.`);
+    return undefined;
+  }
+}

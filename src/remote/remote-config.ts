@@ -1,0 +1,164 @@
+// Remote configuration: our own config-map entry ("otel-preload", JSON) and, for servers that
+// speak to EDOT Node.js, its "elastic" entry mapped onto ours. Only an allowlist of settings that
+// are safe to change at run time is accepted; anything else fails the whole config, naming the
+// key (opamp-reference.md: apply all or nothing; unknown keys fail).
+
+import { LOG_LEVELS, type LogLevel } from '../diag/logger';
+import { splitList } from '../config/parse';
+
+export const OUR_KEY = 'otel-preload';
+export const EDOT_KEY = 'elastic';
+
+/** Everything remote config may change; unset = the local (environment) value. */
+export interface RemoteSettings {
+  logLevel?: LogLevel;
+  tracesEnabled?: boolean;
+  metricsEnabled?: boolean;
+  logsEnabled?: boolean;
+  disabledInstrumentations?: string[];
+  enabledInstrumentations?: string[];
+  httpRequestHeaders?: string[];
+  httpResponseHeaders?: string[];
+  metricExportIntervalMillis?: number;
+  heartbeatIntervalMillis?: number;
+}
+
+type Parser = (value: unknown) => { ok: true; value: unknown } | { ok: false; why: string };
+
+const bool: Parser = (v) => (typeof v === 'boolean' ? { ok: true, value: v } : v === 'true' || v === 'false' ? { ok: true, value: v === 'true' } : { ok: false, why: 'must be true or false' });
+const names: Parser = (v) => {
+  const list = Array.isArray(v) ? v : typeof v === 'string' ? splitList(v) : undefined;
+  if (!list || !list.every((x) => typeof x === 'string')) return { ok: false, why: 'must be a list of names' };
+  return { ok: true, value: list.map((n: string) => n.trim().replace(/^@opentelemetry\/instrumentation-/, '')).filter(Boolean) };
+};
+const headerNames: Parser = (v) => {
+  const r = names(v);
+  if (!r.ok) return r;
+  const bad = (r.value as string[]).filter((h) => !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(h));
+  return bad.length ? { ok: false, why: `has invalid header names ${bad.join(', ')}` } : { ok: true, value: (r.value as string[]).map((h) => h.toLowerCase()) };
+};
+const millis = (min: number, max: number): Parser => (v) => {
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? parseDuration(v) : NaN;
+  return Number.isFinite(n) && n >= min && n <= max ? { ok: true, value: Math.round(n) } : { ok: false, why: `must be a duration between ${min} and ${max} ms` };
+};
+const level: Parser = (v) => (typeof v === 'string' && (LOG_LEVELS as readonly string[]).includes(v.toLowerCase()) ? { ok: true, value: v.toLowerCase() } : { ok: false, why: `must be one of ${LOG_LEVELS.join(', ')}` });
+
+/** The allowlist: key in our entry → setting it controls, and how its value is checked. */
+export const ALLOWLIST: Record<string, { setting: keyof RemoteSettings; parse: Parser; description: string }> = {
+  log_level: { setting: 'logLevel', parse: level, description: 'OTEL_LOG_LEVEL: none, error, warn, info, debug, verbose, all' },
+  traces_enabled: { setting: 'tracesEnabled', parse: bool, description: 'export traces (true/false)' },
+  metrics_enabled: { setting: 'metricsEnabled', parse: bool, description: 'export metrics (true/false)' },
+  logs_enabled: { setting: 'logsEnabled', parse: bool, description: 'export logs (true/false)' },
+  disabled_instrumentations: { setting: 'disabledInstrumentations', parse: names, description: 'instrumentations to turn off (no spans, no metrics)' },
+  enabled_instrumentations: { setting: 'enabledInstrumentations', parse: names, description: 'instrumentations to turn back on, even if off locally' },
+  http_request_headers: { setting: 'httpRequestHeaders', parse: headerNames, description: 'HTTP request headers captured as span attributes' },
+  http_response_headers: { setting: 'httpResponseHeaders', parse: headerNames, description: 'HTTP response headers captured as span attributes' },
+  metric_export_interval: { setting: 'metricExportIntervalMillis', parse: millis(1000, 3_600_000), description: 'OTEL_METRIC_EXPORT_INTERVAL in ms (or "30s", "1m")' },
+  heartbeat_interval: { setting: 'heartbeatIntervalMillis', parse: millis(1000, 86_400_000), description: 'OpAMP heartbeat in ms (or "30s", "5m")' },
+};
+
+/** Keys that exist but may never be set remotely, and why. */
+const REFUSED: Array<[RegExp, string]> = [
+  [/endpoint|url/i, 'exporter and OpAMP endpoints cannot be changed remotely (data could be sent elsewhere)'],
+  [/(^|_)headers?$/i, 'exporter headers cannot be changed remotely (they carry credentials)'],
+  [/certificate|client_key|tls|ca_file/i, 'certificates cannot be changed remotely'],
+  [/sampl/i, 'sampling is done centrally; every span is exported'],
+  [/file|path|dir/i, 'file paths cannot be changed remotely'],
+  [/require|import|module|package/i, 'what code is loaded cannot be changed remotely'],
+];
+
+export type ConfigMap = Record<string, { body?: Uint8Array; contentType?: string }>;
+export type ParseOutcome = { ok: true; settings: RemoteSettings } | { ok: false; error: string };
+
+/** Parses a whole config map; a map with neither of our entries means "no remote settings". */
+export function parseConfigMap(map: ConfigMap): ParseOutcome {
+  const settings: RemoteSettings = {};
+  const errors: string[] = [];
+  const edot = map[EDOT_KEY];
+  const ours = map[OUR_KEY];
+  // Our entry wins where both set the same thing.
+  for (const [key, file, mapper] of [
+    [EDOT_KEY, edot, fromEdot],
+    [OUR_KEY, ours, (o: Record<string, unknown>, e: string[]) => o],
+  ] as const) {
+    if (!file) continue;
+    const body = readJsonObject(key, file, errors);
+    if (!body) continue;
+    const mapped = mapper(body, errors);
+    for (const [k, v] of Object.entries(mapped)) {
+      const rule = ALLOWLIST[k];
+      if (!rule) {
+        const refused = REFUSED.find(([re]) => re.test(k));
+        errors.push(refused ? `${key}: "${k}" is refused: ${refused[1]}` : `${key}: "${k}" is not a known setting (allowed: ${Object.keys(ALLOWLIST).join(', ')})`);
+        continue;
+      }
+      const parsed = rule.parse(v);
+      if (!parsed.ok) errors.push(`${key}: "${k}" ${parsed.why}`);
+      else (settings as Record<string, unknown>)[rule.setting] = parsed.value;
+    }
+  }
+  return errors.length ? { ok: false, error: errors.join('; ') } : { ok: true, settings };
+}
+
+function readJsonObject(key: string, file: { body?: Uint8Array; contentType?: string }, errors: string[]): Record<string, unknown> | undefined {
+  const type = (file.contentType ?? '').toLowerCase();
+  if (type && !type.includes('json')) {
+    errors.push(`${key}: content type "${file.contentType}" is not supported (use application/json)`);
+    return undefined;
+  }
+  try {
+    const value = JSON.parse(Buffer.from(file.body ?? new Uint8Array()).toString('utf8') || '{}');
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value;
+    errors.push(`${key}: the body must be a JSON object`);
+  } catch (err) {
+    errors.push(`${key}: the body is not valid JSON (${(err as Error).message})`);
+  }
+  return undefined;
+}
+
+const EDOT_LEVELS: Record<string, LogLevel> = { trace: 'verbose', debug: 'debug', info: 'info', warn: 'warn', warning: 'warn', error: 'error', critical: 'error', off: 'none' };
+
+/** EDOT Node.js central config (flat keys) → our keys. */
+function fromEdot(body: Record<string, unknown>, errors: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) {
+    switch (k) {
+      case 'logging_level':
+        if (typeof v === 'string' && EDOT_LEVELS[v.toLowerCase()]) out.log_level = EDOT_LEVELS[v.toLowerCase()];
+        else errors.push(`${EDOT_KEY}: "logging_level" must be one of ${Object.keys(EDOT_LEVELS).join(', ')}`);
+        break;
+      case 'send_traces':
+        out.traces_enabled = v;
+        break;
+      case 'send_metrics':
+        out.metrics_enabled = v;
+        break;
+      case 'send_logs':
+        out.logs_enabled = v;
+        break;
+      case 'deactivate_instrumentations':
+        out.disabled_instrumentations = v;
+        break;
+      case 'deactivate_all_instrumentations':
+        if (bool(v).ok && (bool(v) as { value: boolean }).value) out.disabled_instrumentations = ['*'];
+        break;
+      case 'opamp_polling_interval':
+        out.heartbeat_interval = v;
+        break;
+      case 'sampling_rate':
+        errors.push(`${EDOT_KEY}: "sampling_rate" is refused: sampling is done centrally; every span is exported`);
+        break;
+      default:
+        errors.push(`${EDOT_KEY}: "${k}" is not a known setting`);
+    }
+  }
+  return out;
+}
+
+/** "30s", "1m", "500ms", "1500" (ms). */
+function parseDuration(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text);
+  if (!m) return NaN;
+  const unit = (m[2] ?? 'ms').toLowerCase();
+  return Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[unit];
+}

@@ -1,0 +1,78 @@
+// What may change while the process runs (remote configuration, applied all at once) and what
+// the SDK reports back (export health). Created before the SDK, so that a cached remote config
+// applies at start-up; each part of the preload listens for the settings it owns.
+
+import type { Config } from '../config';
+import type { Signal } from '../config/settings';
+import type { LogLevel } from '../diag/logger';
+
+/** The complete set of run-time settings: local values with remote ones laid over them. */
+export interface RuntimeSettings {
+  logLevel: LogLevel;
+  exportEnabled: Record<Signal, boolean>;
+  /** Remotely disabled instrumentation names; '*' = all. */
+  disabledInstrumentations: readonly string[];
+  /** Remotely (re-)enabled instrumentation names, even if off locally. */
+  enabledInstrumentations: readonly string[];
+  httpRequestHeaders: readonly string[];
+  httpResponseHeaders: readonly string[];
+  metricExportIntervalMillis: number;
+  heartbeatIntervalMillis: number;
+}
+
+export function localSettings(config: Readonly<Config>): RuntimeSettings {
+  return {
+    logLevel: config.logLevel,
+    exportEnabled: { traces: true, metrics: true, logs: true },
+    disabledInstrumentations: [],
+    enabledInstrumentations: [],
+    httpRequestHeaders: [],
+    httpResponseHeaders: [],
+    metricExportIntervalMillis: config.metricExportIntervalMillis,
+    heartbeatIntervalMillis: config.opamp.heartbeatIntervalMillis,
+  };
+}
+
+export interface ExportHealth {
+  healthy: boolean;
+  lastError?: string;
+  /** When the status last changed, in ms since the epoch. */
+  since: number;
+}
+
+export class RuntimeState {
+  readonly startedAt = Date.now();
+  readonly health: Record<Signal, ExportHealth> = {
+    traces: { healthy: true, since: this.startedAt },
+    metrics: { healthy: true, since: this.startedAt },
+    logs: { healthy: true, since: this.startedAt },
+  };
+  private settingsListeners: Array<(next: RuntimeSettings, previous: RuntimeSettings) => void> = [];
+  private healthListeners: Array<() => void> = [];
+
+  constructor(public settings: Readonly<RuntimeSettings>) {}
+
+  /** Applies a complete new set of settings; listeners see it all at once. */
+  update(next: RuntimeSettings): void {
+    const previous = this.settings;
+    this.settings = Object.freeze(next);
+    for (const listener of this.settingsListeners) listener(this.settings, previous);
+  }
+
+  onSettingsChange(listener: (next: RuntimeSettings, previous: RuntimeSettings) => void): void {
+    this.settingsListeners.push(listener);
+  }
+
+  /** Called by the exporters with every export result. */
+  reportExport(signal: Signal, ok: boolean, error?: Error): void {
+    const h = this.health[signal];
+    const lastError = ok ? undefined : `${signal} export failed: ${error?.message ?? 'unknown error'}`;
+    if (h.healthy === ok && h.lastError === lastError) return;
+    this.health[signal] = { healthy: ok, lastError, since: Date.now() };
+    for (const listener of this.healthListeners) listener();
+  }
+
+  onHealthChange(listener: () => void): void {
+    this.healthListeners.push(listener);
+  }
+}
