@@ -1,0 +1,310 @@
+// Remote configuration over OpAMP, end to end: a fixture app under the preload, a real OTLP
+// receiver, and an OpAMP server written from the spec (then @elastic/mockopampserver, an
+// independent implementation). Timings are asserted against the heartbeat, not by sleeping.
+
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { OtlpReceiver } from '../../scripts/otlp-receiver';
+import { get, start, type Running } from '../helpers/processes';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { SpecOpampServer, RemoteConfigStatuses, pb, type AgentToServer } from '../helpers/opamp-server';
+
+const APPLIED = RemoteConfigStatuses.RemoteConfigStatuses_APPLIED;
+const APPLYING = RemoteConfigStatuses.RemoteConfigStatuses_APPLYING;
+const FAILED = RemoteConfigStatuses.RemoteConfigStatuses_FAILED;
+const HEARTBEAT = 1000;
+
+let receiver: OtlpReceiver;
+let tmp: string;
+const running: Running[] = [];
+
+beforeAll(async () => {
+  receiver = await new OtlpReceiver('grpc').start();
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-preload-opamp-'));
+});
+afterAll(async () => {
+  await receiver.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+afterEach(async () => {
+  for (const app of running.splice(0)) {
+    app.child.kill('SIGKILL');
+    await app.exited;
+  }
+});
+
+function startApp(service: string, endpoint: string, extra: Record<string, string> = {}): Running {
+  const app = start(['cjs-app/app.js'], {
+    env: {
+      NODE_OPTIONS: '--require otel-preload/register',
+      OTEL_SERVICE_NAME: service,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      OTEL_NODE_OPAMP_ENDPOINT: endpoint,
+      OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL: String(HEARTBEAT),
+      OTEL_NODE_OPAMP_CACHE_FILE: path.join(tmp, `${service}.json`),
+      ...extra,
+    },
+  });
+  running.push(app);
+  return app;
+}
+
+const serverSpans = (service: string) => receiver.spans.filter((s) => s.resource['service.name'] === service && s.kind === 'SPAN_KIND_SERVER');
+const statusOf = (a: AgentToServer) => a.remoteConfigStatus;
+const attrs = (list: Array<{ key: string; value?: { value: { case?: string; value?: unknown } } }> = []) => Object.fromEntries(list.map((kv) => [kv.key, kv.value?.value.value]));
+const effective = (a: AgentToServer) => {
+  const file = a.effectiveConfig?.configMap?.configMap['otel-preload'];
+  return file ? JSON.parse(Buffer.from(file.body).toString('utf8')) : undefined;
+};
+
+describe('OpAMP against a server written from the spec', () => {
+  let server: SpecOpampServer;
+  beforeAll(async () => {
+    server = await new SpecOpampServer().start();
+  });
+  afterAll(() => server.stop());
+
+  it('identifies itself as the spec requires and takes config pushed at run time within a heartbeat', async () => {
+    const service = 'opamp-runtime';
+    const app = startApp(service, server.endpoint, { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20s3cret' });
+    const [, port] = await app.waitForLine(/listening (\d+)/);
+    const base = `http://127.0.0.1:${port}`;
+    const mine = () => server.received.filter((r) => attrs(r.a2s.agentDescription?.identifyingAttributes as never)['service.name'] === service || r.headers['opamp-instance-uid'] === uid);
+    let uid = '';
+    await server.waitFor(() => server.received.some((r) => attrs(r.a2s.agentDescription?.identifyingAttributes as never)['service.name'] === service));
+    const first = server.received.find((r) => attrs(r.a2s.agentDescription?.identifyingAttributes as never)['service.name'] === service)!;
+    uid = String(first.headers['opamp-instance-uid']);
+
+    // Spec facts: 16-byte UUIDv7, sequence from 1, capabilities 0x3807, identifying attributes, headers.
+    expect(first.a2s.instanceUid).toHaveLength(16);
+    expect(first.a2s.instanceUid[6] >> 4).toBe(7);
+    expect(first.a2s.sequenceNum).toBe(1n);
+    expect(first.a2s.capabilities).toBe(0x3807n);
+    expect(first.headers['content-type']).toBe('application/x-protobuf');
+    expect(uid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const identifying = attrs(first.a2s.agentDescription!.identifyingAttributes as never);
+    expect(identifying['service.instance.id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(attrs(first.a2s.agentDescription!.nonIdentifyingAttributes as never)['telemetry.distro.name']).toBe('otel-preload');
+    expect(first.a2s.health?.healthy).toBe(true);
+    const eff = effective(first.a2s);
+    expect(eff.local.traces.headers).toEqual(['authorization=<redacted>']);
+    expect(JSON.stringify(eff)).not.toContain('s3cret');
+
+    // Status compression: the next heartbeat carries no unchanged sub-messages.
+    await server.waitFor(() => mine().length >= 2, 5000);
+    const second = mine()[1].a2s;
+    expect(second.sequenceNum).toBe(2n);
+    expect(second.agentDescription).toBeUndefined();
+    expect(second.effectiveConfig).toBeUndefined();
+
+    // Spans flow; then instrumentations are disabled remotely: no new SERVER spans.
+    await get(`${base}/users/1`);
+    await receiver.waitFor(() => serverSpans(service).length >= 1);
+    const hash = server.setConfig({ 'otel-preload': { disabled_instrumentations: ['http', 'express'], log_level: 'warn', metric_export_interval: '5s' } });
+    const pushedAt = Date.now();
+    await server.waitFor(() => mine().some((r) => statusOf(r.a2s)?.status === APPLIED && Buffer.from(statusOf(r.a2s)!.lastRemoteConfigHash).equals(Buffer.from(hash))), 5000, 'APPLIED');
+    expect(Date.now() - pushedAt).toBeLessThan(HEARTBEAT * 1.1 + 1500);
+    const statuses = mine().map((r) => statusOf(r.a2s)?.status).filter((s) => s !== undefined);
+    expect(statuses).toContain(APPLYING);
+    const applied = mine().find((r) => statusOf(r.a2s)?.status === APPLIED)!;
+    expect(effective(applied.a2s)).toMatchObject({ disabled_instrumentations: ['http', 'express'], metric_export_interval: 5000 });
+    const before = serverSpans(service).length;
+    for (let i = 0; i < 3; i++) expect((await get(`${base}/users/2`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 600)); // longer than the batch delay (100 ms): nothing may arrive
+    expect(serverSpans(service).length).toBe(before);
+
+    // The server keeps resending until APPLIED; after that, the same hash is not applied again.
+    const appliedCount = () => mine().filter((r) => statusOf(r.a2s)?.status === APPLYING).length;
+    const count = appliedCount();
+    await server.waitFor(() => mine().length >= mine().indexOf(applied) + 3, 5000);
+    expect(appliedCount()).toBe(count);
+
+    // A refused key fails the whole config, naming the key; the previous config stays.
+    const badHash = server.setConfig({ 'otel-preload': { disabled_instrumentations: [], exporter_endpoint: 'http://collector.evil:4317' } });
+    await server.waitFor(() => mine().some((r) => statusOf(r.a2s)?.status === FAILED && Buffer.from(statusOf(r.a2s)!.lastRemoteConfigHash).equals(Buffer.from(badHash))), 5000, 'FAILED');
+    const failed = mine().find((r) => statusOf(r.a2s)?.status === FAILED)!;
+    expect(statusOf(failed.a2s)!.errorMessage).toMatch(/"exporter_endpoint" is refused/);
+    await get(`${base}/users/3`);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(serverSpans(service).length).toBe(before);
+
+    // The key disappears: instrumentations revert to their local (enabled) state.
+    const emptyHash = server.setConfig({});
+    await server.waitFor(() => mine().some((r) => statusOf(r.a2s)?.status === APPLIED && Buffer.from(statusOf(r.a2s)!.lastRemoteConfigHash).equals(Buffer.from(emptyHash))), 5000);
+    await get(`${base}/users/4`);
+    await receiver.waitFor(() => serverSpans(service).length > before);
+
+    // A sequence gap seen by the server → ReportFullState → the next message carries everything.
+    server.forceFullState = true;
+    const n = mine().length;
+    await server.waitFor(() => mine().slice(n).some((r) => r.a2s.agentDescription !== undefined && r.a2s.effectiveConfig !== undefined), 5000, 'full state');
+    await get(`${base}/shutdown`);
+  });
+
+  it('a config from the cache applies at start-up while the server is down; start-up does not wait', async () => {
+    const service = 'opamp-cache';
+    const app = startApp(service, server.endpoint);
+    await app.waitForLine(/listening/);
+    const hash = server.setConfig({ 'otel-preload': { disabled_instrumentations: ['http', 'express'] } });
+    await server.waitFor(() => server.received.some((r) => statusOf(r.a2s)?.status === APPLIED && Buffer.from(statusOf(r.a2s)!.lastRemoteConfigHash).equals(Buffer.from(hash))));
+    app.child.kill('SIGTERM');
+    await app.exited;
+    server.setConfig({});
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, `${service}.json`), 'utf8')).hash).toBe(Buffer.from(hash).toString('hex'));
+
+    // The server is unreachable now (nothing listens on the discard port).
+    const t0 = Date.now();
+    const offline = startApp(service, 'http://127.0.0.1:9/v1/opamp');
+    const [, port] = await offline.waitForLine(/listening (\d+)/);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    const before = serverSpans(service).length;
+    await get(`http://127.0.0.1:${port}/users/1`);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(serverSpans(service).length).toBe(before);
+    // The server is down: one line says so (after the jittered first poll), and that the cached config is in effect.
+    await waitUntil(() => offline.stderr().includes('OpAMP poll failed'), 5000);
+    expect(offline.stderr().trim().split('\n')).toEqual([expect.stringMatching(/OpAMP poll failed .*Local and cached configuration stay in effect/)]);
+
+    // A corrupt cache is ignored with one warning; local config applies (spans flow).
+    fs.writeFileSync(path.join(tmp, `${service}.json`), '{ not json');
+    const corrupt = startApp(service, 'http://127.0.0.1:9/v1/opamp');
+    const [, port2] = await corrupt.waitForLine(/listening (\d+)/);
+    await get(`http://127.0.0.1:${port2}/users/1`);
+    await receiver.waitFor(() => serverSpans(service).length > before);
+    expect(corrupt.stderr()).toMatch(/OTEL_NODE_OPAMP_CACHE_FILE .* is not a valid cache/);
+    expect(corrupt.stderr().trim().split('\n').length).toBeLessThanOrEqual(2);
+  });
+
+  it('a read-only cache file baked into the image works as a fleet default', async () => {
+    const service = 'opamp-readonly';
+    const file = path.join(tmp, 'fleet-default.json');
+    fs.writeFileSync(file, JSON.stringify({ hash: 'ab'.repeat(16), configMap: { 'otel-preload': { contentType: 'application/json', body: Buffer.from(JSON.stringify({ traces_enabled: false })).toString('base64') } } }));
+    fs.chmodSync(file, 0o444);
+    const app = startApp(service, 'http://127.0.0.1:9/v1/opamp', { OTEL_NODE_OPAMP_CACHE_FILE: file });
+    const [, port] = await app.waitForLine(/listening (\d+)/);
+    await get(`http://127.0.0.1:${port}/users/1`);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(serverSpans(service)).toEqual([]);
+  });
+});
+
+describe('OpAMP server faults', () => {
+  it.each([
+    ['429 with Retry-After: 2', (server: SpecOpampServer) => server.faults.push(() => ({ status: 429, headers: { 'Retry-After': '2' }, body: Buffer.from('slow down') })), 1800],
+    ['UNAVAILABLE with retry_info of 2 s', (server: SpecOpampServer) => {
+      const body = Buffer.from(toBinary(pb.ServerToAgentSchema, create(pb.ServerToAgentSchema, { errorResponse: { type: pb.ServerErrorResponseType.ServerErrorResponseType_Unavailable, errorMessage: 'busy', Details: { case: 'retryInfo', value: { retryAfterNanoseconds: 2_000_000_000n } } } })));
+      server.faults.push(() => ({ status: 200, headers: { 'Content-Type': 'application/x-protobuf' }, body }));
+    }, 1800],
+  ] as const)('%s: the next request waits at least that long', async (_name, inject, minGapMs) => {
+    const server = await new SpecOpampServer().start();
+    try {
+      inject(server);
+      const app = startApp(`opamp-${minGapMs}-${_name.slice(0, 3)}`, server.endpoint);
+      await app.waitForLine(/listening/);
+      await server.waitFor((r) => r.length >= 2, 10_000, 'a retry');
+      expect(server.received[1].at - server.received[0].at).toBeGreaterThanOrEqual(minGapMs);
+      expect(app.child.exitCode).toBeNull();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it.each([
+    ['garbage body', { status: 200, headers: { 'Content-Type': 'application/x-protobuf' }, body: Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x12, 0x99]) }],
+    ['wrong content type', { status: 200, headers: { 'Content-Type': 'text/html' }, body: Buffer.from('<html>proxy login</html>') }],
+    ['oversized body', { status: 200, headers: { 'Content-Type': 'application/x-protobuf' }, body: Buffer.alloc(5 * 1024 * 1024, 0x0a) }],
+  ] as const)('%s: a failed poll, one warning, the app serves on and backs off', async (name, answer) => {
+    const server = await new SpecOpampServer().start();
+    try {
+      server.faults.push(() => answer);
+      const service = `opamp-fault-${name.replace(/\W/g, '-')}`;
+      const app = startApp(service, server.endpoint);
+      const [, port] = await app.waitForLine(/listening (\d+)/);
+      await server.waitFor((r) => r.length >= 1);
+      expect((await get(`http://127.0.0.1:${port}/users/1`)).status).toBe(200);
+      await receiver.waitFor(() => serverSpans(service).length >= 1);
+      await new Promise((r) => setTimeout(r, HEARTBEAT * 2));
+      // Backing off (≥ 30 s): no second request within two heartbeats.
+      expect(server.received).toHaveLength(1);
+      expect(app.stderr().trim().split('\n')).toEqual([expect.stringMatching(/OpAMP poll failed .*retrying in \d+ s\. Local and cached configuration stay in effect\./)]);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('OpAMP over TLS', () => {
+  let certs: string;
+  beforeAll(() => {
+    certs = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-preload-certs-'));
+    const sh = (args: string[]) => execFileSync('openssl', args, { cwd: certs, stdio: 'ignore' });
+    sh(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=test-ca', '-keyout', 'ca.key', '-out', 'ca.pem']);
+    for (const name of ['server', 'client']) {
+      sh(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`]);
+      fs.writeFileSync(path.join(certs, `${name}.ext`), name === 'server' ? 'subjectAltName=IP:127.0.0.1\n' : 'extendedKeyUsage=clientAuth\n');
+      sh(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.pem`]);
+    }
+  });
+  afterAll(() => fs.rmSync(certs, { recursive: true, force: true }));
+  const read = (f: string) => fs.readFileSync(path.join(certs, f));
+
+  it('with a private CA, and with a client certificate the server requires (mTLS)', async () => {
+    const server = await new SpecOpampServer({ key: read('server.key'), cert: read('server.pem'), ca: read('ca.pem'), requestCert: true, rejectUnauthorized: true }).start();
+    try {
+      const withoutClientCert = startApp('opamp-tls-no-client-cert', server.endpoint, { OTEL_NODE_OPAMP_CERTIFICATE: path.join(certs, 'ca.pem') });
+      await withoutClientCert.waitForLine(/listening/);
+      const app = startApp('opamp-mtls', server.endpoint, {
+        OTEL_NODE_OPAMP_CERTIFICATE: path.join(certs, 'ca.pem'),
+        OTEL_NODE_OPAMP_CLIENT_CERTIFICATE: path.join(certs, 'client.pem'),
+        OTEL_NODE_OPAMP_CLIENT_KEY: path.join(certs, 'client.key'),
+      });
+      await app.waitForLine(/listening/);
+      await server.waitFor((r) => r.some((x) => attrs(x.a2s.agentDescription?.identifyingAttributes as never)['service.name'] === 'opamp-mtls'));
+      expect(server.received.every((x) => attrs(x.a2s.agentDescription?.identifyingAttributes as never)['service.name'] !== 'opamp-tls-no-client-cert')).toBe(true);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('OpAMP against @elastic/mockopampserver', () => {
+  it('the EDOT "elastic" entry: deactivate_all_instrumentations applies; sampling_rate is refused', async () => {
+    const { MockOpAMPServer } = require('@elastic/mockopampserver');
+    const mock = new MockOpAMPServer({ logLevel: 'warn', hostname: '127.0.0.1', port: 0, testMode: true });
+    await mock.start();
+    try {
+      const service = 'opamp-edot';
+      const app = startApp(service, mock.endpoint);
+      const [, port] = await app.waitForLine(/listening (\d+)/);
+      await get(`http://127.0.0.1:${port}/users/1`);
+      await receiver.waitFor(() => serverSpans(service).length >= 1);
+      const statuses = () => mock.testGetRequests().map((r: { a2s?: AgentToServer }) => r.a2s?.remoteConfigStatus).filter(Boolean);
+
+      mock.setAgentConfigMap({ configMap: { elastic: { body: Buffer.from(JSON.stringify({ deactivate_all_instrumentations: 'true', logging_level: 'warn' })), contentType: 'application/json' } } });
+      await waitUntil(() => statuses().some((s: { status: number }) => s.status === APPLIED));
+      const before = serverSpans(service).length;
+      await get(`http://127.0.0.1:${port}/users/2`);
+      await new Promise((r) => setTimeout(r, 600));
+      expect(serverSpans(service).length).toBe(before);
+
+      mock.setAgentConfigMap({ configMap: { elastic: { body: Buffer.from(JSON.stringify({ sampling_rate: '0.1' })), contentType: 'application/json' } } });
+      await waitUntil(() => statuses().some((s: { status: number }) => s.status === FAILED));
+      const failed = statuses().find((s: { status: number }) => s.status === FAILED);
+      expect(failed.errorMessage).toMatch(/sampling_rate.*refused.*sampling is done centrally/);
+    } finally {
+      await mock.close();
+    }
+  });
+});
+
+async function waitUntil(check: () => boolean, ms = 8000): Promise<void> {
+  const t0 = Date.now();
+  while (!check()) {
+    if (Date.now() - t0 > ms) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
