@@ -10,7 +10,7 @@ import { SIGNALS } from '../config/settings';
 import { CATALOGUE } from '../instrumentations/table';
 import { findPackageJson } from '../util/package-json';
 import { DISTRO_VERSION } from '../version';
-import { probe } from './probe';
+import { probe, probeOpamp } from './probe';
 import { redactUrl } from './summary';
 
 export interface Check {
@@ -44,6 +44,16 @@ export async function doctor(env: NodeJS.ProcessEnv = process.env, cwd: string =
   for (const w of warnings) add('configuration', false, w, false);
 
   await probeEndpoints(config, add);
+  if (config.opamp.endpoint) {
+    let ca: Buffer | undefined;
+    try {
+      ca = config.opamp.certificate ? readFileSync(config.opamp.certificate) : undefined;
+    } catch (err) {
+      add('opamp certificate', false, `${config.opamp.certificate} cannot be read (${(err as NodeJS.ErrnoException).code})`, false);
+    }
+    const r = await probeOpamp(config.opamp.endpoint, ca);
+    add('opamp endpoint', r.ok, `OpAMP → ${redactUrl(config.opamp.endpoint)}: ${[...r.steps, r.problem].filter(Boolean).join(', ')}`, false);
+  }
 
   const app = inspectApp(cwd);
   return { version: DISTRO_VERSION, node: process.versions.node, checks, app, nodeOptions: nodeOptionsFor(app.moduleType, cwd), ok: checks.every((c) => c.ok || !c.blocking) };

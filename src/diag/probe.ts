@@ -108,3 +108,24 @@ function httpExport(url: URL, ca: Buffer | undefined, timeoutMs: number): Promis
     req.end();
   });
 }
+
+/** OpAMP: TCP, TLS, then any HTTP answer from the endpoint (a POST without a body is a bad request). */
+export async function probeOpamp(endpoint: string, ca?: Buffer, timeoutMs = 2000): Promise<ProbeResult> {
+  const steps: string[] = [];
+  try {
+    const url = new URL(endpoint);
+    const secure = url.protocol === 'https:';
+    const port = Number(url.port || (secure ? 443 : 80));
+    await connect(() => net.connect({ host: url.hostname, port }), timeoutMs);
+    steps.push('TCP connect ok');
+    if (secure) {
+      await connect(() => tls.connect({ host: url.hostname, port, servername: url.hostname, ca }), timeoutMs, 'secureConnect');
+      steps.push('TLS handshake ok');
+    }
+    const status = await httpExport(url, ca, timeoutMs);
+    steps.push(`HTTP answered ${status}`);
+    return { ok: status < 500 && status !== 404, steps, problem: status === 404 ? 'wrong path (the conventional one is /v1/opamp)' : undefined };
+  } catch (err) {
+    return { ok: false, steps, problem: (err as Error).message };
+  }
+}

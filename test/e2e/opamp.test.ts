@@ -138,6 +138,13 @@ describe('OpAMP against a server written from the spec', () => {
     await get(`${base}/users/4`);
     await receiver.waitFor(() => serverSpans(service).length > before);
 
+    // Header capture and log level, switched on remotely, take effect at once.
+    const headersHash = server.setConfig({ 'otel-preload': { http_request_headers: ['X-Request-Id'], log_level: 'debug' } });
+    await server.waitFor(() => mine().some((r) => statusOf(r.a2s)?.status === APPLIED && Buffer.from(statusOf(r.a2s)!.lastRemoteConfigHash).equals(Buffer.from(headersHash))), 5000);
+    await get(`${base}/users/5`, { 'x-request-id': 'req-42' });
+    await receiver.waitFor(() => serverSpans(service).some((s) => JSON.stringify(s.attributes['http.request.header.x-request-id']) === '["req-42"]'));
+    await waitUntil(() => /otel-preload debug: /.test(app.stderr()), 5000);
+
     // A sequence gap seen by the server → ReportFullState → the next message carries everything.
     server.forceFullState = true;
     const n = mine().length;
