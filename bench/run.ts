@@ -14,6 +14,8 @@ const REPO = repoRoot();
 const BENCH = path.join(REPO, 'bench');
 const APPS = path.join(BENCH, 'apps');
 const QUICK = process.argv.includes('--quick');
+// `--only express` (or startup, job, pg): one section, for profiling iterations; results are not written.
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const NODE_VERSION = process.env.BENCH_NODE ?? '24.21.0';
 const NOWHERE = 'http://127.0.0.1:9';
 const autocannon = require(path.join(BENCH, 'node_modules/autocannon'));
@@ -114,6 +116,17 @@ async function main(): Promise<void> {
   const rounds = QUICK ? 5 : 15;
   const log = (m: string) => process.stderr.write(m + '\n');
 
+  if (ONLY) {
+    const sections: Record<string, () => Promise<unknown> | unknown> = {
+      startup: () => interleaved(node, 'noop.js', sink.endpoint, rounds),
+      job: () => interleaved(node, 'job.js', NOWHERE, Math.ceil(rounds / 3)),
+      express: () => loadInterleaved(node, 'express-hello.js', sink.endpoint, 1, QUICK ? 5 : 10, true),
+      pg: () => loadInterleaved(node, 'pg-query.js', sink.endpoint, 1, QUICK ? 5 : 10, false),
+    };
+    console.log(JSON.stringify(await sections[ONLY](), null, 2));
+    await sink.stop();
+    return;
+  }
   log('start-up, collector up …');
   const startupUp = interleaved(node, 'noop.js', sink.endpoint, rounds);
   log('start-up, collector down …');

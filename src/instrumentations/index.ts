@@ -6,7 +6,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Config } from '../config';
 import type { Logger } from '../diag/logger';
 import { createInstrumentation, selectInstrumentations, type InstrumentationEntry } from './table';
-import { installFetchTrigger, installImportHook, installRequireHook, type EsmHookMode } from './lazy-hooks';
+import { installFetchTrigger, installImportHook, installRequireHook, packageNameOfUrl, type EsmHookMode } from './lazy-hooks';
 import { containPatchErrors } from './contain';
 import { appSdkLoaded, APP_SDK_PACKAGES, SDK_PARTS } from './app-sdk';
 import { CATALOGUE } from './table';
@@ -104,8 +104,8 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
     }
   };
 
-  const activate = (moduleName: string, callerFile?: string) => {
-    const appSdk = appSdkLoaded(moduleName, callerFile);
+  const activate = (moduleName: string, loadedBy?: string) => {
+    const appSdk = appSdkLoaded(moduleName, loadedBy);
     if (appSdk) {
       watched.clear();
       lifecycle.onAppSdk(appSdk);
@@ -113,10 +113,14 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
     }
     // SDK parts are also loaded by our own SDK: keep watching them for a load by the app.
     if (SDK_PARTS.includes(moduleName)) return;
+    const loader = loadedBy && loadedBy !== 'import' ? packageNameOfUrl(loadedBy) : undefined;
+    const candidates = (byModule.get(moduleName) ?? []).filter((e) => !(loader && e.notWhenLoadedBy?.includes(loader)));
+    // A module covered by its loader's instrumentation stays uninstrumented (its later internal
+    // requires must not activate it either).
     watched.delete(moduleName);
     try {
       if (!ensureSdk()) return;
-      for (const entry of byModule.get(moduleName) ?? []) activateEntry(entry);
+      for (const entry of candidates) activateEntry(entry);
     } catch (err) {
       log.warn(`activating instrumentation for ${moduleName} failed (${(err as Error)?.message ?? err}).`);
     }

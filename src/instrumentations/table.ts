@@ -21,6 +21,8 @@ export interface InstrumentationEntry {
   offByDefault?: boolean;
   /** Also activated on the first call of the global fetch(), which loads no module. */
   onGlobalFetch?: boolean;
+  /** Not activated when the target is loaded by one of these packages (already covered there). */
+  notWhenLoadedBy?: readonly string[];
   /** Patches no module: started with the SDK (when `when` holds). */
   atSdkStart?: (config: Readonly<Config>) => boolean;
   /** What it produces, for the README's table. */
@@ -75,7 +77,10 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   // A wrapper over the redis v2–3 and node-redis v4+ instrumentations (its own module list is empty).
   otel('redis', 'RedisInstrumentation', ['redis', '@redis/client', '@node-redis/client']),
   otel('restify', 'RestifyInstrumentation', ['restify']),
-  otel('router', 'RouterInstrumentation', ['router']),
+  // Express 5 runs on `router`; the express instrumentation already covers it there, and the
+  // router instrumentation on top would add two spans per request (one named after express's
+  // own patch). `router` used directly by the app is instrumented as usual.
+  otel('router', 'RouterInstrumentation', ['router'], { notWhenLoadedBy: ['express'] }),
   otel('runtime-node', 'RuntimeNodeInstrumentation', [], { atSdkStart: () => true }),
   otel('socket.io', 'SocketIoInstrumentation', ['socket.io']),
   otel('tedious', 'TediousInstrumentation', ['tedious']),
