@@ -5,11 +5,10 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Config } from '../config';
 import type { Logger } from '../diag/logger';
-import { createInstrumentation, selectInstrumentations, type InstrumentationEntry } from './table';
+import { CATALOGUE, createInstrumentation, selectInstrumentations, type InstrumentationEntry } from './table';
 import { installFetchTrigger, installImportHook, installRequireHook, packageNameOfUrl, type EsmHookMode } from './lazy-hooks';
 import { containPatchErrors } from './contain';
 import { appSdkLoaded, APP_SDK_PACKAGES, SDK_PARTS } from './app-sdk';
-import { CATALOGUE } from './table';
 import type { RuntimeSettings, RuntimeState } from '../sdk/runtime-state';
 
 /** Loading these means the app may use the OpenTelemetry API directly: the SDK must be there. */

@@ -79,7 +79,7 @@ export function parseConfigMap(map: ConfigMap): ParseOutcome {
   // Our entry wins where both set the same thing.
   for (const [key, file, mapper] of [
     [EDOT_KEY, edot, fromEdot],
-    [OUR_KEY, ours, (o: Record<string, unknown>, e: string[]) => o],
+    [OUR_KEY, ours, (o: Record<string, unknown>) => o],
   ] as const) {
     if (!file) continue;
     const body = readJsonObject(key, file, errors);
