@@ -4,6 +4,7 @@
 import * as path from 'path';
 import { repoRoot } from './repo-root';
 import { spawn } from 'child_process';
+import * as net from 'net';
 import { OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
 
 const REPO = repoRoot();
@@ -23,7 +24,10 @@ async function main(): Promise<void> {
     app.on('exit', () => reject(new Error('the demo app exited before listening')));
   });
   console.log(`demo app (fixtures/cjs-app) started under --require otel-preload/register on port ${port}`);
-  for (const p of ['/users/1', '/users/2', '/no-such-route', '/shutdown']) {
+  const paths = ['/users/1', '/users/2', '/no-such-route'];
+  if (await reachable(5432)) paths.push('/db');
+  else console.log('  (PostgreSQL is not reachable on 127.0.0.1:5432: no database call in this demo)');
+  for (const p of [...paths, '/shutdown']) {
     const res = await fetch(`http://127.0.0.1:${port}${p}`);
     console.log(`  GET ${p} → ${res.status}`);
     await res.arrayBuffer();
@@ -52,6 +56,15 @@ async function main(): Promise<void> {
   console.log('\nLog records received:');
   for (const l of receiver.logs) console.log(`  ${JSON.stringify(l.body)} trace_id=${l.traceId} span_id=${l.spanId}`);
   await receiver.stop();
+}
+
+function reachable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.setTimeout(500, () => (socket.destroy(), resolve(false)));
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
 }
 
 main().catch((err) => {

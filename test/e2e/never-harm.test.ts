@@ -214,6 +214,27 @@ describe('signals and exit', () => {
   });
 });
 
+describe('no silent loss', () => {
+  it('spans dropped by a full export queue are counted in a self-metric and reported on stderr', async () => {
+    const service = 'burst';
+    const result = await run([guards('burst.js')], { env: { NODE_OPTIONS: REQUIRE, OTEL_SERVICE_NAME: service, OTEL_BSP_MAX_QUEUE_SIZE: '10', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '10', ...toReceiver() } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('burst done\n');
+    // Rate-limited: one line at the first drop, then at most one a minute, and the rest at exit.
+    const lines = result.stderr.trim().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(2);
+    for (const line of lines) expect(line).toMatch(/otel-preload warn: \d+ spans dropped because the export queue was full \(OTEL_BSP_MAX_QUEUE_SIZE=10\); \d+ in total, counted in otel.preload.span.dropped/);
+    const dropped = Number(lines[lines.length - 1].match(/(\d+) in total/)![1]);
+    expect(dropped).toBeGreaterThan(900);
+    await receiver.waitFor((r) => r.metrics.some((m) => m.resource['service.name'] === service && m.name === 'otel.preload.span.dropped'));
+    const metric = receiver.metrics.find((m) => m.resource['service.name'] === service && m.name === 'otel.preload.span.dropped')!;
+    expect(Number(metric.dataPoints[0].asInt ?? metric.dataPoints[0].asDouble)).toBe(dropped);
+    expect(metric.dataPoints[0].attributes['error.type']).toBe('queue_full');
+    // Every span was either exported or counted.
+    await receiver.waitFor(() => spansOf(service).length + dropped === 1000);
+  });
+});
+
 describe('errors inside the preload', () => {
   it('an unreadable package.json: the app runs, the service name falls back', async () => {
     const result = await run(['app.js'], { cwd: path.join(REPO, 'fixtures/broken-package-json'), env: { NODE_OPTIONS: REQUIRE, ...toReceiver() } });

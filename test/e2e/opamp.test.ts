@@ -149,7 +149,30 @@ describe('OpAMP against a server written from the spec', () => {
     server.forceFullState = true;
     const n = mine().length;
     await server.waitFor(() => mine().slice(n).some((r) => r.a2s.agentDescription !== undefined && r.a2s.effectiveConfig !== undefined), 5000, 'full state');
+    // OpAMP's own HTTP calls are never traced.
+    const opampSpans = receiver.spans.filter((x) => x.resource['service.name'] === service && JSON.stringify(x.attributes).includes('/v1/opamp'));
+    expect(opampSpans).toEqual([]);
     await get(`${base}/shutdown`);
+  });
+
+  it('a server that accepts and never answers does not keep a short job alive', async () => {
+    const net = await import('net');
+    const sockets: import('net').Socket[] = [];
+    const hang = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => hang.listen(0, '127.0.0.1', () => r()));
+    try {
+      const { run } = await import('../helpers/processes');
+      const port = (hang.address() as { port: number }).port;
+      const plain = await run(['guards/job.js'], { env: {} });
+      const result = await run(['guards/job.js'], { env: { NODE_OPTIONS: '--require otel-preload/register', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_NODE_OPAMP_ENDPOINT: `http://127.0.0.1:${port}/v1/opamp`, OTEL_NODE_OPAMP_CACHE_FILE: path.join(tmp, 'hang.json') } });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe('job done\n');
+      // The flush at exit includes the bounded agent_disconnect (1 s at most).
+      expect(result.elapsedMs).toBeLessThan(plain.elapsedMs + 2500);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      hang.close();
+    }
   });
 
   it('a config from the cache applies at start-up while the server is down; start-up does not wait', async () => {
