@@ -11,7 +11,10 @@ const EXPECTED_NOISE = /has been loaded before/;
 export function routeOtelDiagnostics(api: Api, log: Logger): void {
   // Export failures reach OpenTelemetry's global error handler, whose default prints JSON stacks.
   const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
-  core.setGlobalErrorHandler((err) => log.error(describe(err).replace(/\s*\n\s*/g, ' ')));
+  core.setGlobalErrorHandler((err) => {
+    const msg = describe(err).replace(/\s*\n\s*/g, ' ');
+    log.error(/export/i.test(msg) ? msg : `export failed: ${msg}`);
+  });
 
   // One line per message: errors by their message, never a multi-line stack.
   const text = (args: unknown[]) => args.map(describe).join(' ').replace(/\s*\n\s*/g, ' ');
