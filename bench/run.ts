@@ -40,20 +40,31 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** Wall time (ms) and peak RSS (MiB) of one run to completion. */
-function runOnce(node: string, variant: Variant, script: string, endpoint: string): { wallMs: number; rssMiB: number } {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', node, script], { cwd: APPS, env: env(variant, endpoint), encoding: 'utf8', timeout: 30_000 });
-  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  const kb = Number(r.stderr.trim().split('\n').pop());
-  return { wallMs, rssMiB: kb / 1024 };
+/**
+ * Wall time (ms) and peak RSS (MiB) of one run to completion. Asynchronous on purpose: the OTLP
+ * sink runs in this process and must keep answering while the child exports at exit.
+ */
+function runOnce(node: string, variant: Variant, script: string, endpoint: string): Promise<{ wallMs: number; rssMiB: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn('/usr/bin/time', ['-f', '%M', node, script], { cwd: APPS, env: env(variant, endpoint), stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', () => {
+      clearTimeout(timer);
+      const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      resolve({ wallMs, rssMiB: Number(stderr.trim().split('\n').pop()) / 1024 });
+    });
+  });
 }
 
-function interleaved(node: string, script: string, endpoint: string, rounds: number) {
+async function interleaved(node: string, script: string, endpoint: string, rounds: number) {
   const samples = Object.fromEntries(NAMES.map((n) => [n, { wallMs: [] as number[], rssMiB: [] as number[] }]));
   for (let i = 0; i < rounds; i++) {
     for (const v of NAMES) {
-      const s = runOnce(node, v, script, endpoint);
+      const s = await runOnce(node, v, script, endpoint);
       samples[v].wallMs.push(s.wallMs);
       samples[v].rssMiB.push(s.rssMiB);
     }
@@ -128,11 +139,11 @@ async function main(): Promise<void> {
     return;
   }
   log('start-up, collector up …');
-  const startupUp = interleaved(node, 'noop.js', sink.endpoint, rounds);
+  const startupUp = await interleaved(node, 'noop.js', sink.endpoint, rounds);
   log('start-up, collector down …');
-  const startupDown = interleaved(node, 'noop.js', NOWHERE, Math.ceil(rounds / 3));
+  const startupDown = await interleaved(node, 'noop.js', NOWHERE, Math.ceil(rounds / 3));
   log('short-lived job, collector down …');
-  const jobDown = interleaved(node, 'job.js', NOWHERE, Math.ceil(rounds / 3));
+  const jobDown = await interleaved(node, 'job.js', NOWHERE, Math.ceil(rounds / 3));
   log('express hello under load …');
   const express = await loadInterleaved(node, 'express-hello.js', sink.endpoint, QUICK ? 1 : 2, QUICK ? 5 : 10, true);
   log('PostgreSQL-bound handler under load …');
