@@ -24,8 +24,10 @@ export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFi
     sdk?.setMetricExportIntervalMillis(next.metricExportIntervalMillis);
   });
 
+  // The start-up summary is written at info and more verbose levels only.
+  const wantsSummary = ['info', 'debug', 'verbose', 'all'].includes(log.level);
   // Remote configuration: the cached config applies here, before anything else happens.
-  const service = config.opamp.endpoint || log.level !== 'warn' ? serviceIdentity(config, log) : undefined;
+  const service = config.opamp.endpoint || wantsSummary ? serviceIdentity(config, log) : undefined;
   const opamp = config.opamp.endpoint
     ? require('../remote').startOpamp(config, log, runtime, {
         serviceName: service!.name,
@@ -69,9 +71,9 @@ export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFi
 
   instrumentations = startLazyInstrumentations(config, log, runtime, { ensureSdk, onAppSdk }, fileUrlOf(entryFile));
 
-  if (log.level === 'info' || log.level === 'debug' || log.level === 'verbose' || log.level === 'all') {
+  if (wantsSummary) {
     const { startupSummary } = require('../diag/summary') as typeof import('../diag/summary');
-    const summary = startupSummary({ config, entry, esmHook: instrumentations.esmHook, service: service ?? serviceIdentity(config, log), instrumentations: instrumentations.selected, opamp: config.opamp.endpoint ? 'on' : 'off' });
+    const summary = startupSummary({ config, entry, esmHook: instrumentations.esmHook, service: service!, instrumentations: instrumentations.selected, opamp: config.opamp.endpoint ? 'on' : 'off' });
     log.info(`started ${JSON.stringify(summary)}`);
   }
 }
