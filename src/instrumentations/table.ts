@@ -9,6 +9,7 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Config } from '../config';
 import type { RuntimeSettings } from '../sdk/runtime-state';
+import { leanHttpInstrumentationClass } from './http-server';
 
 export interface InstrumentationEntry {
   name: string;
@@ -27,6 +28,8 @@ export interface InstrumentationEntry {
   atSdkStart?: (config: Readonly<Config>) => boolean;
   /** What it produces, for the README's table. */
   produces?: string;
+  /** Builds the class instead of `pkg`'s `cls` (a subclass of it that does the same work for less). */
+  lean?: () => new (options: Record<string, unknown>) => Instrumentation;
   /** Constructor options beyond the defaults (also re-applied when run-time settings change). */
   options?: (config: Readonly<Config>, settings: Readonly<RuntimeSettings>) => Record<string, unknown>;
 }
@@ -57,7 +60,7 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('grpc', 'GrpcInstrumentation', ['@grpc/grpc-js']),
   otel('hapi', 'HapiInstrumentation', ['@hapi/hapi']),
   otel('host-metrics', 'HostMetricsInstrumentation', [], { offByDefault: true, atSdkStart: () => true }),
-  otel('http', 'HttpInstrumentation', ['http', 'https'], { options: (_c, s) => httpHeaderCapture(s) }),
+  otel('http', 'HttpInstrumentation', ['http', 'https'], { options: (_c, s) => httpHeaderCapture(s), lean: leanHttpInstrumentationClass as never }),
   otel('ioredis', 'IORedisInstrumentation', ['ioredis']),
   otel('kafkajs', 'KafkaJsInstrumentation', ['kafkajs']),
   otel('knex', 'KnexInstrumentation', ['knex']),
@@ -142,7 +145,7 @@ function httpHeaderCapture(s: Readonly<RuntimeSettings>): Record<string, unknown
 }
 
 export function createInstrumentation(entry: InstrumentationEntry, config: Readonly<Config>, settings: Readonly<RuntimeSettings>): Instrumentation {
-  const Class = require(entry.pkg)[entry.cls];
+  const Class = entry.lean ? entry.lean() : require(entry.pkg)[entry.cls];
   const instrumentation: Instrumentation = new Class(entry.options?.(config, settings) ?? {});
   // Instruments created from inside the base constructor are lost to subclass field initialisers
   // (runtime-node, undici): hand the meter provider over again, as registerInstrumentations does.

@@ -205,6 +205,16 @@ describe.each([
     scenario.expectSpan(mine().filter((s) => s.traceId === server.traceId), server);
   });
 
+  it('a handler that runs once the request body has arrived stays in the request’s trace', async () => {
+    const res = await fetch(`${base}/body`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n: 5 }) });
+    expect(await res.json()).toEqual({ got: 5 });
+    const server = () => mine().find((s) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['http.route'] === '/body');
+    const client = () => mine().find((s) => s.kind === 'SPAN_KIND_CLIENT' && String(s.attributes['url.full']).endsWith('/v1/models'));
+    await receiver.waitFor(() => server() !== undefined && client() !== undefined);
+    expect(server()!.name).toBe('POST /body');
+    expect(descendsFrom(client()!, server()!, mine())).toBe(true);
+  });
+
   it.each(['pino', 'winston'])('%s: trace_id/span_id in the app’s own log line and the record exported over OTLP', async (logger) => {
     await get(`${base}/${logger}`);
     await receiver.waitFor(() => receiver.logs.some((l) => l.resource['service.name'] === service && JSON.stringify(l.body).includes(`${logger} says hello`)));
