@@ -18,7 +18,7 @@ export function installExitHandlers(flush: () => Promise<void>, timeoutMillis: n
         resolve(false);
       }, timeoutMillis);
       flush()
-        .catch((err) => log.debug(`flush failed: ${err?.message ?? err}`))
+        .catch((err) => log.error(`export at exit failed (${err?.message ?? err}); the telemetry it held is lost.`))
         .finally(() => {
           clearTimeout(timer);
           resolve(true);

@@ -73,8 +73,8 @@ export function installRequireHook(watched: Set<string>, activate: Activate): vo
   }
 }
 
-// What OpenTelemetry's own packages load (our exporters loading @grpc/grpc-js and, through it,
-// net and dns; an SDK loading the API) never stands for the app loading a library: activating on
+// What OpenTelemetry's own packages load (an exporter loading http and, through it, net and
+// dns; an SDK loading the API) never stands for the app loading a library: activating on
 // their behalf would only cost, at the worst moment (an exporter loaded during the flush at exit).
 const OTEL_PACKAGE = /[\\/]node_modules[\\/]@opentelemetry[\\/]/;
 const OUR_BUILD = path.resolve(__dirname, '..');

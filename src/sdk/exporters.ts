@@ -7,6 +7,8 @@ import type { Signal } from '../config/settings';
 import type { SignalExport } from '../config';
 import type { Logger } from '../diag/logger';
 import type { RuntimeState } from './runtime-state';
+import { Http2GrpcTransport } from './grpc-transport';
+import { DISTRO_VERSION } from '../version';
 
 type ExportCallback = (result: { code: number; error?: Error }) => void;
 export interface AnyExporter {
@@ -68,19 +70,18 @@ export class LazyExporter implements AnyExporter {
   }
 }
 
-const PACKAGES: Record<Signal, Record<SignalExport['protocol'], [pkg: string, cls: string]>> = {
-  traces: {
-    grpc: ['@opentelemetry/exporter-trace-otlp-grpc', 'OTLPTraceExporter'],
-    'http/protobuf': ['@opentelemetry/exporter-trace-otlp-proto', 'OTLPTraceExporter'],
-  },
-  metrics: {
-    grpc: ['@opentelemetry/exporter-metrics-otlp-grpc', 'OTLPMetricExporter'],
-    'http/protobuf': ['@opentelemetry/exporter-metrics-otlp-proto', 'OTLPMetricExporter'],
-  },
-  logs: {
-    grpc: ['@opentelemetry/exporter-logs-otlp-grpc', 'OTLPLogExporter'],
-    'http/protobuf': ['@opentelemetry/exporter-logs-otlp-proto', 'OTLPLogExporter'],
-  },
+/** OTLP/http exporters, used as upstream ships them. */
+const HTTP_PACKAGES: Record<Signal, [pkg: string, cls: string]> = {
+  traces: ['@opentelemetry/exporter-trace-otlp-proto', 'OTLPTraceExporter'],
+  metrics: ['@opentelemetry/exporter-metrics-otlp-proto', 'OTLPMetricExporter'],
+  logs: ['@opentelemetry/exporter-logs-otlp-proto', 'OTLPLogExporter'],
+};
+
+/** OTLP/gRPC: upstream's serialisers and export delegate over our HTTP/2 transport (grpc-transport.ts). */
+const GRPC: Record<Signal, { method: string; serializer: string; helper: string; component: string }> = {
+  traces: { method: '/opentelemetry.proto.collector.trace.v1.TraceService/Export', serializer: 'ProtobufTraceSerializer', helper: 'TraceExporterMetricsHelper', component: 'otlp_grpc_span_exporter' },
+  metrics: { method: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', serializer: 'ProtobufMetricsSerializer', helper: 'MetricsExporterMetricsHelper', component: 'otlp_grpc_metric_exporter' },
+  logs: { method: '/opentelemetry.proto.collector.logs.v1.LogsService/Export', serializer: 'ProtobufLogsSerializer', helper: 'LogsExporterMetricsHelper', component: 'otlp_grpc_log_exporter' },
 };
 
 const CONSOLE: Record<Signal, () => AnyExporter> = {
@@ -91,28 +92,30 @@ const CONSOLE: Record<Signal, () => AnyExporter> = {
 
 export function createExporters(signal: Signal, settings: SignalExport, log: Logger, runtime: RuntimeState): AnyExporter[] {
   return settings.exporters.map((kind) => {
-    const [pkg, cls] = PACKAGES[signal][settings.protocol];
-    const create = kind === 'console' ? CONSOLE[signal] : () => new (require(pkg)[cls])(otlpOptions(settings, log));
+    const create = kind === 'console' ? CONSOLE[signal] : () => createOtlpExporter(signal, settings, log);
     return new LazyExporter(create, signal, `${kind === 'console' ? 'console' : 'OTLP'} ${signal}`, log, runtime);
   });
 }
 
-function otlpOptions(s: SignalExport, log: Logger): Record<string, unknown> {
+function createOtlpExporter(signal: Signal, s: SignalExport, log: Logger): AnyExporter {
   const tls = {
     ca: readPem(s.certificate, 'certificate', log),
     cert: readPem(s.clientCertificate, 'client certificate', log),
     key: readPem(s.clientKey, 'client key', log),
   };
-  const hasTls = tls.ca !== undefined || tls.cert !== undefined;
-  const common = { url: s.endpoint, timeoutMillis: s.timeoutMillis, compression: s.compression };
-  if (s.protocol === 'grpc') {
-    const grpc = require('@grpc/grpc-js');
-    const metadata = new grpc.Metadata();
-    for (const [k, v] of Object.entries(s.headers)) metadata.set(k, v);
-    const credentials = hasTls ? grpc.credentials.createSsl(tls.ca, tls.key, tls.cert) : undefined;
-    return { ...common, metadata, credentials };
+  if (s.protocol === 'http/protobuf') {
+    const [pkg, cls] = HTTP_PACKAGES[signal];
+    const hasTls = tls.ca !== undefined || tls.cert !== undefined;
+    return new (require(pkg)[cls])({ url: s.endpoint, timeoutMillis: s.timeoutMillis, compression: s.compression, headers: { ...s.headers }, httpAgentOptions: hasTls ? tls : undefined });
   }
-  return { ...common, headers: { ...s.headers }, httpAgentOptions: hasTls ? tls : undefined };
+  const base = require('@opentelemetry/otlp-exporter-base') as typeof import('@opentelemetry/otlp-exporter-base');
+  const transformer = require('@opentelemetry/otlp-transformer');
+  const grpc = GRPC[signal];
+  const transport = new Http2GrpcTransport({ endpoint: s.endpoint, path: grpc.method, headers: s.headers, compression: s.compression, tls, userAgent: `otel-preload/${DISTRO_VERSION}` });
+  const metrics = new base.ExporterMetrics({ componentType: grpc.component, metricsHelper: transformer[grpc.helper], url: s.endpoint, meterProvider: undefined, responseAttributesFromError: () => ({}) });
+  const delegate = base.createOtlpNetworkExportDelegate({ ...base.getSharedConfigurationDefaults(), timeoutMillis: s.timeoutMillis, compression: s.compression }, transformer[grpc.serializer], metrics, transport);
+  if (signal === 'metrics') return new (require('@opentelemetry/exporter-metrics-otlp-http').OTLPMetricExporterBase)(delegate, {});
+  return new base.OTLPExporterBase(delegate as never) as unknown as AnyExporter;
 }
 
 function readPem(file: string | undefined, what: string, log: Logger): Buffer | undefined {

@@ -39,8 +39,11 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
   let stopped: Promise<void> | undefined;
   const stop = async () => {
     // Traces and logs first: their exports may still add self-metrics.
-    await Promise.allSettled([tracerProvider.shutdown(), loggerProvider.shutdown()]);
-    await Promise.allSettled([meterProvider.shutdown()]);
+    const results = await Promise.allSettled([tracerProvider.shutdown(), loggerProvider.shutdown()]);
+    results.push(...(await Promise.allSettled([meterProvider.shutdown()])));
+    // Every signal had its chance; then say what was lost (one line, shutdown.ts).
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error)?.message ?? String(r.reason)] : []));
+    if (failures.length) throw new Error([...new Set(failures)].join('; '));
   };
   return {
     service,

@@ -1,0 +1,143 @@
+// OTLP/gRPC as the exporters' transport, on Node's own HTTP/2 client. An OTLP export is one unary
+// call: a POST of the length-prefixed protobuf message, answered by a message and a grpc-status
+// trailer (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md). Upstream's transport
+// drives it through @grpc/grpc-js, whose channel machinery, run on the app's own thread, measured
+// ~70 MiB more resident memory under load than this (bench/README.md) and takes a while to give up
+// on a refused connection at exit. Everything else — serialisation, the concurrency bound,
+// partial-success handling — stays OpenTelemetry's (exporters.ts plugs this into its delegate).
+
+import * as http2 from 'http2';
+import { gzip } from 'zlib';
+import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
+
+export interface GrpcTarget {
+  /** http://host:port (plaintext HTTP/2) or https://host:port (TLS); any path is ignored. */
+  endpoint: string;
+  /** /package.Service/Method */
+  path: string;
+  headers: Readonly<Record<string, string>>;
+  compression: 'gzip' | 'none';
+  tls: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  userAgent: string;
+}
+
+/** grpc-status codes named in messages (https://grpc.github.io/grpc/core/md_doc_statuscodes.html). */
+const STATUS_NAMES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
+
+export class Http2GrpcTransport implements IExporterTransport {
+  private session?: http2.ClientHttp2Session;
+  private lastConnectionError?: Error;
+  private inFlight = 0;
+  private readonly origin: string;
+
+  constructor(private readonly target: GrpcTarget) {
+    const url = new URL(target.endpoint);
+    this.origin = `${url.protocol}//${url.host}`;
+  }
+
+  send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
+    return new Promise((resolve) => {
+      const fail = (message: string) => resolve({ status: 'failure', error: new Error(message) });
+      if (this.target.compression === 'gzip') {
+        gzip(data, (err, compressed) => (err ? fail(`gzip failed: ${err.message}`) : this.call(compressed, true, timeoutMillis, resolve)));
+      } else {
+        this.call(data, false, timeoutMillis, resolve);
+      }
+    });
+  }
+
+  shutdown(): void {
+    this.session?.close();
+    this.session = undefined;
+  }
+
+  private call(message: Uint8Array, compressed: boolean, timeoutMillis: number, resolve: (r: ExportResponse) => void): void {
+    let session: http2.ClientHttp2Session;
+    try {
+      session = this.connect();
+    } catch (err) {
+      return resolve({ status: 'failure', error: err as Error });
+    }
+    this.inFlight++;
+    session.ref();
+    let settled = false;
+    const settle = (response: ExportResponse) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (--this.inFlight === 0 && !session.destroyed) session.unref();
+      resolve(response);
+    };
+    const failure = (status: string, detail: string): ExportResponse => ({ status: 'failure', error: new Error(`${status}: ${detail}`) });
+
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': this.target.path,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMillis))}m`,
+      'grpc-accept-encoding': 'identity',
+      'user-agent': this.target.userAgent,
+      ...(compressed ? { 'grpc-encoding': 'gzip' } : {}),
+      ...this.target.headers,
+    });
+    const timer = setTimeout(() => {
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+      settle(failure('DEADLINE_EXCEEDED', `no answer within ${timeoutMillis} ms`));
+    }, timeoutMillis);
+    timer.unref();
+
+    let responseHeaders: http2.IncomingHttpHeaders = {};
+    let trailers: http2.IncomingHttpHeaders = {};
+    const chunks: Buffer[] = [];
+    stream.on('response', (headers) => (responseHeaders = headers));
+    stream.on('trailers', (headers) => (trailers = headers));
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('error', (err: Error & { cause?: Error }) => settle(failure('14 UNAVAILABLE', err.cause?.message ?? this.lastConnectionError?.message ?? err.message)));
+    stream.on('close', () => {
+      // A trailers-only answer carries grpc-status in its headers.
+      const code = Number(trailers['grpc-status'] ?? responseHeaders['grpc-status']);
+      const httpStatus = responseHeaders[':status'];
+      if (code === 0) return settle({ status: 'success', data: unframe(Buffer.concat(chunks)) });
+      if (Number.isInteger(code)) {
+        const detail = decodeURIComponent(String(trailers['grpc-message'] ?? responseHeaders['grpc-message'] ?? ''));
+        return settle(failure(`${code} ${STATUS_NAMES[code] ?? 'UNKNOWN'}`, detail || 'no message'));
+      }
+      if (httpStatus !== undefined) return settle(failure('14 UNAVAILABLE', `HTTP status ${httpStatus} without grpc-status; is ${this.origin} an OTLP/gRPC endpoint?`));
+      settle(failure('14 UNAVAILABLE', this.lastConnectionError?.message ?? 'the stream closed without an answer'));
+    });
+    stream.end(frame(message, compressed));
+  }
+
+  /** One HTTP/2 connection, re-established when it closes; it never keeps the process alive when idle. */
+  private connect(): http2.ClientHttp2Session {
+    if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
+    const { ca, cert, key } = this.target.tls;
+    const session = http2.connect(this.origin, this.origin.startsWith('https:') ? { ca, cert, key } : {});
+    session.on('error', (err) => (this.lastConnectionError = err));
+    session.on('connect', () => (this.lastConnectionError = undefined));
+    session.on('goaway', () => this.forget(session));
+    session.on('close', () => this.forget(session));
+    session.unref();
+    this.session = session;
+    return session;
+  }
+
+  private forget(session: http2.ClientHttp2Session): void {
+    if (this.session === session) this.session = undefined;
+  }
+}
+
+/** gRPC message framing: a compressed flag, a 4-byte big-endian length, the message. */
+function frame(message: Uint8Array, compressed: boolean): Buffer {
+  const framed = Buffer.allocUnsafe(5 + message.length);
+  framed[0] = compressed ? 1 : 0;
+  framed.writeUInt32BE(message.length, 1);
+  framed.set(message, 5);
+  return framed;
+}
+
+function unframe(body: Buffer): Uint8Array | undefined {
+  if (body.length < 5) return undefined;
+  return body.subarray(5, 5 + body.readUInt32BE(1));
+}

@@ -1,0 +1,126 @@
+// OTLP/gRPC export against an independent gRPC server (@grpc/grpc-js, the OTLP protos as shipped in
+// @elastic/mockotlpserver): TLS with a private CA and a client certificate, headers as metadata,
+// gzip, and collector errors reported once without harming the job.
+
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO, run, withoutNodeWarnings } from '../helpers/processes';
+
+const PROTOS = path.join(path.dirname(require.resolve('@elastic/mockotlpserver/package.json')));
+
+interface Received {
+  metadata: grpc.Metadata;
+  spans: { name: string; kind: string }[];
+}
+
+class GrpcCollector {
+  readonly received: Received[] = [];
+  answer: { code: grpc.status; details: string } | undefined;
+  private server = new grpc.Server();
+  port = 0;
+
+  async start(credentials: grpc.ServerCredentials): Promise<this> {
+    const definition = protoLoader.loadSync('opentelemetry/proto/collector/trace/v1/trace_service.proto', { includeDirs: [PROTOS], keepCase: false, enums: String, longs: String });
+    const pkg = grpc.loadPackageDefinition(definition) as unknown as { opentelemetry: { proto: { collector: { trace: { v1: { TraceService: grpc.ServiceClientConstructor } } } } } };
+    this.server.addService(pkg.opentelemetry.proto.collector.trace.v1.TraceService.service, {
+      Export: (call: grpc.ServerUnaryCall<{ resourceSpans: { scopeSpans: { spans: { name: string; kind: string }[] }[] }[] }, unknown>, done: grpc.sendUnaryData<unknown>) => {
+        const spans = call.request.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
+        this.received.push({ metadata: call.metadata, spans });
+        if (this.answer) return done({ code: this.answer.code, details: this.answer.details });
+        done(null, {});
+      },
+    });
+    this.port = await new Promise<number>((resolve, reject) => this.server.bindAsync('127.0.0.1:0', credentials, (err, port) => (err ? reject(err) : resolve(port))));
+    return this;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.tryShutdown(() => resolve()));
+  }
+}
+
+const JOB = path.join(REPO, 'fixtures/guards/job.js');
+const ONLY_TRACES = { NODE_OPTIONS: '--require otel-preload/register', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' };
+
+describe('OTLP over gRPC', () => {
+  let certs: string;
+  beforeAll(() => {
+    certs = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-preload-otlp-certs-'));
+    const sh = (args: string[]) => execFileSync('openssl', args, { cwd: certs, stdio: 'ignore' });
+    sh(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=test-ca', '-keyout', 'ca.key', '-out', 'ca.pem']);
+    for (const name of ['server', 'client']) {
+      sh(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`]);
+      fs.writeFileSync(path.join(certs, `${name}.ext`), name === 'server' ? 'subjectAltName=IP:127.0.0.1\n' : 'extendedKeyUsage=clientAuth\n');
+      sh(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.pem`]);
+    }
+  });
+  afterAll(() => fs.rmSync(certs, { recursive: true, force: true }));
+  const file = (f: string) => path.join(certs, f);
+
+  it('over mutual TLS with a private CA, with headers as metadata and gzip', async () => {
+    const collector = await new GrpcCollector().start(
+      grpc.ServerCredentials.createSsl(fs.readFileSync(file('ca.pem')), [{ private_key: fs.readFileSync(file('server.key')), cert_chain: fs.readFileSync(file('server.pem')) }], true),
+    );
+    try {
+      const result = await run([JOB], {
+        env: {
+          ...ONLY_TRACES,
+          OTEL_SERVICE_NAME: 'otlp-grpc-tls',
+          OTEL_EXPORTER_OTLP_ENDPOINT: `https://127.0.0.1:${collector.port}`,
+          OTEL_EXPORTER_OTLP_CERTIFICATE: file('ca.pem'),
+          OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: file('client.pem'),
+          OTEL_EXPORTER_OTLP_CLIENT_KEY: file('client.key'),
+          OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20t0ken,x-team=checkout',
+          OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+        },
+      });
+      expect(result.code).toBe(0);
+      expect(withoutNodeWarnings(result.stderr)).toBe('');
+      const spans = collector.received.flatMap((r) => r.spans);
+      expect(spans.map((s) => s.kind).sort()).toEqual(['SPAN_KIND_CLIENT', 'SPAN_KIND_SERVER']);
+      const metadata = collector.received[0].metadata;
+      expect(metadata.get('authorization')).toEqual(['Bearer t0ken']);
+      expect(metadata.get('x-team')).toEqual(['checkout']);
+      // grpc-js inflates gzip messages before the handler sees them: decoded spans prove the frame.
+    } finally {
+      await collector.stop();
+    }
+  });
+
+  it('a collector that answers with an error: one line naming the status, the job exits as it would', async () => {
+    const collector = await new GrpcCollector().start(grpc.ServerCredentials.createInsecure());
+    collector.answer = { code: grpc.status.RESOURCE_EXHAUSTED, details: 'quota exceeded for tenant' };
+    try {
+      const result = await run([JOB], { env: { ...ONLY_TRACES, OTEL_SERVICE_NAME: 'otlp-grpc-error', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collector.port}` } });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe('job done\n');
+      expect(collector.received.length).toBeGreaterThan(0);
+      const lines = withoutNodeWarnings(result.stderr).split('\n').filter(Boolean);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/8 RESOURCE_EXHAUSTED: quota exceeded for tenant/);
+    } finally {
+      await collector.stop();
+    }
+  });
+
+  it('a plaintext endpoint that is not gRPC: one line saying so', async () => {
+    const http = await import('http');
+    const server = http.createServer((req, res) => res.writeHead(404).end()).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const result = await run([JOB], { env: { ...ONLY_TRACES, OTEL_SERVICE_NAME: 'otlp-grpc-not-grpc', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` } });
+      expect(result.code).toBe(0);
+      const lines = withoutNodeWarnings(result.stderr).split('\n').filter(Boolean);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/UNAVAILABLE/);
+    } finally {
+      server.close();
+    }
+  });
+});
