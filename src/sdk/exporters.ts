@@ -8,10 +8,13 @@ import type { SignalExport } from '../config';
 import type { Logger } from '../diag/logger';
 import type { RuntimeState } from './runtime-state';
 import { Http2GrpcTransport } from './grpc-transport';
+import type { EncodedSpans } from './encoded-span-processor';
 import { DISTRO_VERSION } from '../version';
 
 type ExportCallback = (result: { code: number; error?: Error }) => void;
 export interface AnyExporter {
+  /** OTLP span exporters take a whole encoded request (encoded-span-processor.ts). */
+  readonly takesEncodedSpans?: boolean;
   export(items: unknown, done: ExportCallback): void;
   shutdown(): Promise<void>;
   forceFlush?(): Promise<void>;
@@ -30,6 +33,7 @@ export class LazyExporter implements AnyExporter {
 
   constructor(
     private readonly create: () => AnyExporter,
+    readonly takesEncodedSpans: boolean,
     private readonly signal: Signal,
     private readonly describe: string,
     private readonly log: Logger,
@@ -70,9 +74,8 @@ export class LazyExporter implements AnyExporter {
   }
 }
 
-/** OTLP/http exporters, used as upstream ships them. */
-const HTTP_PACKAGES: Record<Signal, [pkg: string, cls: string]> = {
-  traces: ['@opentelemetry/exporter-trace-otlp-proto', 'OTLPTraceExporter'],
+/** OTLP/http exporters for metrics and logs, used as upstream ships them (spans: ENCODED_SPANS). */
+const HTTP_PACKAGES: Record<'metrics' | 'logs', [pkg: string, cls: string]> = {
   metrics: ['@opentelemetry/exporter-metrics-otlp-proto', 'OTLPMetricExporter'],
   logs: ['@opentelemetry/exporter-logs-otlp-proto', 'OTLPLogExporter'],
 };
@@ -84,6 +87,12 @@ const GRPC: Record<Signal, { method: string; serializer: string; helper: string;
   logs: { method: '/opentelemetry.proto.collector.logs.v1.LogsService/Export', serializer: 'ProtobufLogsSerializer', helper: 'LogsExporterMetricsHelper', component: 'otlp_grpc_log_exporter' },
 };
 
+/** Spans arrive already encoded as a whole request; responses are read by upstream's deserializer. */
+const ENCODED_SPANS = {
+  serializeRequest: (request: EncodedSpans) => request.bytes,
+  deserializeResponse: (data: Uint8Array) => require('@opentelemetry/otlp-transformer').ProtobufTraceSerializer.deserializeResponse(data),
+};
+
 const CONSOLE: Record<Signal, () => AnyExporter> = {
   traces: () => new (require('@opentelemetry/sdk-trace').ConsoleSpanExporter)(),
   metrics: () => new (require('@opentelemetry/sdk-metrics').ConsoleMetricExporter)(),
@@ -93,7 +102,7 @@ const CONSOLE: Record<Signal, () => AnyExporter> = {
 export function createExporters(signal: Signal, settings: SignalExport, log: Logger, runtime: RuntimeState): AnyExporter[] {
   return settings.exporters.map((kind) => {
     const create = kind === 'console' ? CONSOLE[signal] : () => createOtlpExporter(signal, settings, log);
-    return new LazyExporter(create, signal, `${kind === 'console' ? 'console' : 'OTLP'} ${signal}`, log, runtime);
+    return new LazyExporter(create, kind === 'otlp' && signal === 'traces', signal, `${kind === 'console' ? 'console' : 'OTLP'} ${signal}`, log, runtime);
   });
 }
 
@@ -103,17 +112,24 @@ function createOtlpExporter(signal: Signal, s: SignalExport, log: Logger): AnyEx
     cert: readPem(s.clientCertificate, 'client certificate', log),
     key: readPem(s.clientKey, 'client key', log),
   };
-  if (s.protocol === 'http/protobuf') {
-    const [pkg, cls] = HTTP_PACKAGES[signal];
-    const hasTls = tls.ca !== undefined || tls.cert !== undefined;
-    return new (require(pkg)[cls])({ url: s.endpoint, timeoutMillis: s.timeoutMillis, compression: s.compression, headers: { ...s.headers }, httpAgentOptions: hasTls ? tls : undefined });
-  }
   const base = require('@opentelemetry/otlp-exporter-base') as typeof import('@opentelemetry/otlp-exporter-base');
   const transformer = require('@opentelemetry/otlp-transformer');
+  const hasTls = tls.ca !== undefined || tls.cert !== undefined;
+  const httpOptions = { url: s.endpoint, timeoutMillis: s.timeoutMillis, compression: s.compression, headers: { ...s.headers }, httpAgentOptions: hasTls ? tls : undefined };
+  if (s.protocol === 'http/protobuf' && signal === 'traces') {
+    const http = require('@opentelemetry/otlp-exporter-base/node-http');
+    const delegate = http.createOtlpHttpExportDelegate(http.convertLegacyHttpOptions(httpOptions, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' }), ENCODED_SPANS, 'otlp_http_span_exporter', transformer.TraceExporterMetricsHelper, undefined);
+    return new base.OTLPExporterBase(delegate) as unknown as AnyExporter;
+  }
+  if (s.protocol === 'http/protobuf') {
+    const [pkg, cls] = HTTP_PACKAGES[signal as 'metrics' | 'logs'];
+    return new (require(pkg)[cls])(httpOptions);
+  }
   const grpc = GRPC[signal];
   const transport = new Http2GrpcTransport({ endpoint: s.endpoint, path: grpc.method, headers: s.headers, compression: s.compression, tls, userAgent: `otel-preload/${DISTRO_VERSION}` });
   const metrics = new base.ExporterMetrics({ componentType: grpc.component, metricsHelper: transformer[grpc.helper], url: s.endpoint, meterProvider: undefined, responseAttributesFromError: () => ({}) });
-  const delegate = base.createOtlpNetworkExportDelegate({ ...base.getSharedConfigurationDefaults(), timeoutMillis: s.timeoutMillis, compression: s.compression }, transformer[grpc.serializer], metrics, transport);
+  const serializer = signal === 'traces' ? ENCODED_SPANS : transformer[grpc.serializer];
+  const delegate = base.createOtlpNetworkExportDelegate({ ...base.getSharedConfigurationDefaults(), timeoutMillis: s.timeoutMillis, compression: s.compression }, serializer, metrics, transport);
   if (signal === 'metrics') return new (require('@opentelemetry/exporter-metrics-otlp-http').OTLPMetricExporterBase)(delegate, {});
   return new base.OTLPExporterBase(delegate as never) as unknown as AnyExporter;
 }

@@ -8,6 +8,7 @@ import type { Config } from '../config';
 import type { Logger } from '../diag/logger';
 import { createExporters } from './exporters';
 import { UrlRedactingProcessor } from './redact';
+import { EncodedSpanProcessor } from './encoded-span-processor';
 import type { RuntimeState } from './runtime-state';
 
 const DROP_WARNING_INTERVAL_MS = 60_000;
@@ -15,12 +16,12 @@ const DROP_WARNING_INTERVAL_MS = 60_000;
 export function createTracerProvider(config: Readonly<Config>, resource: Resource, log: Logger, meter: () => Meter, runtime: RuntimeState): TracerProvider {
   const t = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
   const drops = new DroppedSpans(config, log, meter);
-  const spanProcessors = createExporters('traces', config.traces, log, runtime).map(
-    (exporter) => {
-      const batch = new t.BatchSpanProcessor({ exporter: exporter as never, ...config.spanBatch });
-      return new DropCountingProcessor(batch as unknown as QueueingProcessor, config.spanBatch.maxQueueSize, drops);
-    },
-  );
+  const spanProcessors = createExporters('traces', config.traces, log, runtime).map((exporter): SpanProcessor => {
+    // OTLP gets spans encoded as they end; the console exporter prints span objects.
+    if (exporter.takesEncodedSpans) return new EncodedSpanProcessor(exporter, config.spanBatch, drops);
+    const batch = new t.BatchSpanProcessor({ exporter: exporter as never, ...config.spanBatch });
+    return new DropCountingProcessor(batch as unknown as QueueingProcessor, config.spanBatch.maxQueueSize, drops);
+  });
   // Redaction first, so that every exporter sees redacted URLs.
   return new t.TracerProvider({ resource, sampler: recordEverything, spanLimits: { ...config.spanLimits }, spanProcessors: [new UrlRedactingProcessor(), ...spanProcessors] });
 }
