@@ -132,14 +132,15 @@ function writeSpan(w: Writer, span: ReadableSpan): void {
   w.writeTag(14, VARINT);
   w.writeVarint(span.droppedLinksCount);
   w.writeTag(15, LEN);
-  nested(w, () => {
-    if (span.status.message) {
-      w.writeTag(2, LEN);
-      w.writeString(span.status.message);
-    }
-    w.writeTag(3, VARINT);
-    w.writeVarint(span.status.code);
-  });
+  const status = w.startLengthDelimited();
+  const statusFrom = w.pos;
+  if (span.status.message) {
+    w.writeTag(2, LEN);
+    w.writeString(span.status.message);
+  }
+  w.writeTag(3, VARINT);
+  w.writeVarint(span.status.code);
+  w.finishLengthDelimited(status, w.pos - statusFrom);
   w.writeTag(16, FIXED32);
   w.writeFixed32(spanFlags(ctx.traceFlags, span.parentSpanContext?.isRemote));
 }
