@@ -10,6 +10,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Config } from '../config';
 import type { RuntimeSettings } from '../sdk/runtime-state';
 import { leanHttpInstrumentationClass } from './http-server';
+import { leanExpressInstrumentationClass } from './express-layers';
 
 export interface InstrumentationEntry {
   name: string;
@@ -52,7 +53,7 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('cucumber', 'CucumberInstrumentation', ['@cucumber/cucumber']),
   otel('dataloader', 'DataloaderInstrumentation', ['dataloader']),
   otel('dns', 'DnsInstrumentation', ['dns']),
-  otel('express', 'ExpressInstrumentation', ['express']),
+  otel('express', 'ExpressInstrumentation', ['express'], { lean: leanExpressInstrumentationClass as never }),
   { name: 'fastify', pkg: '@fastify/otel', cls: 'FastifyOtelInstrumentation', modules: ['fastify'], options: () => ({ registerOnInitialization: true }) },
   otel('fs', 'FsInstrumentation', ['fs'], { offByDefault: true }),
   otel('generic-pool', 'GenericPoolInstrumentation', ['generic-pool']),

@@ -1,0 +1,146 @@
+// The `express` instrumentation with a lean per-layer wrapper. Upstream's ExpressInstrumentation
+// (0.71) wraps every router layer's handle; per request and layer that wrapper copies its
+// arguments, binds two functions to contexts (a closure and a defineProperty each) and builds the
+// route twice — measured at more than a SERVER span costs (bench/README.md). This subclass keeps
+// upstream's patching of express, its route and metadata helpers and its configuration, and only
+// replaces the wrapper with one that produces the same spans (name, attributes, status, parent),
+// sets the same route on the SERVER span, and runs the layer and its `next` in the same contexts.
+// Configurations with per-layer hooks or ignore rules take upstream's wrapper.
+
+import type { Span } from '@opentelemetry/api';
+
+type Api = typeof import('@opentelemetry/api');
+type Core = typeof import('@opentelemetry/core');
+type Handle = ((this: unknown, ...args: unknown[]) => unknown) & { length: number };
+interface Layer {
+  name?: string;
+  path?: string;
+  handle: Handle;
+  [key: symbol]: unknown;
+}
+interface Metadata {
+  name: string;
+  attributes: Record<string, string>;
+}
+interface Upstream {
+  tracer: import('@opentelemetry/api').Tracer;
+  getConfig(): Record<string, unknown>;
+  _wrap(target: object, name: string, wrapper: (original: Handle) => Handle): void;
+  _applyPatch(layer: Layer, layerPath?: string): void;
+}
+
+const UPSTREAM_PATH_OPTIONS = ['requestHook', 'spanNameHook', 'ignoreLayers', 'ignoreLayersType'];
+// What express passes to `next` that is not an error.
+const NOT_ERRORS = new Set<unknown>([undefined, null, 'route', 'router']);
+
+export function leanExpressInstrumentationClass(): new (config?: Record<string, unknown>) => unknown {
+  const api = require('@opentelemetry/api') as Api;
+  const core = require('@opentelemetry/core') as Core;
+  const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express');
+  const internals = '@opentelemetry/instrumentation-express/build/src';
+  const utils = require(`${internals}/utils`);
+  const { kLayerPatched, _LAYERS_STORE_PROPERTY: LAYERS } = require(`${internals}/internal-types`);
+  const { ExpressLayerType } = require(`${internals}/enums/ExpressLayerType`);
+  const { AttributeNames } = require(`${internals}/enums/AttributeNames`);
+
+  class LeanExpressInstrumentation extends ExpressInstrumentation {}
+  const upstreamApplyPatch = (ExpressInstrumentation.prototype as Upstream)._applyPatch;
+
+  (LeanExpressInstrumentation.prototype as Upstream)._applyPatch = function (this: Upstream, layer, layerPath) {
+    const config = this.getConfig();
+    if (UPSTREAM_PATH_OPTIONS.some((option) => config[option] !== undefined)) return upstreamApplyPatch.call(this, layer, layerPath);
+    if (layer[kLayerPatched] === true) return;
+    layer[kLayerPatched] = true;
+    const instrumentation = this;
+    this._wrap(layer, 'handle', (original) => {
+      // Error handlers stay as they are (upstream does not instrument them either).
+      if (original.length === 4) return original;
+      const patched = function (this: unknown, req: Record<string, unknown> & { res?: { removeListener(e: string, f: () => void): void } }, res: { once(e: string, f: () => void): void }) {
+        const stored = storeLayerPath(req, layerPath);
+        const constructedRoute: string = utils.getConstructedRoute(req);
+        const route: string | undefined = utils.getActualMatchedRoute(req);
+        const metadata: Metadata = utils.getLayerMetadata(constructedRoute, layer, layerPath);
+        const parentContext = api.context.active();
+        const rpcMetadata = core.getRPCMetadata(parentContext);
+        if (rpcMetadata?.type === core.RPCType.HTTP) rpcMetadata.route = route;
+        const parentSpan = api.trace.getSpan(parentContext);
+        if (parentSpan === undefined) return original.apply(this, arguments as never);
+
+        const attributes: Record<string, string | undefined> = { 'http.route': route };
+        Object.assign(attributes, metadata.attributes);
+        const span: Span = instrumentation.tracer.startSpan(metadata.name, { attributes });
+        let ended = false;
+        let spanContext = api.trace.setSpan(parentContext, span);
+        // Router spans end at once (upstream: their names are not useful yet).
+        if (metadata.attributes[AttributeNames.EXPRESS_TYPE] === ExpressLayerType.ROUTER) {
+          span.end();
+          ended = true;
+          spanContext = parentContext;
+        }
+        const onResponseEnded = () => {
+          if (!ended) {
+            ended = true;
+            span.end();
+          }
+        };
+        const args = arguments as unknown as unknown[];
+        let nextIndex = -1;
+        for (let i = 0; i < args.length; i++) {
+          if (typeof args[i] === 'function') {
+            nextIndex = i;
+            break;
+          }
+        }
+        if (nextIndex >= 0) {
+          const next = args[nextIndex] as Handle;
+          args[nextIndex] = function (this: unknown, maybeError?: unknown) {
+            const isError = !NOT_ERRORS.has(maybeError);
+            if (!ended && isError) {
+              const [error, message] = utils.asErrorAndMessage(maybeError);
+              span.recordException(error);
+              span.setStatus({ code: api.SpanStatusCode.ERROR, message });
+            }
+            if (!ended) {
+              ended = true;
+              req.res?.removeListener('close', onResponseEnded);
+              span.end();
+            }
+            if (!(req.route && isError) && stored) (req[LAYERS] as string[]).pop();
+            // Keep what middleware put in the context (baggage) but make the parent span current
+            // again, so sibling middleware spans do not nest under each other.
+            return api.context.with(api.trace.setSpan(api.context.active(), parentSpan), next, this, ...arguments);
+          };
+        }
+        try {
+          return api.context.with(spanContext, original, this, ...args);
+        } catch (anyError) {
+          const [error, message] = utils.asErrorAndMessage(anyError);
+          span.recordException(error);
+          span.setStatus({ code: api.SpanStatusCode.ERROR, message });
+          throw anyError;
+        } finally {
+          // The layer answered without calling next (or will call it later): end with the response.
+          if (!ended) res.once('close', onResponseEnded);
+        }
+      };
+      // `handle` can carry properties (and some apps patch it before us): proxy them as upstream does.
+      for (const key in original) {
+        Object.defineProperty(patched, key, {
+          get: () => (original as unknown as Record<string, unknown>)[key],
+          set: (value) => ((original as unknown as Record<string, unknown>)[key] = value),
+        });
+      }
+      return patched as Handle;
+    });
+  };
+
+  /** Upstream's storeLayerPath without its result object. */
+  function storeLayerPath(req: Record<string, unknown>, layerPath: string | undefined): boolean {
+    if (!Array.isArray(req[LAYERS])) Object.defineProperty(req, LAYERS, { enumerable: false, value: [] });
+    if (layerPath === undefined) return false;
+    (req[LAYERS] as string[]).push(layerPath);
+    return true;
+  }
+
+  return LeanExpressInstrumentation as never;
+}
