@@ -2,7 +2,6 @@
 // receiver, and an OpAMP server written from the spec (then @elastic/mockopampserver, an
 // independent implementation). Timings are asserted against the heartbeat, not by sleeping.
 
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -11,6 +10,7 @@ import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { get, start, type Running } from '../helpers/processes';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { SpecOpampServer, RemoteConfigStatuses, pb, type AgentToServer } from '../helpers/opamp-server';
+import { makeCertificates, type Certificates } from '../helpers/certs';
 
 const APPLIED = RemoteConfigStatuses.RemoteConfigStatuses_APPLIED;
 const APPLYING = RemoteConfigStatuses.RemoteConfigStatuses_APPLYING;
@@ -268,29 +268,22 @@ describe('OpAMP server faults', () => {
 });
 
 describe('OpAMP over TLS', () => {
-  let certs: string;
+  let certs: Certificates;
   beforeAll(() => {
-    certs = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-preload-certs-'));
-    const sh = (args: string[]) => execFileSync('openssl', args, { cwd: certs, stdio: 'ignore' });
-    sh(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=test-ca', '-keyout', 'ca.key', '-out', 'ca.pem']);
-    for (const name of ['server', 'client']) {
-      sh(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`]);
-      fs.writeFileSync(path.join(certs, `${name}.ext`), name === 'server' ? 'subjectAltName=IP:127.0.0.1\n' : 'extendedKeyUsage=clientAuth\n');
-      sh(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.pem`]);
-    }
+    certs = makeCertificates();
   });
-  afterAll(() => fs.rmSync(certs, { recursive: true, force: true }));
-  const read = (f: string) => fs.readFileSync(path.join(certs, f));
+  afterAll(() => certs.remove());
+  const read = (f: string) => certs.read(f);
 
   it('with a private CA, and with a client certificate the server requires (mTLS)', async () => {
     const server = await new SpecOpampServer({ key: read('server.key'), cert: read('server.pem'), ca: read('ca.pem'), requestCert: true, rejectUnauthorized: true }).start();
     try {
-      const withoutClientCert = startApp('opamp-tls-no-client-cert', server.endpoint, { OTEL_NODE_OPAMP_CERTIFICATE: path.join(certs, 'ca.pem') });
+      const withoutClientCert = startApp('opamp-tls-no-client-cert', server.endpoint, { OTEL_NODE_OPAMP_CERTIFICATE: certs.file('ca.pem') });
       await withoutClientCert.waitForLine(/listening/);
       const app = startApp('opamp-mtls', server.endpoint, {
-        OTEL_NODE_OPAMP_CERTIFICATE: path.join(certs, 'ca.pem'),
-        OTEL_NODE_OPAMP_CLIENT_CERTIFICATE: path.join(certs, 'client.pem'),
-        OTEL_NODE_OPAMP_CLIENT_KEY: path.join(certs, 'client.key'),
+        OTEL_NODE_OPAMP_CERTIFICATE: certs.file('ca.pem'),
+        OTEL_NODE_OPAMP_CLIENT_CERTIFICATE: certs.file('client.pem'),
+        OTEL_NODE_OPAMP_CLIENT_KEY: certs.file('client.key'),
       });
       await app.waitForLine(/listening/);
       await server.waitFor((r) => r.some((x) => attrs(x.a2s.agentDescription?.identifyingAttributes as never)['service.name'] === 'opamp-mtls'));

@@ -2,14 +2,12 @@
 // @elastic/mockotlpserver): TLS with a private CA and a client certificate, headers as metadata,
 // gzip, and collector errors reported once without harming the job.
 
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, run, withoutNodeWarnings } from '../helpers/processes';
+import { makeCertificates, type Certificates } from '../helpers/certs';
 
 const PROTOS = path.join(path.dirname(require.resolve('@elastic/mockotlpserver/package.json')));
 
@@ -48,23 +46,16 @@ const JOB = path.join(REPO, 'fixtures/guards/job.js');
 const ONLY_TRACES = { NODE_OPTIONS: '--require otel-preload/register', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' };
 
 describe('OTLP over gRPC', () => {
-  let certs: string;
+  let certs: Certificates;
   beforeAll(() => {
-    certs = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-preload-otlp-certs-'));
-    const sh = (args: string[]) => execFileSync('openssl', args, { cwd: certs, stdio: 'ignore' });
-    sh(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=test-ca', '-keyout', 'ca.key', '-out', 'ca.pem']);
-    for (const name of ['server', 'client']) {
-      sh(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`]);
-      fs.writeFileSync(path.join(certs, `${name}.ext`), name === 'server' ? 'subjectAltName=IP:127.0.0.1\n' : 'extendedKeyUsage=clientAuth\n');
-      sh(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.pem`]);
-    }
+    certs = makeCertificates();
   });
-  afterAll(() => fs.rmSync(certs, { recursive: true, force: true }));
-  const file = (f: string) => path.join(certs, f);
+  afterAll(() => certs.remove());
+  const file = (f: string) => certs.file(f);
 
   it('over mutual TLS with a private CA, with headers as metadata and gzip', async () => {
     const collector = await new GrpcCollector().start(
-      grpc.ServerCredentials.createSsl(fs.readFileSync(file('ca.pem')), [{ private_key: fs.readFileSync(file('server.key')), cert_chain: fs.readFileSync(file('server.pem')) }], true),
+      grpc.ServerCredentials.createSsl(certs.read('ca.pem'), [{ private_key: certs.read('server.key'), cert_chain: certs.read('server.pem') }], true),
     );
     try {
       const result = await run([JOB], {
