@@ -1,13 +1,12 @@
 // Exporter factories, one table keyed by signal and protocol. OTLP exporters are wrapped in a lazy
-// shell: the exporter package (and gRPC with it) is loaded on the first export, so a process
-// that never produces telemetry never pays for it.
+// shell: the exporter packages (and the HTTP/2 client with them) are loaded on the first export,
+// so a process that never produces telemetry never pays for it.
 
 import { readFileSync } from 'fs';
 import type { Signal } from '../config/settings';
 import type { SignalExport } from '../config';
 import type { Logger } from '../diag/logger';
 import type { RuntimeState } from './runtime-state';
-import { Http2GrpcTransport } from './grpc-transport';
 import type { EncodedSpans } from './encoded-span-processor';
 import { DISTRO_VERSION } from '../version';
 
@@ -126,6 +125,7 @@ function createOtlpExporter(signal: Signal, s: SignalExport, log: Logger): AnyEx
     return new (require(pkg)[cls])(httpOptions);
   }
   const grpc = GRPC[signal];
+  const { Http2GrpcTransport } = require('./grpc-transport') as typeof import('./grpc-transport');
   const transport = new Http2GrpcTransport({ endpoint: s.endpoint, path: grpc.method, headers: s.headers, compression: s.compression, tls, userAgent: `otel-preload/${DISTRO_VERSION}` });
   const metrics = new base.ExporterMetrics({ componentType: grpc.component, metricsHelper: transformer[grpc.helper], url: s.endpoint, meterProvider: undefined, responseAttributesFromError: () => ({}) });
   const serializer = signal === 'traces' ? ENCODED_SPANS : transformer[grpc.serializer];
