@@ -56,7 +56,7 @@ export function leanExpressInstrumentationClass(): new (config?: Record<string, 
       // Error handlers stay as they are (upstream does not instrument them either).
       if (original.length === 4) return original;
       const patched = function (this: unknown, req: Record<string, unknown> & { res?: { removeListener(e: string, f: () => void): void } }, res: { once(e: string, f: () => void): void }) {
-        const stored = storeLayerPath(req, layerPath);
+        const stored: boolean = utils.storeLayerPath(req, layerPath).isLayerPathStored;
         const constructedRoute: string = utils.getConstructedRoute(req);
         const route: string | undefined = utils.getActualMatchedRoute(req);
         const metadata: Metadata = utils.getLayerMetadata(constructedRoute, layer, layerPath);
@@ -133,14 +133,6 @@ export function leanExpressInstrumentationClass(): new (config?: Record<string, 
       return patched as Handle;
     });
   };
-
-  /** Upstream's storeLayerPath without its result object. */
-  function storeLayerPath(req: Record<string, unknown>, layerPath: string | undefined): boolean {
-    if (!Array.isArray(req[LAYERS])) Object.defineProperty(req, LAYERS, { enumerable: false, value: [] });
-    if (layerPath === undefined) return false;
-    (req[LAYERS] as string[]).push(layerPath);
-    return true;
-  }
 
   return LeanExpressInstrumentation as never;
 }

@@ -18,6 +18,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { Attributes, Context, Histogram, Span, Tracer } from '@opentelemetry/api';
+import { SENSITIVE_QUERY_PARAMS } from '../sdk/redact';
 
 type Api = typeof import('@opentelemetry/api');
 type Core = typeof import('@opentelemetry/core');
@@ -51,7 +52,6 @@ const PLAIN_TARGET = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*(?:\?[^#\s"<>`{}\\]*)?$
 const DOT_SEGMENT = /\/\.\.?(?:\/|\?|$)/;
 const PLAIN_HOST = /^[A-Za-z0-9\-._]+(?::\d{1,5})?$/;
 const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-host', 'x-forwarded-for'];
-const REDACTED_QUERY_PARAMS = ['sig', 'Signature', 'AWSAccessKeyId', 'X-Goog-Signature'];
 
 const STATE = Symbol('otel-preload.http-server');
 const REQUEST_CONTEXT = Symbol('otel-preload.http-server.context');
@@ -81,16 +81,23 @@ export function leanHttpInstrumentationClass(): new (config?: Record<string, unk
   (LeanHttpInstrumentation.prototype as UpstreamInternals)._incomingRequestFunction = function (this: UpstreamInternals, component, original) {
     const instrumentation = this;
     const upstream = upstreamIncoming.call(this, component, original);
+    // The configuration object only changes through setConfig: decide once per object.
+    let decidedFor: object | undefined;
+    let useUpstream = false;
     return function incomingRequest(this: unknown, event: string, request?: unknown, response?: unknown) {
       if (event !== 'request') return original.apply(this, arguments as never);
       const config = instrumentation.getConfig();
-      if (UPSTREAM_PATH_OPTIONS.some((option) => config[option] !== undefined)) return upstream.apply(this, arguments as never);
+      if (config !== decidedFor) {
+        decidedFor = config;
+        useUpstream = UPSTREAM_PATH_OPTIONS.some((option) => config[option] !== undefined);
+      }
+      if (useUpstream) return upstream.apply(this, arguments as never);
       return traceRequest(instrumentation, component, original, this, request as IncomingMessage, response as TrackedResponse);
     };
   };
 
   function traceRequest(instrumentation: UpstreamInternals, component: string, original: RequestHandler, server: unknown, request: IncomingMessage, response: TrackedResponse): unknown {
-    const attributes = requestAttributes(request, component) ?? getIncomingRequestAttributes(request, { component, enableSyntheticSourceDetection: false, redactedQueryParams: REDACTED_QUERY_PARAMS }, instrumentation._diag);
+    const attributes = requestAttributes(request, component) ?? getIncomingRequestAttributes(request, { component, enableSyntheticSourceDetection: false, redactedQueryParams: SENSITIVE_QUERY_PARAMS }, instrumentation._diag);
     const captureHeaders = instrumentation.getConfig().headersToSpanAttributes?.server;
     if (captureHeaders?.requestHeaders?.length) Object.assign(attributes, instrumentation._headerCapture.server.captureRequestHeaders((h) => request.headers[h]));
     const metricAttributes: Attributes = { 'http.request.method': attributes['http.request.method'], 'url.scheme': attributes['url.scheme'] };
@@ -218,6 +225,6 @@ export function requestAttributes(request: IncomingMessage, component: string): 
 
 function redactQuery(query: string): string {
   const params = new URLSearchParams(query);
-  for (const name of REDACTED_QUERY_PARAMS) if (params.has(name)) params.set(name, 'REDACTED');
+  for (const name of SENSITIVE_QUERY_PARAMS) if (params.has(name)) params.set(name, 'REDACTED');
   return params.toString();
 }

@@ -9,8 +9,6 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Config } from '../config';
 import type { RuntimeSettings } from '../sdk/runtime-state';
-import { leanHttpInstrumentationClass } from './http-server';
-import { leanExpressInstrumentationClass } from './express-layers';
 
 export interface InstrumentationEntry {
   name: string;
@@ -29,7 +27,8 @@ export interface InstrumentationEntry {
   atSdkStart?: (config: Readonly<Config>) => boolean;
   /** What it produces, for the README's table. */
   produces?: string;
-  /** Builds the class instead of `pkg`'s `cls` (a subclass of it that does the same work for less). */
+  /** Builds the class instead of `pkg`'s `cls` (a subclass of it that does the same work for less);
+   *  required only on activation, like the packages themselves. */
   lean?: () => new (options: Record<string, unknown>) => Instrumentation;
   /** Constructor options beyond the defaults (also re-applied when run-time settings change). */
   options?: (config: Readonly<Config>, settings: Readonly<RuntimeSettings>) => Record<string, unknown>;
@@ -53,7 +52,7 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('cucumber', 'CucumberInstrumentation', ['@cucumber/cucumber']),
   otel('dataloader', 'DataloaderInstrumentation', ['dataloader']),
   otel('dns', 'DnsInstrumentation', ['dns']),
-  otel('express', 'ExpressInstrumentation', ['express'], { lean: leanExpressInstrumentationClass as never }),
+  otel('express', 'ExpressInstrumentation', ['express'], { lean: () => require('./express-layers').leanExpressInstrumentationClass() }),
   { name: 'fastify', pkg: '@fastify/otel', cls: 'FastifyOtelInstrumentation', modules: ['fastify'], options: () => ({ registerOnInitialization: true }) },
   otel('fs', 'FsInstrumentation', ['fs'], { offByDefault: true }),
   otel('generic-pool', 'GenericPoolInstrumentation', ['generic-pool']),
@@ -61,7 +60,7 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('grpc', 'GrpcInstrumentation', ['@grpc/grpc-js']),
   otel('hapi', 'HapiInstrumentation', ['@hapi/hapi']),
   otel('host-metrics', 'HostMetricsInstrumentation', [], { offByDefault: true, atSdkStart: () => true }),
-  otel('http', 'HttpInstrumentation', ['http', 'https'], { options: (_c, s) => httpHeaderCapture(s), lean: leanHttpInstrumentationClass as never }),
+  otel('http', 'HttpInstrumentation', ['http', 'https'], { options: (_c, s) => httpHeaderCapture(s), lean: () => require('./http-server').leanHttpInstrumentationClass() }),
   otel('ioredis', 'IORedisInstrumentation', ['ioredis']),
   otel('kafkajs', 'KafkaJsInstrumentation', ['kafkajs']),
   otel('knex', 'KnexInstrumentation', ['knex']),

@@ -5,9 +5,9 @@
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 
 const URL_ATTRIBUTES = ['url.full', 'http.url', 'url.query'];
-const SENSITIVE_PARAMS = ['AWSAccessKeyId', 'Signature', 'sig', 'X-Goog-Signature'];
+export const SENSITIVE_QUERY_PARAMS = ['AWSAccessKeyId', 'Signature', 'sig', 'X-Goog-Signature'];
 // At the start of url.query, or after ? or & in a full URL.
-const PARAM = new RegExp(`(^|[?&])((?:${SENSITIVE_PARAMS.join('|')})=)[^&#]*`, 'g');
+const PARAM = new RegExp(`(^|[?&])((?:${SENSITIVE_QUERY_PARAMS.join('|')})=)[^&#]*`, 'g');
 const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]+@/i;
 
 export function redactUrlValue(value: string): string {
