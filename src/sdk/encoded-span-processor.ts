@@ -106,6 +106,8 @@ export class EncodedSpanProcessor implements SpanProcessor {
 
   /** Exports ready batches one after the other; failures go to OpenTelemetry's error handler. */
   private pump(): Promise<void> {
+    // With nothing ready the loop below would finish before `exporting` is assigned, and stick.
+    if (!this.exporting && this.ready.length === 0) return Promise.resolve();
     this.exporting ??= (async () => {
       for (let batch = this.ready.shift(); batch; batch = this.ready.shift()) {
         try {
