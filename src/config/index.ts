@@ -90,26 +90,28 @@ export function isSecretSetting(name: string): boolean {
 }
 
 export function readConfig(env: Env = process.env): ConfigResult {
-  const warnings: string[] = [];
+  // One warning per setting at most: a later correction of the same setting replaces the earlier one.
+  const warned = new Map<string, string>();
   const values = new Map<string, Parsed>();
 
   for (const setting of SETTINGS) {
     const raw = env[setting.name];
     if (raw === undefined || raw.trim() === '') continue;
     const result = parseValue(setting.kind, raw);
+    const shown = setting.secret ? '<redacted>' : JSON.stringify(raw);
     if ('error' in result) {
-      const shown = setting.secret ? '<redacted>' : JSON.stringify(raw);
       const instead = setting.default === undefined ? 'it is ignored' : `using the default ${setting.default}`;
-      warnings.push(`${setting.name}=${shown} ${result.error}; ${instead}.`);
+      warned.set(setting.name, `${setting.name}=${shown} ${result.error}; ${instead}.`);
     } else {
       values.set(setting.name, result.value);
+      if (result.note) warned.set(setting.name, `${setting.name}=${shown} ${result.note}.`);
     }
   }
 
   const get = <T extends Parsed>(name: string, fallback: T): T => (values.get(name) as T | undefined) ?? fallback;
   const maybe = <T extends Parsed>(name: string): T | undefined => values.get(name) as T | undefined;
 
-  checkSampler(env, warnings);
+  checkSampler(env, warned);
 
   const signal = (s: Signal): SignalExport => {
     const key = (n: string) => `OTEL_EXPORTER_OTLP_${s.toUpperCase()}_${n}`;
@@ -134,7 +136,9 @@ export function readConfig(env: Env = process.env): ConfigResult {
     const maxQueueSize = get<number>(`OTEL_${prefix}_MAX_QUEUE_SIZE`, 2048);
     let maxExportBatchSize = get<number>(`OTEL_${prefix}_MAX_EXPORT_BATCH_SIZE`, 512);
     if (maxExportBatchSize > maxQueueSize) {
-      warnings.push(`OTEL_${prefix}_MAX_EXPORT_BATCH_SIZE=${maxExportBatchSize} is larger than OTEL_${prefix}_MAX_QUEUE_SIZE=${maxQueueSize}; using ${maxQueueSize}.`);
+      const name = `OTEL_${prefix}_MAX_EXPORT_BATCH_SIZE`;
+      // Only the user's own batch size is worth a word; the default simply follows a smaller queue.
+      if (values.has(name)) warned.set(name, `${name}=${env[name]?.trim()} is larger than OTEL_${prefix}_MAX_QUEUE_SIZE=${maxQueueSize}; using ${maxQueueSize}.`);
       maxExportBatchSize = maxQueueSize;
     }
     return Object.freeze({
@@ -190,13 +194,13 @@ export function readConfig(env: Env = process.env): ConfigResult {
     excludedProcesses: Object.freeze([...splitList(DEFAULT_EXCLUDED_PROCESSES), ...get<string[]>('OTEL_NODE_EXCLUDED_PROCESSES', [])]),
     includedProcesses: Object.freeze(get<string[]>('OTEL_NODE_INCLUDED_PROCESSES', [])),
   };
-  return { config: Object.freeze(config), warnings };
+  return { config: Object.freeze(config), warnings: [...warned.values()] };
 }
 
-function checkSampler(env: Env, warnings: string[]): void {
+function checkSampler(env: Env, warned: Map<string, string>): void {
   const sampler = env.OTEL_TRACES_SAMPLER?.trim();
   if (sampler && sampler.toLowerCase() !== 'always_on') {
-    warnings.push(`OTEL_TRACES_SAMPLER=${JSON.stringify(sampler)} is ignored: sampling is done centrally, so every span is recorded and exported (always_on).`);
+    warned.set('OTEL_TRACES_SAMPLER', `OTEL_TRACES_SAMPLER=${JSON.stringify(sampler)} is ignored: sampling is done centrally, so every span is recorded and exported (always_on).`);
   }
 }
 
