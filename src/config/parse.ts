@@ -31,7 +31,7 @@ export function parseValue(kind: Kind, raw: string): ParseResult {
       const items = splitList(text.toLowerCase());
       const unknown = items.filter((i) => !kind.values.includes(i));
       if (items.length === 0) return { error: 'is empty' };
-      if (unknown.length) return { error: `has unknown entries ${unknown.join(', ')} (known: ${kind.values.join(', ')})` };
+      if (unknown.length) return { error: `has unknown entries ${unknown.map((u) => JSON.stringify(u)).join(', ')} (known: ${kind.values.join(', ')})` };
       return { value: items };
     }
     case 'list':
