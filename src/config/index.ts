@@ -5,6 +5,8 @@
 import { SETTINGS_BY_NAME, SIGNALS, DEFAULT_EXCLUDED_PROCESSES } from './settings';
 import { splitList } from './parse';
 import { configFromValues } from './values';
+// Small mapping modules only: the YAML parser and schema validator load inside readConfigFile.
+import { readConfigFile } from './file';
 import type { ConfigResult } from './types';
 
 export type { BatchSettings, Config, ConfigResult, SignalExport } from './types';
@@ -45,7 +47,7 @@ export function processGuards(env: Env = process.env): { excluded: string[]; inc
 export function readConfig(env: Env = process.env): ConfigResult {
   const file = configFilePath(env);
   if (file === undefined) return configFromValues(env);
-  return (require('./file') as typeof import('./file')).readConfigFile(file, env);
+  return readConfigFile(file, env);
 }
 
 export { SIGNALS };

@@ -61,6 +61,8 @@ export interface Config {
   };
   excludedProcesses: readonly string[];
   includedProcesses: readonly string[];
+  /** Set when the settings came from OTEL_CONFIG_FILE (for the summary and doctor; the SDK ignores it). */
+  configFile?: { path: string; fileFormat: string };
 }
 
 export interface ConfigResult {

@@ -39,9 +39,12 @@ export async function doctor(env: NodeJS.ProcessEnv = process.env, cwd: string =
   add('node', isSupportedNode(), isSupportedNode() ? `Node.js ${process.version} is supported` : `Node.js ${process.version} is not supported (needs ^18.19.0 || >=20.6.0): the preload stays off`);
   if (isSdkDisabled(env)) add('OTEL_SDK_DISABLED', false, 'OTEL_SDK_DISABLED=true: the preload does nothing');
 
-  const { config, warnings } = readConfig(env);
-  if (warnings.length === 0) add('configuration', true, 'every OTEL_* variable is valid');
+  // OTEL_CONFIG_FILE is validated by the very code the preload runs at start-up.
+  const { config, warnings, off, file } = readConfig(env);
+  if (file) add('config file', true, `OTEL_CONFIG_FILE ${file.path} (file_format ${file.fileFormat}); other OTEL_* variables act only through substitution in it`);
+  if (warnings.length === 0) add('configuration', true, file ? 'every value in the config file is valid' : 'every OTEL_* variable is valid');
   for (const w of warnings) add('configuration', false, w, false);
+  if (off && !isSdkDisabled(env)) add('config file', false, file ? 'the config file sets disabled: true: no telemetry' : 'the config file cannot be used (see above): no telemetry from any process');
 
   await probeEndpoints(config, add);
   if (config.opamp.endpoint) {

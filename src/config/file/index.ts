@@ -31,7 +31,8 @@ export function readConfigFile(file: string, env: Env): ConfigResult {
   const warnings = [...deprecated, ...result.warnings];
   if (mapped.sampler) warnings.push(`${file}: ${mapped.sampler} is refused: sampling is done centrally, so every span is recorded and exported (always_on).`);
   if (mapped.unsupported.length) warnings.push(`${file}: not supported by otel-preload, ignored: ${mapped.unsupported.join(', ')}.`);
-  return { config: result.config, warnings, off: mapped.disabled || undefined, file: { path: file, fileFormat: loaded.fileFormat } };
+  const source = { path: file, fileFormat: loaded.fileFormat };
+  return { config: Object.freeze({ ...result.config, configFile: source }), warnings, off: mapped.disabled || undefined, file: source };
 }
 
 function off(line: string, warnings: string[]): ConfigResult {

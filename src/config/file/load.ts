@@ -31,7 +31,8 @@ export function loadModel(file: string, env: Record<string, string | undefined>)
   const doc = yaml.parseDocument(text, { version: '1.2', prettyErrors: false });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
-    const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}: ` : '';
+    const before = text.slice(0, e.pos[0]).split('\n');
+    const where = `line ${before.length}, column ${before[before.length - 1].length + 1}: `;
     return { error: `is not valid YAML: ${where}${e.message.split('\n')[0]}` };
   }
   const top = doc.toJS() as unknown;

@@ -142,7 +142,8 @@ export class ModelMapper {
         const exporter = isNode(body.exporter) ? body.exporter : {};
         const exporterKind = Object.keys(exporter)[0];
         const exporterAt = `${at}.${kind}.exporter.${exporterKind}`;
-        if (exporterKind === 'console') return exporters.includes('console') ? undefined : (exporters.push('console'), this.timing(signal, kind, body, at));
+        // A console exporter prints locally; the batch settings are those of the OTLP processor.
+        if (exporterKind === 'console') return exporters.includes('console') ? undefined : void exporters.push('console');
         if (exporterKind !== 'otlp_http' && exporterKind !== 'otlp_grpc') return this.out.unsupported.push(exporterAt);
         if (exporters.includes('otlp')) return this.out.unsupported.push(`${exporterAt} (one OTLP exporter per signal; the first is used)`);
         exporters.push('otlp');
