@@ -174,3 +174,28 @@ describe('a file that cannot be used: the app runs unchanged, one line, no telem
     expect(loaded.some((m) => m.includes('build/src/config/'))).toBe(true);
   });
 });
+
+describe('otel-preload doctor with OTEL_CONFIG_FILE (the same code path as the preload)', () => {
+  const CLI = path.join(REPO, 'build/src/cli/index.js');
+  type Check = { check: string; ok: boolean; detail: string };
+  const doctor = async (env: Record<string, string>) => {
+    const result = await run([CLI, 'doctor', '--json'], { cwd: path.join(FIXTURES, 'cjs-app'), env });
+    return { code: result.code, checks: JSON.parse(result.stdout).checks as Check[] };
+  };
+
+  it('a good file: reported with its file_format, the endpoints it names probed', async () => {
+    const { code, checks } = await doctor({ OTEL_CONFIG_FILE: REFERENCE, OTEL_EXPORTER_OTLP_ENDPOINT: http.endpoint });
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+    expect(code).toBe(0);
+    expect(checks.find((c) => c.check === 'config file')?.detail).toContain(`${REFERENCE} (file_format 1.0)`);
+    expect(checks.find((c) => c.check === 'traces endpoint')?.detail).toContain(`http/protobuf ${http.endpoint}/v1/traces`);
+  });
+
+  it('a bad file: the start-up line, and doctor fails', async () => {
+    const f = file('file_format: "1.0"\ntracer_provider: [\n');
+    const { code, checks } = await doctor({ OTEL_CONFIG_FILE: f });
+    expect(code).not.toBe(0);
+    expect(checks.map((c) => c.detail)).toContainEqual(expect.stringMatching(new RegExp(`^OTEL_CONFIG_FILE .*is not valid YAML`)));
+    expect(checks.find((c) => c.check === 'config file' && !c.ok)).toBeDefined();
+  });
+});
