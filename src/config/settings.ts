@@ -68,6 +68,8 @@ function otlpSettings(signal?: Signal): Setting[] {
 
 export const SETTINGS: readonly Setting[] = [
   { name: 'OTEL_SDK_DISABLED', kind: bool, default: 'false', description: 'true: the preload does nothing at all' },
+  { name: 'OTEL_CONFIG_FILE', kind: { type: 'path' }, description: 'Declarative configuration file (YAML, file_format 1.0/1.1); when set, the other OTEL_* variables act only through substitution in it (see below)' },
+  { name: 'OTEL_EXPERIMENTAL_CONFIG_FILE', kind: { type: 'path' }, description: 'Deprecated name of OTEL_CONFIG_FILE (used when that is unset, with a warning)' },
   { name: 'OTEL_LOG_LEVEL', kind: { type: 'enum', values: ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'] }, default: 'warn', description: 'Diagnostics on stderr; the default warn keeps stderr silent while all is well' },
   { name: 'OTEL_SERVICE_NAME', kind: { type: 'string' }, description: 'service.name; else OTEL_RESOURCE_ATTRIBUTES, else the nearest package.json of the entry script, else unknown_service:node' },
   { name: 'OTEL_RESOURCE_ATTRIBUTES', kind: { type: 'keyValue' }, description: 'Resource attributes k=v,… (percent-encoded values)' },
