@@ -6,7 +6,14 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../../src/config';
+import { configFilePath, type ConfigResult } from '../../src/config';
+import { readConfigFile } from '../../src/config/file';
+
+// readConfig loads the file code with a lazy require (so that processes without a file never load
+// it), which vitest cannot resolve in TypeScript sources: dispatch the way readConfig does.
+function readConfig(env: Record<string, string | undefined>): ConfigResult {
+  return readConfigFile(configFilePath(env)!, env);
+}
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'otel-config-file-'));
 let n = 0;
