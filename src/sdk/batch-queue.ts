@@ -182,13 +182,13 @@ export class BatchQueue<T> {
     }
     if (batch.taken) return; // the exit flush owns it now
     this.release(batch);
-    if (cause) this.ledger.lose(this.signal, batch.count, cause);
-    else this.ledger.delivered(this.signal, batch.count);
     try {
-      this.onResult(error);
+      this.onResult(error); // the failure's own line comes before the count of what it cost
     } catch {
       // Reporting must never break the queue.
     }
+    if (cause) this.ledger.lose(this.signal, batch.count, cause);
+    else this.ledger.delivered(this.signal, batch.count);
   }
 
   private release(batch: Batch): void {

@@ -3,7 +3,17 @@
 
 import type { Logger } from '../diag/logger';
 
+const reporters = new Map<string, (error?: Error) => void>();
+
+/** The reporter of a signal's exports to an endpoint; the queue and the transport's retries share it. */
 export function exportErrorReporter(signal: string, endpoint: string, log: Logger): (error?: Error) => void {
+  const key = `${signal} ${endpoint}`;
+  let reporter = reporters.get(key);
+  if (!reporter) reporters.set(key, (reporter = newReporter(signal, endpoint, log)));
+  return reporter;
+}
+
+function newReporter(signal: string, endpoint: string, log: Logger): (error?: Error) => void {
   let failingSince: number | undefined;
   return (error) => {
     if (!error) {

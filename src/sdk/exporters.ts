@@ -9,6 +9,7 @@ import type { Logger } from '../diag/logger';
 import type { RuntimeState } from './runtime-state';
 import { DISTRO_VERSION } from '../version';
 import { GRPC_METHODS } from './pending';
+import { exportErrorReporter } from './export-errors';
 
 /** What OTLP span and log exporters receive: a whole Export<Signal>ServiceRequest and its item count. */
 export interface EncodedRequest {
@@ -138,7 +139,8 @@ function createOtlpExporter(signal: Signal, s: SignalExport, log: Logger): AnyEx
   const grpc = GRPC[signal];
   const { Http2GrpcTransport } = require('./grpc-transport') as typeof import('./grpc-transport');
   const { RetryingTransport } = require('./retry') as typeof import('./retry');
-  const transport = new RetryingTransport(new Http2GrpcTransport({ endpoint: s.endpoint, path: GRPC_METHODS[signal], headers: s.headers, compression: s.compression, tls, userAgent: `otel-preload/${DISTRO_VERSION}` }));
+  const grpcTransport = new Http2GrpcTransport({ endpoint: s.endpoint, path: GRPC_METHODS[signal], headers: s.headers, compression: s.compression, tls, userAgent: `otel-preload/${DISTRO_VERSION}` });
+  const transport = new RetryingTransport(grpcTransport, undefined, undefined, exportErrorReporter(signal, s.endpoint, log));
   // Self-metrics are counted by the ledger (loss-ledger.ts); upstream's would count twice.
   const metrics = new base.ExporterMetrics({ componentType: grpc.component, metricsHelper: transformer[grpc.helper], url: s.endpoint, meterProvider: undefined, responseAttributesFromError: () => ({}) });
   const serializer = signal === 'metrics' ? transformer[grpc.serializer] : encoded(signal);

@@ -22,6 +22,8 @@ export class RetryingTransport implements IExporterTransport {
     private readonly inner: IExporterTransport,
     private readonly schedule: RetrySchedule = DEFAULT_RETRY,
     private readonly random: () => number = Math.random,
+    /** Told about each failed attempt that will be retried (the episode's error line). */
+    private readonly onRetry: (error: Error) => void = () => undefined,
   ) {}
 
   async send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
@@ -35,6 +37,11 @@ export class RetryingTransport implements IExporterTransport {
       const remaining = deadline - Date.now();
       // No time left for one more attempt after the wait: give up now rather than past the deadline.
       if (wait >= remaining) break;
+      try {
+        this.onRetry(result.error ?? new Error('the collector asked to retry later'));
+      } catch {
+        // Reporting must never stop a retry.
+      }
       await new Promise((resolve) => setTimeout(resolve, wait).unref());
       result = await this.inner.send(data, deadline - Date.now());
     }
