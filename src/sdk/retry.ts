@@ -15,6 +15,8 @@ export interface RetrySchedule {
   maxRetries: number;
 }
 
+const MIN_ATTEMPT_MILLIS = 200;
+
 export const DEFAULT_RETRY: RetrySchedule = { initialMillis: 1000, multiplier: 1.5, maxMillis: 5000, jitter: 0.2, maxRetries: 5 };
 
 export class RetryingTransport implements IExporterTransport {
@@ -35,8 +37,10 @@ export class RetryingTransport implements IExporterTransport {
       backoff *= this.schedule.multiplier;
       const wait = Math.max(0, result.retryInMillis ?? jittered);
       const remaining = deadline - Date.now();
-      // No time left for one more attempt after the wait: give up now rather than past the deadline.
-      if (wait >= remaining) break;
+      // Give up now unless the attempt after the wait still has a fair share of the deadline: an
+      // attempt cut short by its deadline is ambiguous (the collector may have taken it while we
+      // count it as lost), so we do not start attempts that are mostly deadline.
+      if (wait + Math.max(MIN_ATTEMPT_MILLIS, timeoutMillis / 4) > remaining) break;
       try {
         this.onRetry(result.error ?? new Error('the collector asked to retry later'));
       } catch {
