@@ -182,13 +182,13 @@ export class CountingReceiver {
   private accept(signal: OtlpSignal, bytes: Buffer): void {
     const add = (service: unknown, n: number) => this.accepted[signal].set(String(service), (this.accepted[signal].get(String(service)) ?? 0) + n);
     if (signal === 'traces') {
-      for (const r of decodeTrace(bytes).resourceSpans) add(r.resource.attributes['service.name'], r.scopeSpans.reduce((n, s) => n + (s.spans?.length ?? 0), 0));
+      for (const r of decodeTrace(bytes).resourceSpans ?? []) add(r.resource.attributes['service.name'], (r.scopeSpans ?? []).reduce((n, s) => n + (s.spans?.length ?? 0), 0));
     } else if (signal === 'logs') {
-      for (const r of decodeLogs(bytes).resourceLogs) add(r.resource.attributes['service.name'], r.scopeLogs.reduce((n, s) => n + (s.logRecords?.length ?? 0), 0));
+      for (const r of decodeLogs(bytes).resourceLogs ?? []) add(r.resource.attributes['service.name'], (r.scopeLogs ?? []).reduce((n, s) => n + (s.logRecords?.length ?? 0), 0));
     } else {
-      for (const r of decodeMetrics(bytes).resourceMetrics) {
+      for (const r of decodeMetrics(bytes).resourceMetrics ?? []) {
         const service = String(r.resource.attributes['service.name']);
-        for (const m of r.scopeMetrics.flatMap((s) => s.metrics ?? [])) {
+        for (const m of (r.scopeMetrics ?? []).flatMap((s) => s.metrics ?? [])) {
           add(service, 1);
           for (const p of m.sum?.dataPoints ?? []) this.recordSum(service, m.name, p);
         }
