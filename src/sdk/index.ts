@@ -1,6 +1,7 @@
 // Builds the three providers from a Config and registers them as the process-wide globals.
 // Called once, on demand, the first time something could produce telemetry.
 
+import type { Meter } from '@opentelemetry/api';
 import type { Config } from '../config';
 import type { Logger } from '../diag/logger';
 import { buildResource } from './resource';
@@ -43,9 +44,12 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
 
   routeOtelDiagnostics(api, log);
   const { resource, service } = buildResource(config, log, serviceInstanceId);
-  const metrics = createMeterProvider(config, resource, log, runtime);
+  // Metric data points are counted too; the ledger's own counters live in this meter provider.
+  let selfMeter: (() => Meter) | undefined;
+  const ledger = new LossLedger(log, () => selfMeter?.());
+  const metrics = createMeterProvider(config, resource, log, runtime, (n, lost) => (lost ? ledger.lose('metrics', n, lost) : ledger.delivered('metrics', n)));
   const meterProvider = metrics.provider;
-  const ledger = new LossLedger(log, () => meterProvider.getMeter('otel-preload'));
+  selfMeter = () => meterProvider.getMeter('otel-preload');
   ledger.setExporterType('traces', otlpComponentType('traces', config.traces.protocol));
   ledger.setExporterType('logs', otlpComponentType('logs', config.logs.protocol));
   ledger.setExporterType('metrics', otlpComponentType('metrics', config.metrics.protocol));
@@ -64,6 +68,7 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
     // Traces and logs first: their exports may still add self-metrics.
     const results = await Promise.allSettled([tracerProvider.shutdown(), loggerProvider.shutdown()]);
     results.push(...(await Promise.allSettled([meterProvider.shutdown()])));
+    ledger.reportPending(); // metric data points lost in the last export, if any
     // Every signal had its chance; then say what was lost (one line, shutdown.ts).
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error)?.message ?? String(r.reason)] : []));
     if (failures.length) throw new Error([...new Set(failures)].join('; '));
