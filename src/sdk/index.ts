@@ -35,6 +35,11 @@ export interface Sdk {
   reportLosses(): void;
   /** Items lost so far, all signals. */
   totalLost(): number;
+  /**
+   * The last word at exit when nothing more can be sent: counts everything still pending as lost
+   * (error.type shutdown) and writes the loss line with the totals. Synchronous; never throws.
+   */
+  abandonPendingSync(): void;
 }
 
 export function startSdk(config: Readonly<Config>, log: Logger, runtime: RuntimeState, serviceInstanceId: string): Sdk {
@@ -81,6 +86,10 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
     countLost: (signal, count, cause) => ledger.lose(signal, count, cause),
     reportLosses: () => ledger.reportPending(),
     totalLost: () => ledger.totalLost(),
+    abandonPendingSync: () => {
+      for (const request of takePending(pending)) ledger.lose(request.signal, request.count, 'shutdown');
+      ledger.reportPending();
+    },
   };
 }
 

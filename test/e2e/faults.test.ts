@@ -90,3 +90,25 @@ describe('exported + counted lost = created, under collector faults (HTTP/protob
     });
   }
 });
+
+describe('under load, a collector that keeps saying UNAVAILABLE', () => {
+  it('sees a few export calls, not a hot loop; every span is counted at exit, also past the flush bound', async () => {
+    receiver = await new CountingReceiver().start();
+    await receiver.setMode('unavailable');
+    const t0 = Date.now();
+    const result = await start(['faults/load.js'], {
+      env: { NODE_OPTIONS: '--require otel-preload/register', OTEL_SERVICE_NAME: 'faults-load', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcEndpoint, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', TICKS: '100' },
+    }).exited;
+    const seconds = (Date.now() - t0) / 1000;
+    const detail = `${receiver.calls.traces} calls in ${seconds} s; stderr:\n${result.stderr}`;
+    console.info(detail.split('; stderr')[0]);
+    expect(result.code, detail).toBe(0);
+    expect(result.stdout).toBe('load done: 10000\n');
+    // Retries back off (1 s, 1.5 s, …) inside each batch's deadline.
+    expect(receiver.calls.traces / seconds, detail).toBeLessThanOrEqual(2);
+    // The exit line carries the running total: every span, since none was accepted.
+    const totals = [...result.stderr.matchAll(/(\d+) spans \([^;]*; (\d+) in total\)/g)].map((m) => Number(m[2]));
+    expect(totals.at(-1), detail).toBe(10_000);
+    expect(receiver.count('traces', 'faults-load')).toBe(0);
+  }, 60_000);
+});
