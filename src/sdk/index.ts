@@ -70,6 +70,8 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
 
   let stopped: Promise<void> | undefined;
   const stop = async () => {
+    // The flush at exit sends what it can once; no backoff may eat the exit bound.
+    (require('./retry') as typeof import('./retry')).stopRetries();
     // Traces and logs first: their exports may still add self-metrics.
     const results = await Promise.allSettled([tracerProvider.shutdown(), loggerProvider.shutdown()]);
     results.push(...(await Promise.allSettled([meterProvider.shutdown()])));

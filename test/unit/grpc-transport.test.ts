@@ -95,4 +95,12 @@ describe('Http2GrpcTransport heals', () => {
     expect(answer).toMatchObject({ status: 'retryable', retryInMillis: 1000 });
     t.shutdown();
   });
+
+  it('a header HTTP/2 forbids, with gzip: a failed export, never an exception from the zlib callback', async () => {
+    const t = new Http2GrpcTransport({ endpoint: receiver.grpcEndpoint, path: TRACES, headers: { connection: 'close' }, compression: 'gzip', tls: {}, userAgent: 'test' });
+    const answer = await t.send(EMPTY, 2000);
+    expect(answer.status).toBe('failure');
+    expect(String((answer as { error?: Error }).error?.message)).toMatch(/could not be sent/);
+    t.shutdown();
+  });
 });

@@ -108,3 +108,20 @@ describe('gRPC statuses', () => {
     expect(retryDelayMillis(undefined)).toBeUndefined();
   });
 });
+
+describe('stopRetries (shutdown)', () => {
+  it('a send waiting for its backoff gives up at once, and nothing is retried after', async () => {
+    const { stopRetries } = await import('../../src/sdk/retry');
+    const inner = new Scripted(Array(10).fill(unavailable));
+    const t = new RetryingTransport(inner, DEFAULT_RETRY, () => 0.5);
+    const result = t.send(new Uint8Array(), 30_000);
+    await vi.advanceTimersByTimeAsync(10);
+    stopRetries();
+    const r = await result;
+    expect(r.status).toBe('failure');
+    expect(inner.at).toEqual([0]);
+    const again = await t.send(new Uint8Array(), 30_000);
+    expect(again.status).toBe('failure');
+    expect(inner.at).toEqual([0, 10]);
+  });
+});
