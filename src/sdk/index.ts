@@ -72,8 +72,12 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
   const stop = async () => {
     // The flush at exit sends what it can once; no backoff may eat the exit bound.
     (require('./retry') as typeof import('./retry')).stopRetries();
+    ledger.holdLines();
     // Traces and logs first: their exports may still add self-metrics.
     const results = await Promise.allSettled([tracerProvider.shutdown(), loggerProvider.shutdown()]);
+    // From here on a shut-down meter provider cannot hand out meters (it would warn): counts made
+    // later stay in the ledger and its loss line.
+    selfMeter = undefined;
     results.push(...(await Promise.allSettled([meterProvider.shutdown()])));
     ledger.reportPending(); // metric data points lost in the last export, if any
     // Every signal had its chance; then say what was lost (one line, shutdown.ts).
