@@ -45,6 +45,8 @@ export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFi
       sdk = startSdk(config, log, runtime, serviceInstanceId);
       sdk.setMetricExportIntervalMillis(runtime.settings.metricExportIntervalMillis);
       const started = sdk;
+      // Whatever is still queued when the process really exits (a flush past its bound) is counted and named.
+      process.once('exit', () => started.abandonPendingSync());
       installExitHandlers(async () => {
         await Promise.all([started.shutdown(), opamp?.stop()]);
       }, config.shutdownTimeoutMillis, log);
