@@ -10,12 +10,30 @@ import { createMeterProvider } from './metrics';
 import { createLoggerProvider } from './logs';
 import { routeOtelDiagnostics } from '../diag/otel-diag';
 import type { RuntimeState } from './runtime-state';
+import { LossLedger, type LossCause } from './loss-ledger';
+import { otlpComponentType } from './exporters';
+import { takePending, type PendingRequest, type PendingSource } from './pending';
+
+export type { PendingRequest, LossCause };
 
 export interface Sdk {
   service: ServiceIdentity;
   setMetricExportIntervalMillis(ms: number): void;
   /** Flushes and stops every provider; resolves even when exports fail. */
   shutdown(): Promise<void>;
+  /**
+   * For the flush at process.exit(): closes open batches and hands over, encoded, every span and
+   * log record queued for OTLP (including a request in flight, which may thus arrive twice). They
+   * leave the queues: the caller delivers each or counts it with countLost. Metrics are not
+   * included (their collection is asynchronous). Synchronous; never throws.
+   */
+  takePendingSync(): PendingRequest[];
+  /** Counts items the caller could not deliver, in the same self-metrics and loss line. */
+  countLost(signal: PendingRequest['signal'], count: number, cause: LossCause): void;
+  /** Writes the loss line now if anything lost is not yet named (e.g. when the exit flush timed out). */
+  reportLosses(): void;
+  /** Items lost so far, all signals. */
+  totalLost(): number;
 }
 
 export function startSdk(config: Readonly<Config>, log: Logger, runtime: RuntimeState, serviceInstanceId: string): Sdk {
@@ -27,8 +45,13 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
   const { resource, service } = buildResource(config, log, serviceInstanceId);
   const metrics = createMeterProvider(config, resource, log, runtime);
   const meterProvider = metrics.provider;
-  const tracerProvider = createTracerProvider(config, resource, log, () => meterProvider.getMeter('otel-preload'), runtime);
-  const loggerProvider = createLoggerProvider(config, resource, log, runtime);
+  const ledger = new LossLedger(log, () => meterProvider.getMeter('otel-preload'));
+  ledger.setExporterType('traces', otlpComponentType('traces', config.traces.protocol));
+  ledger.setExporterType('logs', otlpComponentType('logs', config.logs.protocol));
+  ledger.setExporterType('metrics', otlpComponentType('metrics', config.metrics.protocol));
+  const pending: PendingSource[] = [];
+  const tracerProvider = createTracerProvider(config, resource, log, ledger, runtime, pending);
+  const loggerProvider = createLoggerProvider(config, resource, log, ledger, runtime, pending);
 
   api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   api.propagation.setGlobalPropagator(createPropagator(config));
@@ -49,6 +72,10 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
     service,
     setMetricExportIntervalMillis: metrics.setExportIntervalMillis,
     shutdown: () => (stopped ??= stop()),
+    takePendingSync: () => takePending(pending),
+    countLost: (signal, count, cause) => ledger.lose(signal, count, cause),
+    reportLosses: () => ledger.reportPending(),
+    totalLost: () => ledger.totalLost(),
   };
 }
 

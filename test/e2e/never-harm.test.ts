@@ -220,16 +220,16 @@ describe('no silent loss', () => {
     const result = await run([guards('burst.js')], { env: { NODE_OPTIONS: REQUIRE, OTEL_SERVICE_NAME: service, OTEL_BSP_MAX_QUEUE_SIZE: '10', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '10', ...toReceiver() } });
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('burst done\n');
-    // Rate-limited: one line at the first drop, then at most one a minute, and the rest at exit.
+    // Rate-limited: one line at the first loss, then at most one a minute, and the rest at exit.
     const lines = result.stderr.trim().split('\n');
     expect(lines.length).toBeLessThanOrEqual(2);
-    for (const line of lines) expect(line).toMatch(/otel-preload warn: \d+ spans dropped because the export queue was full \(OTEL_BSP_MAX_QUEUE_SIZE=10\); \d+ in total, counted in otel.preload.span.dropped/);
+    for (const line of lines) expect(line).toMatch(/otel-preload warn: telemetry lost: \d+ spans \(queue_full \d+; \d+ in total\); counted in otel.sdk.processor.\*.processed/);
     const dropped = Number(lines[lines.length - 1].match(/(\d+) in total/)![1]);
     expect(dropped).toBeGreaterThan(900);
-    await receiver.waitFor((r) => r.metrics.some((m) => m.resource['service.name'] === service && m.name === 'otel.preload.span.dropped'));
-    const metric = receiver.metrics.find((m) => m.resource['service.name'] === service && m.name === 'otel.preload.span.dropped')!;
-    expect(Number(metric.dataPoints[0].asInt ?? metric.dataPoints[0].asDouble)).toBe(dropped);
-    expect(metric.dataPoints[0].attributes['error.type']).toBe('queue_full');
+    const isDropCount = (m: (typeof receiver.metrics)[number]) => m.resource['service.name'] === service && m.name === 'otel.sdk.processor.span.processed' && m.dataPoints.some((d) => d.attributes['error.type'] === 'queue_full');
+    await receiver.waitFor((r) => r.metrics.some(isDropCount));
+    const point = receiver.metrics.find(isDropCount)!.dataPoints.find((d) => d.attributes['error.type'] === 'queue_full')!;
+    expect(Number(point.asInt ?? point.asDouble)).toBe(dropped);
     // Every span was either exported or counted.
     await receiver.waitFor(() => spansOf(service).length + dropped === 1000);
   });
