@@ -9,13 +9,7 @@ import type { Sdk } from '../sdk';
 import type { Entry } from './index';
 import { startLazyInstrumentations, type LazyInstrumentations } from '../instrumentations';
 import { installExitHandlers } from './shutdown';
-import type { PendingExport, PendingSignal } from '../exit/pending-shape';
 
-/** What the exit path needs of the SDK beyond shutdown (until the SDK declares it). */
-interface ExitSdk {
-  takePendingSync(): PendingExport[];
-  countLost(signal: PendingSignal, count: number, cause: string): void;
-}
 import { fileUrlOf } from '../instrumentations/lazy-hooks';
 import { localSettings, RuntimeState } from '../sdk/runtime-state';
 import { serviceIdentity } from '../sdk/service-identity';
@@ -51,14 +45,16 @@ export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFi
       const { startSdk } = require('../sdk') as typeof import('../sdk');
       sdk = startSdk(config, log, runtime, serviceInstanceId);
       sdk.setMetricExportIntervalMillis(runtime.settings.metricExportIntervalMillis);
-      const started = sdk as Sdk & Partial<Pick<ExitSdk, 'takePendingSync' | 'countLost'>>;
+      const started = sdk;
       installExitHandlers(
         {
           flush: async () => {
             await Promise.all([started.shutdown(), opamp?.stop()]);
           },
-          takePending: () => started.takePendingSync?.() ?? [],
-          countLost: (signal, count, cause) => started.countLost?.(signal, count, cause),
+          takePending: () => started.takePendingSync(),
+          countLost: (signal, count, cause) => started.countLost(signal, count, cause),
+          reportLosses: () => started.reportLosses(),
+          totalLost: () => started.totalLost(),
         },
         config.shutdownTimeoutMillis,
         log,

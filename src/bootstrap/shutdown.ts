@@ -12,11 +12,11 @@
 // - 'exit' (process.exit(code) from anywhere, uncaught exceptions, unhandled rejections, and the
 //   end of the paths above) → only synchronous work is possible: what is still pending is sent
 //   from a worker thread while this thread waits for what is left of the bound (src/exit/).
-// Whatever is not delivered is counted and named in one stderr line. Installed only once the SDK
-// exists: a process with nothing to deliver gets no listeners at all.
+// Whatever is not delivered is counted in the SDK's loss ledger, which names it in one stderr line.
+// Installed only once the SDK exists: a process with nothing to deliver gets no listeners at all.
 
 import type { Logger } from '../diag/logger';
-import type { PendingExport, PendingSignal } from '../exit/pending-shape';
+import type { LossCause, PendingRequest } from '../sdk';
 import type { SyncOutcome } from '../exit/deliver-sync';
 import { appHandles } from './signal-owners';
 
@@ -24,9 +24,12 @@ export interface ExitWork {
   /** Flushes and stops the SDK (and OpAMP); rejects with what failed. */
   flush(): Promise<void>;
   /** What the SDK still holds, as whole OTLP requests, taken out synchronously. */
-  takePending(): PendingExport[];
-  /** Counts telemetry that could not be delivered at exit in the SDK's self-metrics. */
-  countLost(signal: PendingSignal, count: number, cause: string): void;
+  takePending(): PendingRequest[];
+  /** Counts telemetry that could not be delivered at exit in the SDK's loss ledger. */
+  countLost(signal: PendingRequest['signal'], count: number, cause: LossCause): void;
+  /** Has the ledger write its one line now for whatever it has not named yet. */
+  reportLosses(): void;
+  totalLost(): number;
 }
 
 /** The parts of `process` used here (a fake one in unit tests). */
@@ -42,19 +45,25 @@ export interface ExitProcess {
 
 export interface ExitOptions {
   proc?: ExitProcess;
-  deliver?: (requests: PendingExport[], deadline: number) => SyncOutcome;
+  deliver?: (requests: PendingRequest[], deadline: number) => SyncOutcome;
   global?: object;
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
-const UNITS: Record<PendingSignal, string> = { traces: 'spans', metrics: 'metric data points', logs: 'log records' };
 const message = (err: unknown) => (err as Error)?.message ?? String(err);
 
 export function installExitHandlers(work: ExitWork, timeoutMillis: number, log: Logger, options: ExitOptions = {}): void {
   const proc = options.proc ?? (process as unknown as ExitProcess);
   const deliver = options.deliver ?? ((r, d) => (require('../exit/deliver-sync') as typeof import('../exit/deliver-sync')).deliverSync(r, d));
   let deadline: number | undefined;
-  const startClock = (): number => (deadline ??= Date.now() + timeoutMillis);
+  let lostBefore = 0;
+  const startClock = (): number => {
+    if (deadline === undefined) {
+      deadline = Date.now() + timeoutMillis;
+      lostBefore = work.totalLost();
+    }
+    return deadline;
+  };
   let flushing: Promise<boolean> | undefined;
   let flushProblem: string | undefined;
   let finished = false;
@@ -85,18 +94,24 @@ export function installExitHandlers(work: ExitWork, timeoutMillis: number, log: 
     if (finished) return;
     finished = true;
     try {
+      startClock();
       const pending = work.takePending();
-      const outcome = pending.length ? deliver(pending, startClock()) : { delivered: [], lost: [] };
-      const lost: Partial<Record<PendingSignal, number>> = {};
-      for (const r of outcome.lost) {
-        lost[r.signal] = (lost[r.signal] ?? 0) + r.count;
-        work.countLost(r.signal, r.count, 'shutdown');
+      if (pending.length) {
+        const outcome = deliver(pending, startClock());
+        // Summed first, so that the ledger names them together in its one line.
+        const sums = new Map<string, { signal: PendingRequest['signal']; cause: LossCause; count: number }>();
+        for (const { request, cause } of outcome.lost) {
+          const key = `${request.signal}/${cause}`;
+          const sum = sums.get(key) ?? sums.set(key, { signal: request.signal, cause, count: 0 }).get(key)!;
+          sum.count += request.count;
+        }
+        for (const { signal, cause, count } of sums.values()) work.countLost(signal, count, cause);
+        if (outcome.lost.length) log.debug(`at exit, ${outcome.lost.length} of ${pending.length} requests were not delivered (${outcome.reason}).`);
       }
-      const what = (Object.keys(lost) as PendingSignal[]).map((s) => `${lost[s]} ${UNITS[s]}`);
-      if (what.length) {
-        log.warn(`at exit, ${what.join(', ')} could not be delivered within OTEL_NODE_SHUTDOWN_TIMEOUT (${timeoutMillis} ms): ${outcome.reason ?? flushProblem ?? 'no answer'}; counted as lost.`);
-      } else if (flushProblem) {
-        log.warn(`the telemetry flush at exit ${flushProblem} (OTEL_NODE_SHUTDOWN_TIMEOUT=${timeoutMillis} ms); what it held is lost.`);
+      work.reportLosses();
+      // A flush cut short or failed without a count (nothing pending): still one line.
+      if (flushProblem && work.totalLost() === lostBefore) {
+        log.warn(`the telemetry flush at exit ${flushProblem} (OTEL_NODE_SHUTDOWN_TIMEOUT=${timeoutMillis} ms).`);
       }
     } catch (err) {
       try {

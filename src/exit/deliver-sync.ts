@@ -5,21 +5,23 @@
 // docs/exit-delivery.md. Nothing is started when nothing is pending.
 
 import * as path from 'path';
-import type { PendingExport } from './pending-shape';
-import { allocate, DELIVERED, readReason, type SenderInput } from './slots';
+import type { LossCause, PendingRequest } from '../sdk';
+import { allocate, DELIVERED, FAILED, readReason, type SenderInput } from './slots';
 
 export interface SyncOutcome {
-  delivered: PendingExport[];
-  lost: PendingExport[];
+  delivered: PendingRequest[];
+  /** Refused or failed: export_failed; no answer by the deadline: timeout; never sent: shutdown. */
+  lost: Array<{ request: PendingRequest; cause: LossCause }>;
   /** The first failure's reason, or why nothing was attempted. */
   reason?: string;
 }
 
 const WORKER_FILE = path.join(__dirname, 'sender-worker.js');
 
-export function deliverSync(requests: readonly PendingExport[], deadline: number): SyncOutcome {
+export function deliverSync(requests: readonly PendingRequest[], deadline: number): SyncOutcome {
   if (requests.length === 0) return { delivered: [], lost: [] };
-  if (deadline - Date.now() <= 0) return { delivered: [], lost: [...requests], reason: 'no time left' };
+  const never = (reason: string): SyncOutcome => ({ delivered: [], lost: requests.map((request) => ({ request, cause: 'shutdown' })), reason });
+  if (deadline - Date.now() <= 0) return never('no time left');
   const { slots, reason } = allocate(requests.length);
   const input: SenderInput = { slots, reason, deadline, requests: requests.map(({ bytes, target }) => ({ bytes, target })) };
   let worker: import('worker_threads').Worker;
@@ -29,7 +31,7 @@ export function deliverSync(requests: readonly PendingExport[], deadline: number
     // any) stays in its streams, never on the host's stdout or stderr.
     worker = new Worker(WORKER_FILE, { workerData: input, execArgv: [], env: {}, stdout: true, stderr: true });
   } catch (err) {
-    return { delivered: [], lost: [...requests], reason: `sender thread failed to start (${(err as Error)?.message ?? err})` };
+    return never(`sender thread failed to start (${(err as Error)?.message ?? err})`);
   }
   worker.on('error', () => undefined);
   worker.unref();
@@ -44,7 +46,11 @@ export function deliverSync(requests: readonly PendingExport[], deadline: number
   void worker.terminate().catch(() => undefined);
 
   const outcome: SyncOutcome = { delivered: [], lost: [] };
-  requests.forEach((r, i) => (Atomics.load(state, i + 1) === DELIVERED ? outcome.delivered : outcome.lost).push(r));
+  requests.forEach((request, i) => {
+    const result = Atomics.load(state, i + 1);
+    if (result === DELIVERED) outcome.delivered.push(request);
+    else outcome.lost.push({ request, cause: result === FAILED ? 'export_failed' : 'timeout' });
+  });
   if (outcome.lost.length) outcome.reason = readReason(reason) ?? 'no answer in time';
   return outcome;
 }

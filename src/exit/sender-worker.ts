@@ -8,7 +8,7 @@ import * as http2 from 'http2';
 import * as https from 'https';
 import { gzipSync } from 'zlib';
 import { workerData } from 'worker_threads';
-import type { PendingTarget } from './pending-shape';
+import type { PendingTarget } from '../sdk/pending';
 import { DELIVERED, FAILED, type SenderInput, writeReason } from './slots';
 
 const input = workerData as SenderInput;

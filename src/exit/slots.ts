@@ -2,7 +2,7 @@
 // requests (the main thread waits on it), slot 1 + i holds request i's outcome; a second buffer
 // carries the first failure's reason for the one line at exit.
 
-import type { PendingExport } from './pending-shape';
+import type { PendingRequest } from '../sdk/pending';
 
 export const DELIVERED = 1;
 export const FAILED = 2;
@@ -13,7 +13,7 @@ export interface SenderInput {
   reason: SharedArrayBuffer;
   /** Epoch ms after which nothing is waited for any more. */
   deadline: number;
-  requests: Array<Pick<PendingExport, 'bytes' | 'target'>>;
+  requests: Array<Pick<PendingRequest, 'bytes' | 'target'>>;
 }
 
 export function allocate(requests: number): { slots: SharedArrayBuffer; reason: SharedArrayBuffer } {

@@ -43,6 +43,9 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
 
   routeOtelDiagnostics(api, log);
   const { resource, service } = buildResource(config, log, serviceInstanceId);
+  // Settle the asynchronous resource attributes (host.id, container.id) as soon as their detectors
+  // answer, not at the first export: a process.exit() before it encodes the resource synchronously.
+  void (resource as { waitForAsyncAttributes?: () => Promise<void> }).waitForAsyncAttributes?.().catch(() => undefined);
   const metrics = createMeterProvider(config, resource, log, runtime);
   const meterProvider = metrics.provider;
   const ledger = new LossLedger(log, () => meterProvider.getMeter('otel-preload'));
