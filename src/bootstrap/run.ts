@@ -51,7 +51,12 @@ export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFi
           flush: async () => {
             await Promise.all([started.shutdown(), opamp?.stop()]);
           },
-          takePending: () => started.takePendingSync(),
+          takePending: () => {
+            // At exit the resource may still await its asynchronous attributes (host.id, ...);
+            // encoding it with those known so far is intended, OpenTelemetry's complaint is noise.
+            (require('@opentelemetry/api') as typeof import('@opentelemetry/api')).diag.disable();
+            return started.takePendingSync();
+          },
           countLost: (signal, count, cause) => started.countLost(signal, count, cause),
           reportLosses: () => started.reportLosses(),
           totalLost: () => started.totalLost(),

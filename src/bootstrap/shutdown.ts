@@ -97,7 +97,9 @@ export function installExitHandlers(work: ExitWork, timeoutMillis: number, log: 
       startClock();
       const pending = work.takePending();
       if (pending.length) {
+        const t0 = Date.now();
         const outcome = deliver(pending, startClock());
+        log.debug(`at exit, ${pending.length - outcome.lost.length} of ${pending.length} pending requests delivered in ${Date.now() - t0} ms.`);
         // Summed first, so that the ledger names them together in its one line.
         const sums = new Map<string, { signal: PendingRequest['signal']; cause: LossCause; count: number }>();
         for (const { request, cause } of outcome.lost) {

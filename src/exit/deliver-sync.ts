@@ -43,7 +43,8 @@ export function deliverSync(requests: readonly PendingRequest[], deadline: numbe
     if (settled >= requests.length || left <= 0) break;
     Atomics.wait(state, 0, settled, left);
   }
-  void worker.terminate().catch(() => undefined);
+  // Answered in full, the worker ends by itself; otherwise stop it (the process exits anyway).
+  if (Atomics.load(state, 0) < requests.length) void worker.terminate().catch(() => undefined);
 
   const outcome: SyncOutcome = { delivered: [], lost: [] };
   requests.forEach((request, i) => {

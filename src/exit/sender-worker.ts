@@ -18,8 +18,10 @@ const sessions = new Map<string, http2.ClientHttp2Session>();
 function settle(index: number, ok: boolean, reason?: string): void {
   if (Atomics.compareExchange(slots, index + 1, 0, ok ? DELIVERED : FAILED) !== 0) return;
   if (!ok && reason) writeReason(input.reason, reason);
-  Atomics.add(slots, 0, 1);
+  const settled = Atomics.add(slots, 0, 1) + 1;
   Atomics.notify(slots, 0);
+  // All answered: end this thread now, so that the exiting process need not stop it.
+  if (settled === input.requests.length) process.exit(0);
 }
 
 function tlsOf(t: PendingTarget) {
@@ -59,7 +61,7 @@ function sendGrpc(index: number, t: PendingTarget, bytes: Uint8Array, timeoutMil
   stream.on('response', (headers) => (status ??= headers['grpc-status'] as string | undefined));
   stream.on('trailers', (trailers) => (status = trailers['grpc-status'] as string | undefined));
   stream.on('data', () => undefined);
-  stream.on('error', (err: Error) => settle(index, false, lastError.get(origin) ?? err.message));
+  stream.on('error', (err: Error & { cause?: Error }) => settle(index, false, lastError.get(origin) ?? err.cause?.message ?? err.message));
   stream.on('close', () => settle(index, status === '0', status === undefined ? (lastError.get(origin) ?? 'no answer') : `grpc-status ${status}`));
   stream.setTimeout(timeoutMillis, () => {
     settle(index, false, `no answer within ${timeoutMillis} ms`);

@@ -6,7 +6,7 @@ import type { PendingRequest } from '../sdk/pending';
 
 export const DELIVERED = 1;
 export const FAILED = 2;
-const REASON_BYTES = 256;
+const REASON_BYTES = 512;
 
 export interface SenderInput {
   slots: SharedArrayBuffer;
@@ -22,7 +22,7 @@ export function allocate(requests: number): { slots: SharedArrayBuffer; reason: 
 
 /** Only the first reason is kept (the length word goes from 0 to the length once). */
 export function writeReason(buffer: SharedArrayBuffer, reason: string): void {
-  const bytes = Buffer.from(reason.slice(0, REASON_BYTES / 4), 'utf8').subarray(0, REASON_BYTES);
+  const bytes = Buffer.from(reason.slice(0, 200), 'utf8').subarray(0, REASON_BYTES);
   const length = new Int32Array(buffer, 0, 1);
   if (Atomics.compareExchange(length, 0, 0, -1) !== 0) return;
   new Uint8Array(buffer, 4, REASON_BYTES).set(bytes);
