@@ -30,6 +30,8 @@ export interface ExitCase {
   signal?: NodeJS.Signals;
   /** Spans the app makes (a SERVER and a CLIENT span per round trip). */
   spans: number;
+  /** The collectors to run against (default: all). */
+  collectors?: Collector[];
 }
 
 export interface Outcome extends Finished {
