@@ -41,11 +41,17 @@ export interface Outcome extends Finished {
 
 export async function runCase(c: ExitCase, env: Record<string, string | undefined>): Promise<Outcome> {
   const app = start([APP], { env: { ROUND_TRIPS: String(ROUND_TRIPS), SIGNAL_EXIT_DIR: c.env.SIGNAL_EXIT ? signalExitDir() : undefined, ...c.env, ...env } });
-  await app.waitForLine(c.signal ? /listening/ : /done/, 20_000);
-  const t0 = Date.now();
-  if (c.signal) app.child.kill(c.signal);
-  const result = await app.exited;
-  return { ...result, tailMs: Date.now() - t0 };
+  // A process that never exits (the failure this matrix exists for) is stopped, not left behind.
+  const watchdog = setTimeout(() => app.child.kill('SIGKILL'), 25_000);
+  try {
+    await app.waitForLine(c.signal ? /listening/ : /done/, 20_000);
+    const t0 = Date.now();
+    if (c.signal) app.child.kill(c.signal);
+    const result = await app.exited;
+    return { ...result, tailMs: Date.now() - t0 };
+  } finally {
+    clearTimeout(watchdog);
+  }
 }
 
 export class Collectors {
