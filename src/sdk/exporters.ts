@@ -131,7 +131,7 @@ function createOtlpExporter(signal: Signal, s: SignalExport, log: Logger): AnyEx
   const base = require('@opentelemetry/otlp-exporter-base') as typeof import('@opentelemetry/otlp-exporter-base');
   const transformer = require('@opentelemetry/otlp-transformer');
   const hasTls = tls.ca !== undefined || tls.cert !== undefined;
-  const httpOptions = { url: s.endpoint, timeoutMillis: s.timeoutMillis, compression: s.compression, headers: { ...s.headers }, httpAgentOptions: hasTls ? tls : undefined };
+  const httpOptions = { url: s.endpoint, timeoutMillis: s.timeoutMillis, compression: s.compression, headers: { ...s.headers }, httpAgentOptions: unrefAgents(hasTls ? tls : {}) };
   if (s.protocol === 'http/protobuf' && signal !== 'metrics') {
     // Upstream's HTTP delegate: its transport retries 429/502/503/504 and network errors with backoff, honouring Retry-After.
     const h = HTTP_ENCODED[signal];
@@ -167,6 +167,24 @@ export function sendVia(exporter: AnyExporter): (bytes: Uint8Array, count: numbe
         });
       });
     });
+}
+
+/**
+ * HTTP agents whose sockets never keep the process alive: an export in flight to a collector that
+ * does not answer must not hold an exiting app; the exit flush holds the loop for at most its
+ * bound (bootstrap/shutdown.ts). Keep-alive as upstream's default agent.
+ */
+function unrefAgents(options: object): (protocol: string) => import('http').Agent {
+  return (protocol) => {
+    const agent: import('http').Agent = new (require(protocol === 'https:' ? 'https' : 'http').Agent)({ keepAlive: true, ...options });
+    const create = (agent as unknown as { createConnection: (...args: unknown[]) => import('net').Socket | undefined }).createConnection.bind(agent);
+    (agent as unknown as { createConnection: unknown }).createConnection = (...args: unknown[]) => {
+      const socket = create(...args);
+      socket?.unref?.();
+      return socket;
+    };
+    return agent;
+  };
 }
 
 function readPem(file: string | undefined, what: string, log: Logger): Buffer | undefined {

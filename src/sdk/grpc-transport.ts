@@ -75,8 +75,9 @@ export class Http2GrpcTransport implements IExporterTransport {
     } catch (err) {
       return resolve({ status: 'failure', error: err as Error });
     }
+    // The session stays unref'd while calls are in flight: an export must never keep the process
+    // alive; at exit the flush's own bound timer holds the loop (bootstrap/shutdown.ts).
     this.inFlight++;
-    session.ref();
     let settled = false;
     const settle = (response: ExportResponse) => {
       if (settled) return;

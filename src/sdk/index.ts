@@ -35,11 +35,6 @@ export interface Sdk {
   reportLosses(): void;
   /** Items lost so far, all signals. */
   totalLost(): number;
-  /**
-   * The last word at exit when nothing more can be sent: counts everything still pending as lost
-   * (error.type shutdown) and writes the loss line with the totals. Synchronous; never throws.
-   */
-  abandonPendingSync(): void;
 }
 
 export function startSdk(config: Readonly<Config>, log: Logger, runtime: RuntimeState, serviceInstanceId: string): Sdk {
@@ -49,6 +44,9 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
 
   routeOtelDiagnostics(api, log);
   const { resource, service } = buildResource(config, log, serviceInstanceId);
+  // Settle the asynchronous resource attributes (host.id, container.id) as soon as their detectors
+  // answer, not at the first export: a process.exit() before it encodes the resource synchronously.
+  void (resource as { waitForAsyncAttributes?: () => Promise<void> }).waitForAsyncAttributes?.().catch(() => undefined);
   // Metric data points are counted too; the ledger's own counters live in this meter provider.
   let selfMeter: (() => Meter) | undefined;
   const ledger = new LossLedger(log, () => selfMeter?.());
@@ -92,10 +90,6 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
     countLost: (signal, count, cause) => ledger.lose(signal, count, cause),
     reportLosses: () => ledger.reportPending(),
     totalLost: () => ledger.totalLost(),
-    abandonPendingSync: () => {
-      for (const request of takePending(pending)) ledger.lose(request.signal, request.count, 'shutdown');
-      ledger.reportPending();
-    },
   };
 }
 
