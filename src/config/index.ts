@@ -65,6 +65,7 @@ export interface Config {
     clientKey?: string;
     heartbeatIntervalMillis: number;
     cacheFile?: string;
+    xdgCacheHome?: string;
   };
   excludedProcesses: readonly string[];
   includedProcesses: readonly string[];
@@ -186,6 +187,7 @@ export function readConfig(env: Env = process.env): ConfigResult {
       clientKey: maybe<string>('OTEL_NODE_OPAMP_CLIENT_KEY'),
       heartbeatIntervalMillis: get<number>('OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL', 30_000),
       cacheFile: maybe<string>('OTEL_NODE_OPAMP_CACHE_FILE'),
+      xdgCacheHome: maybe<string>('XDG_CACHE_HOME'),
     }),
     excludedProcesses: Object.freeze([...splitList(DEFAULT_EXCLUDED_PROCESSES), ...get<string[]>('OTEL_NODE_EXCLUDED_PROCESSES', [])]),
     includedProcesses: Object.freeze(get<string[]>('OTEL_NODE_INCLUDED_PROCESSES', [])),
