@@ -110,10 +110,10 @@ function exchange(opts: TransportOptions, body: Uint8Array, resolve: (a: HttpAns
       if (gunzip) gunzip.write(chunk);
       else collect(chunk);
     });
-    response.on('error', (err) => fail(`response: ${err.message}`));
-    // 'close' without a complete body: the server reset or cut the connection mid-body.
+    // An error, or 'close' without a complete body: the server reset or cut the connection mid-body.
+    response.on('error', (err) => fail(`the response broke off (${err.message})`));
     response.on('close', () => {
-      if (!response.complete) fail('the connection closed before the response was complete');
+      if (!response.complete) fail('the response broke off (connection closed)');
     });
     if (encoding === 'gzip') {
       gunzip = zlib.createGunzip();
