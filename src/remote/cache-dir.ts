@@ -30,7 +30,9 @@ export function defaultCacheDir(opts: CacheDirOptions = {}): { dir?: string; why
     try {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       fs.accessSync(dir, fs.constants.W_OK);
-      if (fs.lstatSync(dir).isDirectory()) return { dir };
+      const st = fs.lstatSync(dir);
+      // A directory others may write to is only acceptable if it is ours (a shared XDG_CACHE_HOME).
+      if (st.isDirectory() && (uid === undefined || st.uid === uid || !(st.mode & 0o022))) return { dir };
     } catch {
       // not ours to write (a HOME inherited from another user): try the next place
     }

@@ -180,7 +180,13 @@ export class OpampClient {
     this.lastProcessedHash = hex(hash);
     this.remoteStatus = { hash, status: RemoteConfigStatuses.APPLYING };
     await this.sendNow();
-    const error = this.opts.applyRemoteConfig(map, hash);
+    // Whatever goes wrong while applying, the server hears FAILED (never APPLYING forever).
+    let error: string | undefined;
+    try {
+      error = this.opts.applyRemoteConfig(map, hash);
+    } catch (err) {
+      error = `the config could not be applied (${err instanceof Error ? err.message : String(err)})`;
+    }
     this.remoteStatus = error ? { hash, status: RemoteConfigStatuses.FAILED, error } : { hash, status: RemoteConfigStatuses.APPLIED };
     this.pending = true;
   }
