@@ -5,7 +5,7 @@
 // aborts a request in flight instead of waiting for it.
 
 import type { Logger } from '../diag/logger';
-import { heartbeatMillis, retryAfterMillis, retryMillis, serverHeartbeatMillis } from './bounds';
+import { heartbeatMillis, MIN_HEARTBEAT_MS, retryAfterMillis, retryMillis, serverHeartbeatMillis } from './bounds';
 import { decodeServerToAgent, encodeAgentToServer, type AgentToServer, type ComponentHealth, type KeyValue, type ServerToAgent } from './codec';
 import { OUR_CAPABILITIES, RemoteConfigStatuses, ServerErrorTypes, ServerToAgentFlags } from './schema';
 import { post, type HttpAnswer, type TransportOptions } from './transport';
@@ -50,6 +50,7 @@ export class OpampClient {
   private stopped = false;
   private authWarned = false;
   private readonly abort = new AbortController();
+  private lastRequestAt = 0;
 
   constructor(private readonly opts: OpampClientOptions) {
     if (opts.initialRemoteConfig) {
@@ -66,7 +67,16 @@ export class OpampClient {
   /** Something to report (health, config): send soon, unless backing off. */
   reportChange(): void {
     this.pending = true;
-    if (!this.inFlight && Date.now() >= this.blockedUntil) this.schedule(0);
+    if (!this.inFlight && Date.now() >= this.blockedUntil) this.schedule(this.soonest());
+  }
+
+  /**
+   * A report that is due still waits for MIN_HEARTBEAT_MS since the last request began: a server
+   * asking for ReportFullState (or a new uid) in every answer, or a flapping exporter, gets at
+   * most one request a second, never a loop.
+   */
+  private soonest(): number {
+    return Math.max(0, this.lastRequestAt + MIN_HEARTBEAT_MS - Date.now());
   }
 
   /** Best effort: one agent_disconnect, bounded; never rejects. */
@@ -97,7 +107,7 @@ export class OpampClient {
   }
 
   private scheduleNext(): void {
-    if (this.pending) return this.schedule(0);
+    if (this.pending) return this.schedule(this.soonest());
     const hb = this.heartbeat();
     if (hb > 0) this.schedule(hb * (0.9 + Math.random() * 0.2));
   }
@@ -116,6 +126,7 @@ export class OpampClient {
 
   private async exchange(): Promise<void> {
     this.pending = false;
+    this.lastRequestAt = Date.now();
     const message = this.build(false);
     const sentParts = this.parts(message);
     const answer = await post({ ...this.opts.transport, instanceUid: uuidString(this.instanceUid), signal: this.abort.signal }, encodeAgentToServer(message));

@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { randomBytes } from 'crypto';
 import { gzipSync } from 'zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../../scripts/otlp-receiver';
@@ -110,6 +111,25 @@ describe('every value the server sends is bounded', () => {
     // ±10 % jitter around 1000 ms; never a 1 ms storm.
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(850);
     expect(lines(app)).toEqual([expect.stringMatching(/OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL=1 is outside 1000 … 86400000 ms; using 1000 ms/)]);
+  });
+});
+
+describe('a server cannot drive a request loop', () => {
+  it.each([
+    ['ReportFullState in every answer', () => ({ flags: 1n })],
+    ['a new instance uid in every answer', () => ({ agentIdentification: { newInstanceUid: new Uint8Array(randomBytes(16)) } })],
+  ])('%s: at most one request a second', async (_name, extra) => {
+    const server = await newServer();
+    server.extras.push(extra);
+    const app = startApp('opamp-loop', server.endpoint, { OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL: '60000' });
+    await server.waitFor((r) => r.length >= 1, 8000, 'the first poll');
+    const t0 = server.received[0].at;
+    await sleep(3000);
+    // Each answer asks for a full report; they come, but spaced by the 1 s minimum.
+    expect(server.received.filter((r) => r.at - t0 <= 3000).length).toBeLessThanOrEqual(4);
+    expect(server.received.length).toBeGreaterThanOrEqual(3);
+    expect(server.received.slice(1).every((r) => r.a2s.agentDescription !== undefined)).toBe(true);
+    expect(lines(app)).toEqual([]);
   });
 });
 
