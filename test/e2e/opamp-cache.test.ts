@@ -90,7 +90,7 @@ const lines = (app: Running) => withoutNodeWarnings(app.stderr()).split('\n').fi
 
 /** What the first message says: was the planted config applied? */
 async function plantedApplied(server: SpecOpampServer): Promise<boolean> {
-  await server.waitFor((r) => r.length >= 1, 10_000, 'the first AgentToServer');
+  await server.waitFor((r) => r.length >= 1, 20_000, 'the first AgentToServer');
   const first = server.received[0].a2s;
   const status = first.remoteConfigStatus;
   const applied = effective(first).traces_enabled === false;
@@ -100,7 +100,7 @@ async function plantedApplied(server: SpecOpampServer): Promise<boolean> {
 
 async function pushAndWaitApplied(server: SpecOpampServer, config: unknown): Promise<Uint8Array> {
   const hash = server.setConfig({ 'otel-preload': config });
-  await server.waitFor((r) => r.some((x) => x.a2s.remoteConfigStatus?.status === APPLIED && Buffer.from(x.a2s.remoteConfigStatus.lastRemoteConfigHash).equals(Buffer.from(hash))), 10_000, 'APPLIED');
+  await server.waitFor((r) => r.some((x) => x.a2s.remoteConfigStatus?.status === APPLIED && Buffer.from(x.a2s.remoteConfigStatus.lastRemoteConfigHash).equals(Buffer.from(hash))), 20_000, 'APPLIED');
   return hash;
 }
 
@@ -183,8 +183,8 @@ describe.skipIf(!asRoot)('a cache file is read only if it is trustworthy', () =>
     const server = await newServer();
     const t0 = Date.now();
     const app = startApp('opamp-fifo', server.endpoint, { OTEL_NODE_OPAMP_CACHE_FILE: file });
-    await app.waitForLine(/listening (\d+)/, 8000);
-    expect(Date.now() - t0).toBeLessThan(8000);
+    await app.waitForLine(/listening (\d+)/, 20_000);
+    expect(Date.now() - t0).toBeLessThan(20_000);
     expect(await plantedApplied(server)).toBe(false);
     expect(lines(app)).toEqual([expect.stringMatching(/cache\.json is not a regular file; it is ignored/)]);
   });
@@ -213,7 +213,7 @@ describe.skipIf(!asRoot)('a cache file is read only if it is trustworthy', () =>
     const server = await newServer();
     const app = startApp('opamp-symlink-tmp', server.endpoint, { OTEL_NODE_OPAMP_CACHE_FILE: file });
     fs.symlinkSync(victim, `${file}.${app.child.pid}.tmp`);
-    await app.waitForLine(/listening (\d+)/);
+    await app.waitForLine(/listening (\d+)/, 20_000);
     const hash = await pushAndWaitApplied(server, { log_level: 'warn' });
     await waitForFile(file);
     expect(JSON.parse(fs.readFileSync(file, 'utf8')).hash).toBe(Buffer.from(hash).toString('hex'));
@@ -223,7 +223,7 @@ describe.skipIf(!asRoot)('a cache file is read only if it is trustworthy', () =>
   });
 });
 
-async function waitFor(check: () => boolean, what: string, ms = 8000): Promise<void> {
+async function waitFor(check: () => boolean, what: string, ms = 15_000): Promise<void> {
   const t0 = Date.now();
   while (!check()) {
     if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);

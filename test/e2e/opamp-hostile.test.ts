@@ -94,7 +94,7 @@ describe('every value the server sends is bounded', () => {
     const server = await newServer();
     server.heartbeatSeconds = seconds;
     const app = startApp('opamp-huge-heartbeat', server.endpoint);
-    await server.waitFor((r) => r.length >= 1, 8000, 'the first poll');
+    await server.waitFor((r) => r.length >= 1, 20_000, 'the first poll');
     await sleep(3000);
     // Unbounded, the offer became a 1 ms timer: thousands of polls in these 3 s.
     expect(server.received.length).toBeLessThanOrEqual(2);
@@ -105,11 +105,10 @@ describe('every value the server sends is bounded', () => {
   it('OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL below 1 s is clamped to 1 s, not replaced by the 30 s default', async () => {
     const server = await newServer();
     const app = startApp('opamp-tiny-heartbeat', server.endpoint, { OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL: '1' });
-    await server.waitFor((r) => r.length >= 1, 8000, 'the first poll');
-    await server.waitFor((r) => r.length >= 4, 5000, 'three heartbeats at the 1 s minimum');
-    const gaps = server.received.slice(1, 4).map((r, i) => r.at - server.received[i].at);
-    // ±10 % jitter around 1000 ms; never a 1 ms storm.
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(850);
+    await server.waitFor((r) => r.length >= 1, 20_000, 'the first poll');
+    await server.waitFor((r) => r.length >= 4, 15_000, 'three heartbeats at the 1 s minimum');
+    // Three heartbeats of 1000 ms ±10 %; never a 1 ms storm (slack for a loaded machine).
+    expect(server.received[3].at - server.received[0].at).toBeGreaterThanOrEqual(2000);
     expect(lines(app)).toEqual([expect.stringMatching(/OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL=1 is outside 1000 … 86400000 ms; using 1000 ms/)]);
   });
 });
@@ -122,13 +121,12 @@ describe('a server cannot drive a request loop', () => {
     const server = await newServer();
     server.extras.push(extra);
     const app = startApp('opamp-loop', server.endpoint, { OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL: '60000' });
-    await server.waitFor((r) => r.length >= 1, 8000, 'the first poll');
-    const t0 = server.received[0].at;
-    await sleep(3000);
+    await server.waitFor((r) => r.length >= 1, 20_000, 'the first poll');
     // Each answer asks for a full report; they come, but spaced by the 1 s minimum.
-    expect(server.received.filter((r) => r.at - t0 <= 3000).length).toBeLessThanOrEqual(4);
-    expect(server.received.length).toBeGreaterThanOrEqual(3);
-    expect(server.received.slice(1).every((r) => r.a2s.agentDescription !== undefined)).toBe(true);
+    await server.waitFor((r) => r.length >= 4, 15_000, 'three full reports');
+    // Three intervals of at least 1 s each, less what a loaded machine adds to single sends.
+    expect(server.received[3].at - server.received[0].at).toBeGreaterThanOrEqual(2000);
+    expect(server.received.slice(1, 4).every((r) => r.a2s.agentDescription !== undefined)).toBe(true);
     expect(lines(app)).toEqual([]);
   });
 });
@@ -143,9 +141,9 @@ describe('every request settles', () => {
       res.write(gz.subarray(0, Math.floor(gz.length / 2)), () => res.socket?.destroy());
       return true;
     });
-    const app = startApp('opamp-cut-gzip', server.endpoint);
-    const [, port] = await app.waitForLine(/listening (\d+)/);
-    await waitUntil(() => app.stderr().includes('OpAMP poll failed'), 8000, 'the failed-poll warning');
+    const app = startApp('opamp-cut-gzip', server.endpoint, { OTEL_NODE_SHUTDOWN_TIMEOUT: '5000' });
+    const [, port] = await app.waitForLine(/listening (\d+)/, 20_000);
+    await waitUntil(() => app.stderr().includes('OpAMP poll failed'), 20_000, 'the failed-poll warning');
     expect(lines(app)).toEqual([expect.stringMatching(/OpAMP poll failed \(the response broke off \(.*\)\); retrying in \d+ s/)]);
     expect((await get(`http://127.0.0.1:${port}/users/1`)).status).toBe(200);
     // Backoff is 30 s ± 20 %: the next poll comes, and it carries the full state again.
@@ -153,7 +151,7 @@ describe('every request settles', () => {
     const [first, second] = server.received;
     expect(second.at - first.at).toBeGreaterThanOrEqual(23_000);
     expect(second.a2s.agentDescription).toBeDefined();
-    expect(await termTime(app)).toBeLessThan(1500);
+    expect(await termTime(app)).toBeLessThan(3000);
   }, 60_000);
 
   it('an answer that stalls mid-body is aborted at shutdown: exit does not wait on it', async () => {
@@ -165,12 +163,12 @@ describe('every request settles', () => {
       res.write(body);
       return true; // and never ends
     });
-    const app = startApp('opamp-stall', server.endpoint);
-    await app.waitForLine(/listening (\d+)/);
-    await server.waitFor((r) => r.length >= 1, 8000, 'the first poll');
+    const app = startApp('opamp-stall', server.endpoint, { OTEL_NODE_SHUTDOWN_TIMEOUT: '5000' });
+    await app.waitForLine(/listening (\d+)/, 20_000);
+    await server.waitFor((r) => r.length >= 1, 20_000, 'the first poll');
     await sleep(200);
-    // Without the abort, exit waited for the dead request until the 2 s shutdown bound.
-    expect(await termTime(app)).toBeLessThan(1500);
+    // Without the abort, exit waited for the dead request until the shutdown bound (5 s here).
+    expect(await termTime(app)).toBeLessThan(3000);
     expect(server.received.some((r) => r.a2s.agentDisconnect)).toBe(true);
     expect(lines(app)).toEqual([]);
   });
@@ -187,12 +185,12 @@ describe('every request settles', () => {
       res.writeHead(200, { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': encoding, 'Content-Length': String(payload.length) }).end(payload);
       return true;
     });
-    const app = startApp('opamp-corrupt', server.endpoint);
-    const [, port] = await app.waitForLine(/listening (\d+)/);
-    await waitUntil(() => app.stderr().includes('OpAMP poll failed'), 8000, 'the failed-poll warning');
+    const app = startApp('opamp-corrupt', server.endpoint, { OTEL_NODE_SHUTDOWN_TIMEOUT: '5000' });
+    const [, port] = await app.waitForLine(/listening (\d+)/, 20_000);
+    await waitUntil(() => app.stderr().includes('OpAMP poll failed'), 20_000, 'the failed-poll warning');
     expect(lines(app)).toEqual([expect.stringMatching(why)]);
     expect((await get(`http://127.0.0.1:${port}/users/1`)).status).toBe(200);
-    expect(await termTime(app)).toBeLessThan(1800);
+    expect(await termTime(app)).toBeLessThan(3000);
   });
 });
 
@@ -200,11 +198,11 @@ describe('remote config cannot reach prototypes or credentials', () => {
   it('keys named after Object.prototype members fail the config, naming the key', async () => {
     const server = await newServer();
     const app = startApp('opamp-proto-keys', server.endpoint);
-    await app.waitForLine(/listening (\d+)/);
+    await app.waitForLine(/listening (\d+)/, 20_000);
     for (const body of ['{"__proto__": {"log_level": "debug"}}', '{"constructor": "x"}', '{"prototype": 1}', '{"toString": "debug"}', '{"hasOwnProperty": true}']) {
       const key = Object.keys(JSON.parse(body)).length ? body.slice(2, body.indexOf('"', 2)) : '';
       const hash = server.setConfig({ 'otel-preload': body });
-      await waitUntil(() => statusFor(server, hash).some((s) => s!.status === FAILED), 8000, `FAILED for ${key}`);
+      await waitUntil(() => statusFor(server, hash).some((s) => s!.status === FAILED), 15_000, `FAILED for ${key}`);
       expect(statusFor(server, hash).find((s) => s!.status === FAILED)!.errorMessage).toContain(`"${key}"`);
     }
     expect(lines(app)).toEqual([]);
@@ -214,7 +212,7 @@ describe('remote config cannot reach prototypes or credentials', () => {
     const server = await newServer();
     const service = 'opamp-credentials';
     const app = startApp(service, server.endpoint);
-    const [, port] = await app.waitForLine(/listening (\d+)/);
+    const [, port] = await app.waitForLine(/listening (\d+)/, 20_000);
     const refused = [
       [{ http_request_headers: ['authorization', 'cookie', 'x-request-id'] }, ['authorization', 'cookie']],
       [{ http_request_headers: ['Proxy-Authorization', 'x-api-key'] }, ['proxy-authorization', 'x-api-key']],
@@ -222,13 +220,13 @@ describe('remote config cannot reach prototypes or credentials', () => {
     ] as const;
     for (const [config, named] of refused) {
       const hash = server.setConfig({ 'otel-preload': config });
-      await waitUntil(() => statusFor(server, hash).some((s) => s!.status === FAILED), 8000, `FAILED for ${named}`);
+      await waitUntil(() => statusFor(server, hash).some((s) => s!.status === FAILED), 15_000, `FAILED for ${named}`);
       const message = statusFor(server, hash).find((s) => s!.status === FAILED)!.errorMessage;
       for (const name of named) expect(message).toContain(name);
       expect(message).toMatch(/credential headers cannot be captured remotely/);
     }
     const hash = server.setConfig({ 'otel-preload': { http_request_headers: ['x-request-id'] } });
-    await waitUntil(() => statusFor(server, hash).some((s) => s!.status === APPLIED), 8000, 'APPLIED');
+    await waitUntil(() => statusFor(server, hash).some((s) => s!.status === APPLIED), 15_000, 'APPLIED');
     await get(`http://127.0.0.1:${port}/users/7`, { authorization: 'Bearer s3cret', cookie: 'sid=s3cret', 'x-request-id': 'req-7' });
     const mine = () => receiver.spans.filter((s) => s.resource['service.name'] === service && s.kind === 'SPAN_KIND_SERVER' && JSON.stringify(s.attributes).includes('req-7'));
     await receiver.waitFor(() => mine().length >= 1);
@@ -245,7 +243,7 @@ describe('spec v0.18 for SDK agents', () => {
     server.extras.push(() => ({ capabilities: BigInt(server.received.length % 2 ? 0x7 : 0x1) }));
     server.extras.push(() => (server.received.length === 3 ? { agentIdentification: { newInstanceUid: new Uint8Array(newUid) } } : undefined));
     startApp('opamp-v018', server.endpoint, { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=staging,team=payments,service.namespace=shop' });
-    await server.waitFor((r) => r.length >= 6, 12_000, 'six heartbeats');
+    await server.waitFor((r) => r.length >= 6, 25_000, 'six heartbeats');
     const first = server.received[0].a2s;
     expect(attrs(first.agentDescription!.identifyingAttributes as never)).toMatchObject({ 'service.name': 'opamp-v018', 'service.namespace': 'shop' });
     const nonIdentifying = attrs(first.agentDescription!.nonIdentifyingAttributes as never);
@@ -262,8 +260,7 @@ describe('spec v0.18 for SDK agents', () => {
     expect(fourth.agentDescription).toBeDefined();
     expect(fourth.effectiveConfig).toBeDefined();
     // No ping-pong on the server's changing capabilities: heartbeats stay about 1 s apart.
-    const gaps = server.received.slice(4, 6).map((r, i) => r.at - server.received[3 + i].at);
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(850);
+    expect(server.received[5].at - server.received[3].at).toBeGreaterThanOrEqual(1300);
   });
 });
 
@@ -274,11 +271,11 @@ describe('against @elastic/mockopampserver', () => {
     await mock.start();
     try {
       const app = startApp('opamp-mock-hostile', mock.endpoint);
-      await app.waitForLine(/listening (\d+)/);
+      await app.waitForLine(/listening (\d+)/, 20_000);
       const failed = (): Array<{ errorMessage: string }> => mock.testGetRequests().map((r: { a2s?: AgentToServer }) => r.a2s?.remoteConfigStatus).filter((s: { status: number } | undefined) => s?.status === FAILED);
       const body = (o: unknown) => ({ body: Buffer.from(typeof o === 'string' ? o : JSON.stringify(o)), contentType: 'application/json' });
       mock.setAgentConfigMap({ configMap: { elastic: body('{"constructor": "x"}'), 'otel-preload': body({ http_request_headers: ['Authorization'] }) } });
-      await waitUntil(() => failed().length >= 1, 8000, 'FAILED');
+      await waitUntil(() => failed().length >= 1, 15_000, 'FAILED');
       expect(failed()[0].errorMessage).toMatch(/"constructor".*refused/);
       expect(failed()[0].errorMessage).toMatch(/authorization: credential headers cannot be captured remotely/);
       expect(mock.testGetRequests().every((r: { req?: { headers: Record<string, string> }; a2s?: AgentToServer }) => !r.a2s || r.req?.headers['opamp-instance-uid'] === uidText(r.a2s))).toBe(true);
