@@ -173,6 +173,25 @@ describe('every request settles', () => {
     expect(lines(app)).toEqual([]);
   });
 
+  it('an answer dripped a byte every 2 s (never idle, never done) ends at the 10 s deadline: one warning', async () => {
+    const server = await newServer();
+    server.rawFaults.push((received, res) => {
+      if (received.a2s.agentDisconnect) return false;
+      const body = server.encodedAnswer(received);
+      res.writeHead(200, { 'Content-Type': 'application/x-protobuf', 'Content-Length': String(body.length + 1000) });
+      const drip = setInterval(() => res.write(Buffer.from([0])), 2000);
+      res.on('close', () => clearInterval(drip));
+      return true;
+    });
+    const app = startApp('opamp-drip', server.endpoint);
+    const [, port] = await app.waitForLine(/listening (\d+)/, 20_000);
+    await server.waitFor((r) => r.length >= 1, 20_000, 'the first poll');
+    // An idle timeout alone never fires here: the deadline covers the whole exchange.
+    await waitUntil(() => app.stderr().includes('OpAMP poll failed'), 25_000, 'the deadline warning');
+    expect(lines(app)).toEqual([expect.stringMatching(/OpAMP poll failed \(no complete answer within 10000 ms\); retrying in \d+ s/)]);
+    expect((await get(`http://127.0.0.1:${port}/users/1`)).status).toBe(200);
+  }, 60_000);
+
   const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024));
   it.each([
     ['corrupt gzip', 'gzip', (b: Buffer) => Buffer.concat([gzipSync(b).subarray(0, 10), Buffer.alloc(40, 0xff)]), /corrupt gzip response/],
