@@ -1,4 +1,4 @@
-// The OpAMP client over plain HTTP (opamp-reference.md): one request in flight, one up-to-date
+// The OpAMP client over plain HTTP (OpAMP spec v0.18+): one request in flight, one up-to-date
 // pending report, jittered heartbeats, status compression, ReportFullState, backoff with
 // Retry-After / retry_info, remote config handled once per hash. It never throws into the app
 // and never keeps the process alive. Every interval it is handed is clamped (bounds.ts); shutdown

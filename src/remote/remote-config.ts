@@ -1,7 +1,7 @@
 // Remote configuration: our own config-map entry ("otel-preload", JSON) and, for servers that
 // speak to EDOT Node.js, its "elastic" entry mapped onto ours. Only an allowlist of settings that
 // are safe to change at run time is accepted; anything else fails the whole config, naming the
-// key (opamp-reference.md: apply all or nothing; unknown keys fail).
+// key (the OpAMP specification: apply all or nothing; unknown keys fail the whole config).
 
 import { LOG_LEVELS, type LogLevel } from '../diag/logger';
 import { splitList } from '../config/parse';
