@@ -154,6 +154,7 @@ export function configFromValues(env: Env, label: (name: string) => string = (na
       clientKey: maybe<string>('OTEL_NODE_OPAMP_CLIENT_KEY'),
       heartbeatIntervalMillis: get<number>('OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL', 30_000),
       cacheFile: maybe<string>('OTEL_NODE_OPAMP_CACHE_FILE'),
+      xdgCacheHome: maybe<string>('XDG_CACHE_HOME'),
     }),
     excludedProcesses: Object.freeze([...splitList(DEFAULT_EXCLUDED_PROCESSES), ...get<string[]>('OTEL_NODE_EXCLUDED_PROCESSES', [])]),
     includedProcesses: Object.freeze(get<string[]>('OTEL_NODE_INCLUDED_PROCESSES', [])),

@@ -58,6 +58,7 @@ export interface Config {
     clientKey?: string;
     heartbeatIntervalMillis: number;
     cacheFile?: string;
+    xdgCacheHome?: string;
   };
   excludedProcesses: readonly string[];
   includedProcesses: readonly string[];
