@@ -55,6 +55,7 @@ export interface Config {
   generalLimits: { attributeValueLengthLimit?: number; attributeCountLimit: number };
   enabledInstrumentations?: readonly string[];
   disabledInstrumentations: readonly string[];
+  instrumentationDetail: readonly string[];
   semconvStabilityOptIn: readonly string[];
   shutdownTimeoutMillis: number;
   opamp: {
@@ -176,6 +177,7 @@ export function readConfig(env: Env = process.env): ConfigResult {
     generalLimits: Object.freeze({ attributeValueLengthLimit, attributeCountLimit }),
     enabledInstrumentations: maybe<string[]>('OTEL_NODE_ENABLED_INSTRUMENTATIONS'),
     disabledInstrumentations: Object.freeze(get<string[]>('OTEL_NODE_DISABLED_INSTRUMENTATIONS', [])),
+    instrumentationDetail: Object.freeze(get<string[]>('OTEL_NODE_INSTRUMENTATION_DETAIL', [])),
     semconvStabilityOptIn: Object.freeze(get<string[]>('OTEL_SEMCONV_STABILITY_OPT_IN', ['http'])),
     shutdownTimeoutMillis: get<number>('OTEL_NODE_SHUTDOWN_TIMEOUT', 2000),
     opamp: Object.freeze({

@@ -19,6 +19,7 @@
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { Attributes, Context, Histogram, Span, Tracer } from '@opentelemetry/api';
 import { SENSITIVE_QUERY_PARAMS } from '../sdk/redact';
+import { hasRouteResolvers, routeAtResponse } from './route-at-response';
 
 type Api = typeof import('@opentelemetry/api');
 type Core = typeof import('@opentelemetry/core');
@@ -139,11 +140,14 @@ export function leanHttpInstrumentationClass(): new (config?: Record<string, unk
     if (state.captureResponseHeaders) span.setAttributes(state.captureResponseHeaders((h) => this.getHeader(h)));
     const status = this.statusCode;
     span.setAttribute('http.response.status_code', status);
-    if (rpc.route !== undefined) {
-      span.setAttribute('http.route', rpc.route);
-      metricAttributes['http.route'] = rpc.route;
+    // A framework that knows the route at the end (route-at-response.ts) has the last word.
+    const known = hasRouteResolvers() ? routeAtResponse(this.req) : undefined;
+    const route = known === undefined ? rpc.route : (known ?? undefined);
+    if (route !== undefined) {
+      span.setAttribute('http.route', route);
+      metricAttributes['http.route'] = route;
     }
-    if (rpc.route) span.updateName(`${state.method} ${rpc.route}`);
+    if (route) span.updateName(`${state.method} ${route}`);
     if (status) metricAttributes['http.response.status_code'] = status;
     if (status >= 500 && status < 600) {
       span.setStatus({ code: api.SpanStatusCode.ERROR });

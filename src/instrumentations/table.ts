@@ -9,6 +9,8 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Config } from '../config';
 import type { RuntimeSettings } from '../sdk/runtime-state';
+import { FRAMEWORKS } from './detail';
+import { boundaryTracerProvider } from './boundary-tracer';
 
 export interface InstrumentationEntry {
   name: string;
@@ -149,8 +151,12 @@ export function createInstrumentation(entry: InstrumentationEntry, config: Reado
   const instrumentation: Instrumentation = new Class(entry.options?.(config, settings) ?? {});
   // Instruments created from inside the base constructor are lost to subclass field initialisers
   // (runtime-node, undici): hand the meter provider over again, as registerInstrumentations does.
-  const { metrics } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+  const { metrics, trace } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
   instrumentation.setMeterProvider(metrics.getMeterProvider());
+  // Framework spans are detail, off unless asked for (detail.ts); the patching stays, so that
+  // detail can be switched on while the app runs. Set before any module is patched: some
+  // instrumentations (nestjs-core) capture the tracer when they patch.
+  if (FRAMEWORKS.includes(entry.name)) instrumentation.setTracerProvider(boundaryTracerProvider(entry.name, trace.getTracerProvider()));
   return instrumentation;
 }
 
