@@ -11,6 +11,7 @@ import type { Config } from '../config';
 import type { RuntimeSettings } from '../sdk/runtime-state';
 import { FRAMEWORKS } from './detail';
 import { boundaryTracerProvider } from './boundary-tracer';
+import { addRouteResolver, type RouteResolver } from './route-at-response';
 
 export interface InstrumentationEntry {
   name: string;
@@ -32,6 +33,8 @@ export interface InstrumentationEntry {
   /** Builds the class instead of `pkg`'s `cls` (a subclass of it that does the same work for less);
    *  required only on activation, like the packages themselves. */
   lean?: () => new (options: Record<string, unknown>) => Instrumentation;
+  /** Reads the route when the response ends, for frameworks whose instrumentation does not set it. */
+  routeAtResponse?: RouteResolver;
   /** Constructor options beyond the defaults (also re-applied when run-time settings change). */
   options?: (config: Readonly<Config>, settings: Readonly<RuntimeSettings>) => Record<string, unknown>;
 }
@@ -85,7 +88,9 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   // Express 5 runs on `router`; the express instrumentation already covers it there, and the
   // router instrumentation on top would add two spans per request (one named after express's
   // own patch). `router` used directly by the app is instrumented as usual.
-  otel('router', 'RouterInstrumentation', ['router'], { notWhenLoadedBy: ['express'] }),
+  // Its instrumentation names spans after the route but leaves the SERVER span without one:
+  // the route `router` left on the request (mount path + route path) is read at the end.
+  otel('router', 'RouterInstrumentation', ['router'], { notWhenLoadedBy: ['express'], routeAtResponse: routerRoute }),
   otel('runtime-node', 'RuntimeNodeInstrumentation', [], { atSdkStart: () => true }),
   otel('socket.io', 'SocketIoInstrumentation', ['socket.io']),
   otel('tedious', 'TediousInstrumentation', ['tedious']),
@@ -139,6 +144,11 @@ const PRODUCES: Record<string, string> = {
 };
 for (const entry of CATALOGUE) (entry as InstrumentationEntry).produces = PRODUCES[entry.name];
 
+function routerRoute(req: import('http').IncomingMessage): string | undefined {
+  const { route, baseUrl } = req as { route?: { path?: unknown }; baseUrl?: unknown };
+  return typeof route?.path === 'string' ? `${typeof baseUrl === 'string' ? baseUrl : ''}${route.path}` : undefined;
+}
+
 /** Header capture is off unless configured (remote configuration: http_*_headers). */
 function httpHeaderCapture(s: Readonly<RuntimeSettings>): Record<string, unknown> {
   if (!s.httpRequestHeaders.length && !s.httpResponseHeaders.length) return {};
@@ -156,6 +166,7 @@ export function createInstrumentation(entry: InstrumentationEntry, config: Reado
   // Framework spans are detail, off unless asked for (detail.ts); the patching stays, so that
   // detail can be switched on while the app runs. Set before any module is patched: some
   // instrumentations (nestjs-core) capture the tracer when they patch.
+  if (entry.routeAtResponse) addRouteResolver(entry.routeAtResponse);
   if (FRAMEWORKS.includes(entry.name)) instrumentation.setTracerProvider(boundaryTracerProvider(entry.name, trace.getTracerProvider()));
   return instrumentation;
 }
