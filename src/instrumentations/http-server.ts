@@ -20,6 +20,7 @@ import type { IncomingMessage, ServerResponse } from 'http';
 import type { Attributes, Context, Histogram, Span, Tracer } from '@opentelemetry/api';
 import { SENSITIVE_QUERY_PARAMS } from '../sdk/redact';
 import { hasRouteResolvers, routeAtResponse } from './route-at-response';
+import { AttributeSets, installCarriedHashes } from './metric-attributes';
 
 type Api = typeof import('@opentelemetry/api');
 type Core = typeof import('@opentelemetry/core');
@@ -77,6 +78,8 @@ export function leanHttpInstrumentationClass(): new (config?: Record<string, unk
   const { getIncomingRequestAttributes } = require('@opentelemetry/instrumentation-http/build/src/utils');
 
   class LeanHttpInstrumentation extends HttpInstrumentation {}
+  installCarriedHashes();
+  const metricSets = new AttributeSets();
   const upstreamIncoming = (HttpInstrumentation.prototype as UpstreamInternals)._incomingRequestFunction;
 
   (LeanHttpInstrumentation.prototype as UpstreamInternals)._incomingRequestFunction = function (this: UpstreamInternals, component, original) {
@@ -168,7 +171,10 @@ export function leanHttpInstrumentationClass(): new (config?: Record<string, unk
 
   function finish(state: ResponseState): void {
     state.span.end();
-    state.instrumentation._httpServerDurationHistogram.record((performance.now() - state.started) / 1000, state.metricAttributes);
+    const a = state.metricAttributes;
+    // One shared set per distinct combination (metric-attributes.ts); \u0002 stands for "absent".
+    const key = `${a['http.request.method']}\u0001${a['url.scheme']}\u0001${a['network.protocol.version'] ?? '\u0002'}\u0001${a['http.route'] ?? '\u0002'}\u0001${a['http.response.status_code'] ?? '\u0002'}\u0001${a['error.type'] ?? '\u0002'}`;
+    state.instrumentation._httpServerDurationHistogram.record((performance.now() - state.started) / 1000, metricSets.get(key, () => ({ ...a })));
   }
 
   function takeState(response: TrackedResponse): ResponseState | undefined {
