@@ -13,10 +13,7 @@ import { detailOn } from './detail';
 
 type Api = typeof import('@opentelemetry/api');
 
-const STAND_IN = Symbol('otel-preload.stand-in');
-
 class StandInSpan implements Span {
-  readonly [STAND_IN] = true;
   constructor(readonly current: Span) {}
   spanContext(): SpanContext {
     return this.current.spanContext();
@@ -82,8 +79,4 @@ export function boundaryTracerProvider(name: string, provider: TracerProvider): 
       return tracer;
     },
   };
-}
-
-export function isStandIn(span: unknown): boolean {
-  return span instanceof StandInSpan;
 }
