@@ -7,6 +7,8 @@
 
 /** The instrumentations whose spans are framework-internal detail. */
 export const FRAMEWORKS: readonly string[] = ['express', 'connect', 'koa', 'fastify', 'hapi', 'nestjs-core', 'restify', 'router'];
+/** Also switchable: `pg`'s connect spans (a pool handing out an idle client is no boundary call). */
+export const DETAIL_NAMES: readonly string[] = [...FRAMEWORKS, 'pg'];
 
 let all = false;
 let named: ReadonlySet<string> = new Set();
@@ -15,8 +17,13 @@ let named: ReadonlySet<string> = new Set();
 export function setDetail(names: readonly string[]): string[] {
   all = names.includes('all') || names.includes('*');
   const normalised = names.map((n) => n.trim().replace(/^@opentelemetry\/instrumentation-/, '')).filter(Boolean);
-  named = new Set(normalised.filter((n) => FRAMEWORKS.includes(n)));
-  return normalised.filter((n) => n !== 'all' && n !== '*' && !FRAMEWORKS.includes(n));
+  named = new Set(normalised.filter((n) => DETAIL_NAMES.includes(n)));
+  return normalised.filter((n) => n !== 'all' && n !== '*' && !DETAIL_NAMES.includes(n));
+}
+
+/** Whether a settings list (as in OTEL_NODE_INSTRUMENTATION_DETAIL) asks for `name`'s detail. */
+export function detailListed(names: readonly string[], name: string): boolean {
+  return names.some((n) => n === 'all' || n === '*' || n.trim().replace(/^@opentelemetry\/instrumentation-/, '') === name);
 }
 
 /** True when `name`'s framework-internal spans are wanted right now. */

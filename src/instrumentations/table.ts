@@ -9,7 +9,7 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Config } from '../config';
 import type { RuntimeSettings } from '../sdk/runtime-state';
-import { FRAMEWORKS } from './detail';
+import { detailListed, FRAMEWORKS } from './detail';
 import { boundaryTracerProvider } from './boundary-tracer';
 import { addRouteResolver, type RouteResolver } from './route-at-response';
 
@@ -80,7 +80,8 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('net', 'NetInstrumentation', ['net']),
   otel('openai', 'OpenAIInstrumentation', ['openai']),
   otel('oracledb', 'OracleInstrumentation', ['oracledb']),
-  otel('pg', 'PgInstrumentation', ['pg', 'pg-pool']),
+  // Connect spans (`pg-pool.connect` on every query through a pool, `pg.connect`) are detail.
+  otel('pg', 'PgInstrumentation', ['pg', 'pg-pool'], { options: (_c, s) => ({ ignoreConnectSpans: !detailListed(s.instrumentationDetail, 'pg') }) }),
   otel('pino', 'PinoInstrumentation', ['pino']),
   // A wrapper over the redis v2–3 and node-redis v4+ instrumentations (its own module list is empty).
   otel('redis', 'RedisInstrumentation', ['redis', '@redis/client', '@node-redis/client']),
@@ -131,7 +132,7 @@ const PRODUCES: Record<string, string> = {
   'net': 'spans per socket connect',
   'openai': 'CLIENT spans (`gen_ai.*`, token usage); `gen_ai.client.*` metrics',
   'oracledb': 'CLIENT spans (`db.*`)',
-  'pg': 'CLIENT spans (`db.*`); `db.client.*` metrics',
+  'pg': 'CLIENT spans (`db.*`); `db.client.*` metrics; connect spans with detail on',
   'pino': 'trace ids in log records; records sent as OTLP logs',
   'redis': 'CLIENT spans (`db.*`)',
   'restify': '`http.route`; middleware and handler spans with detail on',

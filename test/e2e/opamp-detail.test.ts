@@ -45,7 +45,7 @@ it('instrumentation_detail switches express spans on and off in a running proces
       OTEL_NODE_OPAMP_CACHE_FILE: path.join(tmp, 'cache.json'),
     },
   });
-  const [, port] = await app.waitForLine(/listening (\d+)/);
+  const [, port] = await app.waitForLine(/listening (\d+)/, 30_000);
   const mine = () => receiver.spans.filter((s) => s.resource['service.name'] === SERVICE);
 
   /** Requests /users/<id>; returns the spans of its trace once its SERVER span has arrived. */

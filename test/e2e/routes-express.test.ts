@@ -41,7 +41,7 @@ const VERSIONS = [
 /** Runs the app under `preload`, requests every target in turn, stops it; returns its stderr. */
 async function exercise(script: string, env: Record<string, string>): Promise<string> {
   const app = start([script], { cwd: path.dirname(script), env: { NODE_PATH: path.join(REPO, 'node_modules'), ...env } });
-  const [, port] = await app.waitForLine(/listening (\d+)/);
+  const [, port] = await app.waitForLine(/listening (\d+)/, 30_000);
   for (const target of TARGETS) await get(`http://127.0.0.1:${port}${target}`);
   await get(`http://127.0.0.1:${port}/shutdown`);
   const finished = await app.exited;
@@ -57,7 +57,7 @@ describe.each(VERSIONS)('Express $version', ({ version, script, expressVersion }
     upstream = new Map(spans.filter((s) => s.kind === 1 /* SERVER */).map((s) => [s.path, s.route]));
     expect(upstream.size, `upstream saw every request: ${stderr}`).toBeGreaterThanOrEqual(TARGETS.length);
     expect(expressVersion.startsWith(`${version}.`)).toBe(true);
-  }, 30_000);
+  }, 90_000);
 
   const collect = async (service: string, detail?: string) => {
     await exercise(script(), { NODE_OPTIONS: `--require ${REGISTER}`, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_NODE_INSTRUMENTATION_DETAIL: detail });
@@ -92,7 +92,7 @@ describe.each(VERSIONS)('Express $version', ({ version, script, expressVersion }
     // The duration metric carries the same route; 404s carry none.
     expect(points.some((p) => p.attributes['http.route'] === '/api/items/:itemId')).toBe(true);
     expect(points.filter((p) => Number(p.attributes['http.response.status_code']) === 404).every((p) => p.attributes['http.route'] === undefined)).toBe(true);
-  }, 60_000);
+  }, 90_000);
 
   it('OTEL_NODE_INSTRUMENTATION_DETAIL=express: middleware and handler spans under the SERVER span, same routes', async () => {
     const { spans, servers } = await collect(`routes-express${version}-detail`, 'express');
@@ -104,5 +104,5 @@ describe.each(VERSIONS)('Express $version', ({ version, script, expressVersion }
       if (NOT_FOUND.includes(target)) continue;
       expect({ target, route: servers.get(target)!.attributes['http.route'] }).toEqual({ target, route: upstream.get(target) });
     }
-  }, 60_000);
+  }, 90_000);
 });

@@ -26,7 +26,7 @@ async function exercise(framework: string, service: string, detail?: string) {
   const app = start([path.join(REPO, 'fixtures/routes/frameworks.js')], {
     env: { FRAMEWORK: framework, NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_NODE_INSTRUMENTATION_DETAIL: detail },
   });
-  const [, port] = await app.waitForLine(/listening (\d+)/);
+  const [, port] = await app.waitForLine(/listening (\d+)/, 30_000);
   expect((await get(`http://127.0.0.1:${port}/api/items/7`)).status).toBe(200);
   expect((await get(`http://127.0.0.1:${port}/nowhere`)).status).toBe(404);
   await get(`http://127.0.0.1:${port}/shutdown`);
@@ -56,7 +56,7 @@ describe.each(FRAMEWORKS)('$framework', ({ framework, instrumentation, scope, ro
     expect(spans.filter((s) => s.scope === scope).map((s) => s.name)).toEqual([]);
     // Nothing INTERNAL but the socket connect of the outgoing call.
     expect(spans.filter((s) => s.kind === 'SPAN_KIND_INTERNAL' && s.scope !== '@opentelemetry/instrumentation-net').map((s) => `${s.scope}: ${s.name}`)).toEqual([]);
-  }, 30_000);
+  }, 60_000);
 
   it(`OTEL_NODE_INSTRUMENTATION_DETAIL=${instrumentation}: the framework's spans come back`, async () => {
     const { spans, server, client } = await exercise(framework, `routes-${framework}-detail`, instrumentation);
@@ -66,5 +66,5 @@ describe.each(FRAMEWORKS)('$framework', ({ framework, instrumentation, scope, ro
     // Each framework span and the CLIENT span descend from the SERVER span.
     const descends = (s: ReceivedSpan | undefined): boolean => s !== undefined && (s.parentSpanId === server.spanId || descends(spans.find((p) => p.spanId === s.parentSpanId)));
     for (const s of [...own, client]) expect(descends(s), `${s.name} under the SERVER span`).toBe(true);
-  }, 30_000);
+  }, 60_000);
 });
