@@ -105,6 +105,7 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', kind: count, default: '128', description: 'Max attributes per span link' },
   { name: 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', kind: { type: 'list' }, description: 'Only these instrumentations (names without @opentelemetry/instrumentation-); unset = all that are on by default' },
   { name: 'OTEL_NODE_DISABLED_INSTRUMENTATIONS', kind: { type: 'list' }, description: 'Instrumentations to turn off (applied after the enabled list)' },
+  { name: 'OTEL_NODE_INSTRUMENTATION_DETAIL', kind: { type: 'list' }, description: 'Internal spans wanted back: middleware, layer, hook and handler spans of express, connect, koa, fastify, hapi, nestjs-core, restify, router, and pg connect spans (`all`, or names such as `express,koa`); unset = boundary spans only. Remote key `instrumentation_detail`' },
   { name: 'OTEL_SEMCONV_STABILITY_OPT_IN', kind: { type: 'list' }, default: 'http', description: 'Semantic-convention opt-in (e.g. database), read by the instrumentations themselves; HTTP spans and metrics always follow the stable convention' },
   { name: 'OTEL_NODE_OPAMP_ENDPOINT', kind: { type: 'url' }, description: 'Full URL of the OpAMP server (e.g. https://opamp.example:4320/v1/opamp); unset = no remote configuration' },
   { name: 'OTEL_NODE_OPAMP_HEADERS', kind: { type: 'headers' }, secret: true, description: 'Headers (k=v,…) sent to the OpAMP server, never logged' },

@@ -48,6 +48,7 @@ export interface Config {
   generalLimits: { attributeValueLengthLimit?: number; attributeCountLimit: number };
   enabledInstrumentations?: readonly string[];
   disabledInstrumentations: readonly string[];
+  instrumentationDetail: readonly string[];
   semconvStabilityOptIn: readonly string[];
   shutdownTimeoutMillis: number;
   opamp: {

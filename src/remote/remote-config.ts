@@ -18,6 +18,7 @@ export interface RemoteSettings {
   logsEnabled?: boolean;
   disabledInstrumentations?: string[];
   enabledInstrumentations?: string[];
+  instrumentationDetail?: string[];
   httpRequestHeaders?: string[];
   httpResponseHeaders?: string[];
   metricExportIntervalMillis?: number;
@@ -57,6 +58,7 @@ export const ALLOWLIST: Record<string, { setting: keyof RemoteSettings; parse: P
   logs_enabled: { setting: 'logsEnabled', parse: bool, description: 'export logs (true/false)' },
   disabled_instrumentations: { setting: 'disabledInstrumentations', parse: names, description: 'instrumentations to turn off (no spans, no metrics)' },
   enabled_instrumentations: { setting: 'enabledInstrumentations', parse: names, description: 'instrumentations to turn back on, even if off locally' },
+  instrumentation_detail: { setting: 'instrumentationDetail', parse: names, description: 'instrumentations whose internal spans are wanted (all, or names); [] = boundary spans only' },
   http_request_headers: { setting: 'httpRequestHeaders', parse: headerNames, description: 'HTTP request headers captured as span attributes' },
   http_response_headers: { setting: 'httpResponseHeaders', parse: headerNames, description: 'HTTP response headers captured as span attributes' },
   metric_export_interval: { setting: 'metricExportIntervalMillis', parse: millis(1000, 3_600_000), description: 'OTEL_METRIC_EXPORT_INTERVAL in ms (or "30s", "1m")' },

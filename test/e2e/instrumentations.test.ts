@@ -248,7 +248,8 @@ describe.each([
 ])('%s', (framework, script, scope) => {
   it.skipIf(needs('postgresql'))('route on the SERVER span, framework spans, the pg query as a descendant', async () => {
     const service = `framework-${framework}`;
-    const app = start([script], { env: { NODE_OPTIONS: '--require otel-preload/register', OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint } });
+    // Framework spans are detail, off by default (routes-frameworks.test.ts covers the default).
+    const app = start([script], { env: { NODE_OPTIONS: '--require otel-preload/register', OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_NODE_INSTRUMENTATION_DETAIL: framework } });
     const [, port] = await app.waitForLine(/listening (\d+)/);
     expect((await get(`http://127.0.0.1:${port}/items/5`)).status).toBe(200);
     await get(`http://127.0.0.1:${port}/shutdown`);

@@ -1,10 +1,11 @@
-// The lean express layer wrapper produces what upstream's produces: the same spans (names,
+// With express's detail on, the lean express layer wrapper produces what upstream's produces: the same spans (names,
 // attributes, parents, status, events, when they end), the same route on the SERVER span's
 // RPCMetadata, and the same contexts for the layer and for `next`.
 
 import { EventEmitter } from 'events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leanExpressInstrumentationClass } from '../../src/instrumentations/express-layers';
+import { setDetail } from '../../src/instrumentations/detail';
 
 const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
 const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
@@ -79,8 +80,10 @@ async function run(Class: new (config: object) => { setTracerProvider(p: unknown
   return { spans, route: rpc.route, nextSawSpan, threw };
 }
 
-describe('lean express layer wrapper', () => {
+describe('lean express layer wrapper, express detail on', () => {
   const Lean = leanExpressInstrumentationClass() as never;
+  beforeAll(() => setDetail(['express']));
+  afterAll(() => setDetail([]));
   it.each(SCENARIOS)('$name: same as upstream', async (scenario) => {
     const upstream = await run(ExpressInstrumentation, scenario);
     const lean = await run(Lean, scenario);

@@ -15,15 +15,15 @@ describe('remote config', () => {
   it('accepts every allowlisted key', () => {
     const r = parseConfigMap(entry('otel-preload', {
       log_level: 'debug', traces_enabled: false, metrics_enabled: 'true', logs_enabled: false,
-      disabled_instrumentations: 'http, @opentelemetry/instrumentation-pg', enabled_instrumentations: ['fs'],
+      disabled_instrumentations: 'http, @opentelemetry/instrumentation-pg', enabled_instrumentations: ['fs'], instrumentation_detail: 'express,koa',
       http_request_headers: ['X-Request-Id'], http_response_headers: 'content-type', metric_export_interval: '30s', heartbeat_interval: 5000,
     }));
     expect(r).toEqual({ ok: true, settings: {
       logLevel: 'debug', tracesEnabled: false, metricsEnabled: true, logsEnabled: false,
-      disabledInstrumentations: ['http', 'pg'], enabledInstrumentations: ['fs'],
+      disabledInstrumentations: ['http', 'pg'], enabledInstrumentations: ['fs'], instrumentationDetail: ['express', 'koa'],
       httpRequestHeaders: ['x-request-id'], httpResponseHeaders: ['content-type'], metricExportIntervalMillis: 30_000, heartbeatIntervalMillis: 5000,
     } });
-    expect(Object.keys(ALLOWLIST)).toHaveLength(10);
+    expect(Object.keys(ALLOWLIST)).toHaveLength(11);
   });
 
   it.each([
