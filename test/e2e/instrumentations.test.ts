@@ -166,7 +166,6 @@ describe.each([
   const service = `services-${kind === 'CommonJS' ? 'cjs' : 'esm'}`;
   let app: Running;
   let base: string;
-  let stdout = '';
 
   beforeAll(async () => {
     app = start([script], { env: { NODE_OPTIONS: flag, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OPENAI_BASE_URL: openaiUrl, OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_SCHEDULE_DELAY: '200', OTEL_METRIC_EXPORT_INTERVAL: '1000' } });
@@ -177,7 +176,6 @@ describe.each([
   afterAll(async () => {
     await get(`${base}/shutdown`).catch(() => undefined);
     const finished = await app.exited;
-    stdout = finished.stdout;
     expect(finished.code).toBe(0);
   });
 

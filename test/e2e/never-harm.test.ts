@@ -157,7 +157,7 @@ describe('signals and exit', () => {
   it.each([
     ['SIGTERM', 143],
     ['SIGINT', 130],
-  ] as const)('no handler of its own: %s still stops the app, by that signal, after a bounded flush', async (signal) => {
+  ] as const)('no handler of its own: %s still stops the app, by that signal, after a bounded flush', async (signal, _exitCode) => {
     const app = start([guards('server.js')], { env: { NODE_OPTIONS: REQUIRE, OTEL_SERVICE_NAME: `sig-${signal}`, ...toReceiver() } });
     await app.waitForLine(/listening/);
     const t0 = Date.now();

@@ -118,14 +118,14 @@ describe('OpAMP client parts', () => {
     expect(Buffer.from(m.instanceUid)).toEqual(Buffer.from(uid));
     expect(m.sequenceNum).toBe(7n);
     expect(m.capabilities).toBe(0x3807n);
-    const kv = (list: Array<{ key: string; value: { value: { case: string; value: unknown } } }>) => list.map((x) => [x.key, x.value.value.case, x.value.value.value]);
-    expect(kv(m.agentDescription.identifyingAttributes)).toEqual([['service.name', 'stringValue', 'checkout']]);
-    expect(kv(m.agentDescription.nonIdentifyingAttributes)).toEqual([['os.pid', 'intValue', 42n], ['debug', 'boolValue', true]]);
+    const kv = (list: Array<{ key: string; value?: { value: { case?: string; value?: unknown } } }> = []) => list.map((x) => [x.key, x.value?.value.case, x.value?.value.value]);
+    expect(kv(m.agentDescription?.identifyingAttributes)).toEqual([['service.name', 'stringValue', 'checkout']]);
+    expect(kv(m.agentDescription?.nonIdentifyingAttributes)).toEqual([['os.pid', 'intValue', 42n], ['debug', 'boolValue', true]]);
     expect(m.health).toMatchObject({ healthy: false, startTimeUnixNano: 1_700_000_000_000_000_000n, lastError: 'export failed', status: 'degraded' });
-    const file = m.effectiveConfig.configMap.configMap['otel-preload'];
+    const file = m.effectiveConfig!.configMap!.configMap['otel-preload'];
     expect([Buffer.from(file.body).toString(), file.contentType]).toEqual(['{"a":1}', 'application/json']);
-    expect(Buffer.from(m.remoteConfigStatus.lastRemoteConfigHash)).toEqual(Buffer.from(hash));
-    expect([m.remoteConfigStatus.status, m.remoteConfigStatus.errorMessage]).toEqual([RemoteConfigStatuses.RemoteConfigStatuses_FAILED, 'bad key']);
+    expect(Buffer.from(m.remoteConfigStatus!.lastRemoteConfigHash)).toEqual(Buffer.from(hash));
+    expect([m.remoteConfigStatus!.status, m.remoteConfigStatus!.errorMessage]).toEqual([RemoteConfigStatuses.RemoteConfigStatuses_FAILED, 'bad key']);
     expect(m.agentDisconnect).toBeDefined();
   });
 
