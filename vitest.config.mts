@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Rebuilds build/ when src/ is newer (end-to-end tests run the build), links the fixtures.
     globalSetup: ['test/helpers/global-setup.ts'],
+    // Lets src/'s lazy require('./x') find TypeScript in unit tests.
+    setupFiles: ['test/helpers/require-ts.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // End-to-end files spawn real processes; two cores, so keep parallelism modest.
