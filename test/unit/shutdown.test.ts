@@ -82,7 +82,7 @@ describe('installExitHandlers', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('%s, no handler of the app: flush, then the same signal again with our listener gone', async (signal) => {
     const { state, flush } = controlledFlush();
     installExitHandlers(flush, BOUND, log);
-    const ours = process.listeners(signal).filter((l) => !before.get(signal)!.includes(l));
+    const ours = listeners(signal).filter((l) => !before.get(signal)!.includes(l));
     expect(ours).toHaveLength(1);
     // Only ours: hide any listener the test runner has, as the app would have none.
     const others = before.get(signal)!;
