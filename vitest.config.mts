@@ -19,7 +19,10 @@ export default defineConfig({
       include: ['src/**/*.ts'],
       reporter: ['text-summary', 'json-summary'],
       reportsDirectory: 'coverage',
-      thresholds: { lines: 0, statements: 0, functions: 0, branches: 0 },
+      reportOnFailure: true,
+      // Measured 2026-11-30 with the unit tests alone (e2e files can only add to it): lines 42.7 %,
+      // statements 41.5 %, functions 37.8 %, branches 36.9 %. The floor sits a little under.
+      thresholds: { lines: 40, statements: 39, functions: 35, branches: 34 },
     },
   },
 });
