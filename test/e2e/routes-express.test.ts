@@ -60,7 +60,7 @@ describe.each(VERSIONS)('Express $version', ({ version, script, expressVersion }
   }, 90_000);
 
   const collect = async (service: string, detail?: string) => {
-    await exercise(script(), { NODE_OPTIONS: `--require ${REGISTER}`, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_NODE_INSTRUMENTATION_DETAIL: detail });
+    await exercise(script(), { NODE_OPTIONS: `--require ${REGISTER}`, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, ...(detail ? { OTEL_NODE_INSTRUMENTATION_DETAIL: detail } : {}) });
     const mine = (s: ReceivedSpan) => s.resource['service.name'] === service;
     await receiver.waitFor((r) => r.spans.filter((s) => mine(s) && s.kind === 'SPAN_KIND_SERVER').length >= TARGETS.length + 2, 10_000, 'spans');
     await receiver.waitFor((r) => r.metrics.some((m) => m.resource['service.name'] === service && m.name === 'http.server.request.duration'), 10_000, 'metrics');

@@ -49,7 +49,7 @@ async function run(Class: new (config: object) => { setTracerProvider(p: unknown
   const layer = { name: s.layerName, path: s.layerPath, handle: function (req: unknown, res: unknown, next: () => void) { return s.handler(req, res, next); } };
   instrumentation._applyPatch(layer, s.layerPath);
   const server = provider.getTracer('server').startSpan('GET', { kind: api.SpanKind.SERVER });
-  const rpc: { type: unknown; span: unknown; route?: string } = { type: core.RPCType.HTTP, span: server };
+  const rpc: { type: typeof core.RPCType.HTTP; span: import('@opentelemetry/api').Span; route?: string } = { type: core.RPCType.HTTP, span: server };
   const ctx = core.setRPCMetadata(api.trace.setSpan(api.ROOT_CONTEXT, server), rpc);
   const res = Object.assign(new EventEmitter(), {});
   const req = { originalUrl: s.layerPath ?? '/', res };
@@ -70,7 +70,7 @@ async function run(Class: new (config: object) => { setTracerProvider(p: unknown
   // The response closes (the handler answered, or the app's error handler did).
   res.emit('close');
   server.end();
-  const spans = exporter.getFinishedSpans().filter((x: { name: string }) => x.name !== 'GET').map((x: { name: string; attributes: object; parentSpanContext?: { spanId: string }; status: object; events: { name: string; attributes?: object }[] }) => ({
+  const spans = exporter.getFinishedSpans().filter((x: { name: string }) => x.name !== 'GET').map((x: { name: string; attributes: object; parentSpanContext?: { spanId: string }; status: object; events: { name: string; attributes?: Record<string, unknown> }[] }) => ({
     name: x.name,
     attributes: x.attributes,
     parentIsServer: x.parentSpanContext?.spanId === server.spanContext().spanId,
