@@ -106,8 +106,8 @@ export class BatchQueue<T> {
     try {
       await this.forceFlush();
     } finally {
+      // From here on, items are lost (shutdown); the SDK writes the loss line once every signal is done.
       this.stopped = true;
-      this.ledger.reportPending();
     }
   }
 

@@ -24,6 +24,6 @@ function newReporter(signal: string, endpoint: string, log: Logger): (error?: Er
     if (failingSince !== undefined) return;
     failingSince = Date.now();
     const cause = error.message.replace(/\s*\n\s*/g, ' ');
-    log.error(`${signal} export to ${endpoint} failed (${cause}); retrying with backoff while it lasts, and what cannot be delivered is counted as lost.`);
+    log.error(`${signal} export to ${endpoint} failed (${cause}); what cannot be delivered after retries is counted as lost.`);
   };
 }

@@ -55,7 +55,11 @@ export class LazyExporter implements AnyExporter {
       return done({ code: EXPORT_FAILED, error: this.broken });
     }
     exporter.export(items, (result) => {
-      this.runtime.reportExport(this.signal, result.code === EXPORT_SUCCESS, result.error);
+      try {
+        this.runtime.reportExport(this.signal, result.code === EXPORT_SUCCESS, result.error);
+      } catch {
+        // A health listener's failure must not stop the result from reaching the queue.
+      }
       done(result);
     });
   }

@@ -48,10 +48,18 @@ export class Http2GrpcTransport implements IExporterTransport {
   send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
     return new Promise((resolve) => {
       const fail = (message: string) => resolve({ status: 'failure', error: new Error(message) });
+      // Nothing may throw out of here: from a zlib callback it would be an uncaught exception in the app.
+      const call = (message: Uint8Array, compressed: boolean) => {
+        try {
+          this.call(message, compressed, timeoutMillis, resolve);
+        } catch (err) {
+          fail(`the request could not be sent: ${(err as Error)?.message ?? err}`);
+        }
+      };
       if (this.target.compression === 'gzip') {
-        gzip(data, (err, compressed) => (err ? fail(`gzip failed: ${err.message}`) : this.call(compressed, true, timeoutMillis, resolve)));
+        gzip(data, (err, compressed) => (err ? fail(`gzip failed: ${err.message}`) : call(compressed, true)));
       } else {
-        this.call(data, false, timeoutMillis, resolve);
+        call(data, false);
       }
     });
   }
@@ -116,7 +124,7 @@ export class Http2GrpcTransport implements IExporterTransport {
       const httpStatus = responseHeaders[':status'];
       if (code === 0) return settle({ status: 'success', data: unframe(Buffer.concat(chunks)) });
       if (Number.isInteger(code) && header('grpc-status') !== undefined) {
-        const detail = decodeURIComponent(String(header('grpc-message') ?? ''));
+        const detail = percentDecoded(String(header('grpc-message') ?? ''));
         return settle(failure(code, detail || 'no message', retryDelayMillis(header('grpc-status-details-bin') as string | undefined)));
       }
       if (httpStatus !== undefined) return settle(failure(statusOfHttp(Number(httpStatus)), `HTTP status ${httpStatus} without grpc-status; is ${this.origin} an OTLP/gRPC endpoint?`));
@@ -181,6 +189,15 @@ export class Http2GrpcTransport implements IExporterTransport {
 
   private forget(session: http2.ClientHttp2Session): void {
     if (this.session === session) this.session = undefined;
+  }
+}
+
+/** grpc-message is percent-encoded; a server that gets it wrong must not throw from our event handler. */
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }
 

@@ -1,6 +1,7 @@
 // Builds the three providers from a Config and registers them as the process-wide globals.
 // Called once, on demand, the first time something could produce telemetry.
 
+import type { Meter } from '@opentelemetry/api';
 import type { Config } from '../config';
 import type { Logger } from '../diag/logger';
 import { buildResource } from './resource';
@@ -34,6 +35,11 @@ export interface Sdk {
   reportLosses(): void;
   /** Items lost so far, all signals. */
   totalLost(): number;
+  /**
+   * The last word at exit when nothing more can be sent: counts everything still pending as lost
+   * (error.type shutdown) and writes the loss line with the totals. Synchronous; never throws.
+   */
+  abandonPendingSync(): void;
 }
 
 export function startSdk(config: Readonly<Config>, log: Logger, runtime: RuntimeState, serviceInstanceId: string): Sdk {
@@ -46,9 +52,12 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
   // Settle the asynchronous resource attributes (host.id, container.id) as soon as their detectors
   // answer, not at the first export: a process.exit() before it encodes the resource synchronously.
   void (resource as { waitForAsyncAttributes?: () => Promise<void> }).waitForAsyncAttributes?.().catch(() => undefined);
-  const metrics = createMeterProvider(config, resource, log, runtime);
+  // Metric data points are counted too; the ledger's own counters live in this meter provider.
+  let selfMeter: (() => Meter) | undefined;
+  const ledger = new LossLedger(log, () => selfMeter?.());
+  const metrics = createMeterProvider(config, resource, log, runtime, (n, lost) => (lost ? ledger.lose('metrics', n, lost) : ledger.delivered('metrics', n)));
   const meterProvider = metrics.provider;
-  const ledger = new LossLedger(log, () => meterProvider.getMeter('otel-preload'));
+  selfMeter = () => meterProvider.getMeter('otel-preload');
   ledger.setExporterType('traces', otlpComponentType('traces', config.traces.protocol));
   ledger.setExporterType('logs', otlpComponentType('logs', config.logs.protocol));
   ledger.setExporterType('metrics', otlpComponentType('metrics', config.metrics.protocol));
@@ -64,9 +73,16 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
 
   let stopped: Promise<void> | undefined;
   const stop = async () => {
+    // The flush at exit sends what it can once; no backoff may eat the exit bound.
+    (require('./retry') as typeof import('./retry')).stopRetries();
+    ledger.holdLines();
     // Traces and logs first: their exports may still add self-metrics.
     const results = await Promise.allSettled([tracerProvider.shutdown(), loggerProvider.shutdown()]);
+    // From here on a shut-down meter provider cannot hand out meters (it would warn): counts made
+    // later stay in the ledger and its loss line.
+    selfMeter = undefined;
     results.push(...(await Promise.allSettled([meterProvider.shutdown()])));
+    ledger.reportPending(); // metric data points lost in the last export, if any
     // Every signal had its chance; then say what was lost (one line, shutdown.ts).
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error)?.message ?? String(r.reason)] : []));
     if (failures.length) throw new Error([...new Set(failures)].join('; '));
@@ -79,6 +95,10 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
     countLost: (signal, count, cause) => ledger.lose(signal, count, cause),
     reportLosses: () => ledger.reportPending(),
     totalLost: () => ledger.totalLost(),
+    abandonPendingSync: () => {
+      for (const request of takePending(pending)) ledger.lose(request.signal, request.count, 'shutdown');
+      ledger.reportPending();
+    },
   };
 }
 

@@ -35,6 +35,7 @@ export class LossLedger {
   readonly lost: Record<LedgerSignal, Counts> = { traces: zero(), logs: zero(), metrics: zero() };
   private unreported: Record<LedgerSignal, Counts> = { traces: zero(), logs: zero(), metrics: zero() };
   private lastLine = -Infinity;
+  private holding = false;
   private counters = new Map<string, Counter>();
   private readonly exporterType: Partial<Record<LedgerSignal, string>> = {};
 
@@ -47,6 +48,11 @@ export class LossLedger {
   /** Names the exporter component of a signal (otel.component.type), e.g. otlp_grpc_span_exporter. */
   setExporterType(signal: LedgerSignal, type: string): void {
     this.exporterType[signal] = type;
+  }
+
+  /** From now on (shutdown) losses wait for reportPending(): the exit gets one line with the totals. */
+  holdLines(): void {
+    this.holding = true;
   }
 
   /** `n` items handed to the exporter. */
@@ -68,7 +74,7 @@ export class LossLedger {
     const before = BEFORE_EXPORT.has(cause);
     const name = `otel.sdk.${before ? 'processor' : 'exporter'}.${NAMES[signal].item}.${before ? 'processed' : 'exported'}`;
     this.add(name, signal, n, { ...(before ? this.processorAttrs(signal) : this.exporterAttrs(signal)), 'error.type': cause });
-    if (this.now() - this.lastLine >= LOSS_LINE_INTERVAL_MS) this.reportPending();
+    if (!this.holding && this.now() - this.lastLine >= LOSS_LINE_INTERVAL_MS) this.reportPending();
   }
 
   totalLost(signal?: LedgerSignal): number {

@@ -22,10 +22,14 @@ export class UrlRedactingProcessor implements SpanProcessor {
   onStart(): void {}
 
   onEnd(span: ReadableSpan): void {
-    const attributes = span.attributes as Record<string, unknown>;
-    for (const key of URL_ATTRIBUTES) {
-      const value = attributes[key];
-      if (typeof value === 'string' && (value.includes('@') || value.includes('='))) attributes[key] = redactUrlValue(value);
+    try {
+      const attributes = span.attributes as Record<string, unknown>;
+      for (const key of URL_ATTRIBUTES) {
+        const value = attributes[key];
+        if (typeof value === 'string' && (value.includes('@') || value.includes('='))) attributes[key] = redactUrlValue(value);
+      }
+    } catch {
+      // Never into the app's span.end(); the span goes on unredacted only if its attributes cannot be written.
     }
   }
 

@@ -15,7 +15,33 @@ export interface RetrySchedule {
   maxRetries: number;
 }
 
+const MIN_ATTEMPT_MILLIS = 200;
+
 export const DEFAULT_RETRY: RetrySchedule = { initialMillis: 1000, multiplier: 1.5, maxMillis: 5000, jitter: 0.2, maxRetries: 5 };
+
+// Once the SDK shuts down, nothing is retried and waits end at once: a short job on a host whose
+// collector is gone must not spend its exit bound waiting for a backoff.
+let retrying = true;
+const waits = new Set<() => void>();
+
+/** Stops every retry in this process (shutdown); what was waiting gives up as a failure. */
+export function stopRetries(): void {
+  retrying = false;
+  for (const wake of [...waits]) wake();
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const wake = () => {
+      clearTimeout(timer);
+      waits.delete(wake);
+      resolve();
+    };
+    const timer = setTimeout(wake, ms);
+    timer.unref();
+    waits.add(wake);
+  });
+}
 
 export class RetryingTransport implements IExporterTransport {
   constructor(
@@ -30,19 +56,22 @@ export class RetryingTransport implements IExporterTransport {
     const deadline = Date.now() + timeoutMillis;
     let backoff = this.schedule.initialMillis;
     let result = await this.inner.send(data, timeoutMillis);
-    for (let retry = 0; result.status === 'retryable' && retry < this.schedule.maxRetries; retry++) {
+    for (let retry = 0; result.status === 'retryable' && retrying && retry < this.schedule.maxRetries; retry++) {
       const jittered = Math.min(backoff * (1 + (this.random() * 2 - 1) * this.schedule.jitter), this.schedule.maxMillis);
       backoff *= this.schedule.multiplier;
       const wait = Math.max(0, result.retryInMillis ?? jittered);
       const remaining = deadline - Date.now();
-      // No time left for one more attempt after the wait: give up now rather than past the deadline.
-      if (wait >= remaining) break;
+      // Give up now unless the attempt after the wait still has a fair share of the deadline: an
+      // attempt cut short by its deadline is ambiguous (the collector may have taken it while we
+      // count it as lost), so we do not start attempts that are mostly deadline.
+      if (wait + Math.max(MIN_ATTEMPT_MILLIS, timeoutMillis / 4) > remaining) break;
       try {
         this.onRetry(result.error ?? new Error('the collector asked to retry later'));
       } catch {
         // Reporting must never stop a retry.
       }
-      await new Promise((resolve) => setTimeout(resolve, wait).unref());
+      await sleep(wait);
+      if (!retrying) break;
       result = await this.inner.send(data, deadline - Date.now());
     }
     if (result.status === 'retryable') return { status: 'failure', error: result.error ?? new Error('the collector asked to retry later, and the export deadline passed') };

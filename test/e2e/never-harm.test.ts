@@ -173,7 +173,10 @@ describe('signals and exit', () => {
     const result = await app.exited;
     expect(result.code).toBe(7);
     expect(result.stdout).toMatch(/app handled SIGTERM/);
-    expect(result.stderr).toBe('');
+    // Its process.exit() 300 ms later may cut our background flush short: what it held is then
+    // counted and named in one line, never lost silently (the synchronous flush at process.exit
+    // delivers it instead).
+    expect(result.stderr).toMatch(/^(otel-preload warn: telemetry lost: \d+ spans \(shutdown \d+; \d+ in total\)[^\n]*\n)?$/);
   });
 
   it('a handler that ignores SIGTERM: we do not exit for it', async () => {
