@@ -89,6 +89,18 @@ describe('process.exit(3): the pending spans are delivered, exactly', () => {
     expect(count()).toBe(SPANS);
   });
 
+  it('log records (pino) pending at process.exit(4) are delivered too', async () => {
+    const receiver = receivers.grpc!;
+    const service = 'exit-delivery-logs';
+    const result = await run([path.join('exit', 'log-exit.js')], { env: { NODE_OPTIONS: REQUIRE, OTEL_SERVICE_NAME: service, OTEL_METRICS_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, LOG_LINES: '7' } });
+    expect(result.code).toBe(4);
+    expect(result.stdout.trim().split('\n')).toHaveLength(7);
+    expect(ourLines(result.stderr)).toEqual([]);
+    const count = () => receiver.logs.filter((l) => l.resource['service.name'] === service).length;
+    await receiver.waitFor(() => count() >= 7, 5000);
+    expect(count()).toBe(7);
+  });
+
   it.each(['grpc', 'http/protobuf'] as const)('%s over mutual TLS with a private CA, gzip and headers', async (protocol) => {
     const seen: Seen[] = [];
     const receiver = protocol === 'grpc' ? await grpcTlsReceiver(certs, seen) : await httpsReceiver(certs, seen);
