@@ -56,7 +56,7 @@ describe('the packaging-style reference file, unchanged', () => {
       OTEL_LOG_LEVEL: 'debug',
     };
     const app = start(['cjs-app/app.js'], { env });
-    const [, port] = await app.waitForLine(/listening (\d+)/);
+    const [, port] = await app.waitForLine(/listening (\d+)/, 30_000); // a loaded CI machine starts express slowly
     expect((await get(`http://127.0.0.1:${port}/users/42`)).status).toBe(200);
     await get(`http://127.0.0.1:${port}/shutdown`);
     const finished = await app.exited;
@@ -124,7 +124,7 @@ tracer_provider:
       KS_OPAMP: 'http://127.0.0.1:9/v1/opamp',
     };
     const app = start(['cjs-app/app.js'], { env });
-    const [, port] = await app.waitForLine(/listening (\d+)/);
+    const [, port] = await app.waitForLine(/listening (\d+)/, 30_000); // a loaded CI machine starts express slowly
     expect((await get(`http://127.0.0.1:${port}/users/7`)).status).toBe(200);
     await get(`http://127.0.0.1:${port}/shutdown`);
     const finished = await app.exited;
