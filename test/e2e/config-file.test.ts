@@ -189,6 +189,7 @@ describe('otel-preload doctor with OTEL_CONFIG_FILE (the same code path as the p
     expect(code).toBe(0);
     expect(checks.find((c) => c.check === 'config file')?.detail).toContain(`${REFERENCE} (file_format 1.0)`);
     expect(checks.find((c) => c.check === 'traces endpoint')?.detail).toContain(`http/protobuf ${http.endpoint}/v1/traces`);
+    expect(checks.find((c) => c.check === 'config sources')?.detail).toContain('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ← tracer_provider.processors[0].batch.exporter.otlp_http.endpoint (substitution)');
   });
 
   it('a bad file: the start-up line, and doctor fails', async () => {

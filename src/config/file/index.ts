@@ -35,7 +35,8 @@ export function readConfigFile(file: string, env: Env): ConfigResult {
   const source = { path: file, fileFormat: loaded.fileFormat };
   // Keys in the file may hold line breaks; a warning stays one line whatever the file says.
   const lines = warnings.map((w) => w.replace(/[\r\n\u2028\u2029]+/g, ' '));
-  return { config: Object.freeze({ ...result.config, configFile: source }), warnings: lines, off: mapped.disabled || undefined, file: source };
+  const sources = [...mapped.paths].map(([setting, path]) => ({ setting, path, from: loaded.substituted.some((p) => p === path || p === `${path}_list` || p.startsWith(`${path}[`)) ? ('substitution' as const) : ('file' as const) }));
+  return { config: Object.freeze({ ...result.config, configFile: source }), warnings: lines, off: mapped.disabled || undefined, file: source, sources };
 }
 
 /** A path as one line shows it: quoted when it holds control characters, shortened when absurdly long. */
