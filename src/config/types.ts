@@ -75,4 +75,6 @@ export interface ConfigResult {
   off?: boolean;
   /** Set when the configuration came from OTEL_CONFIG_FILE. */
   file?: { path: string; fileFormat: string };
+  /** With a file: where each setting it sets came from (settings not listed keep their default). */
+  sources?: Array<{ setting: string; path: string; from: 'file' | 'substitution' }>;
 }

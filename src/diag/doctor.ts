@@ -40,8 +40,9 @@ export async function doctor(env: NodeJS.ProcessEnv = process.env, cwd: string =
   if (isSdkDisabled(env)) add('OTEL_SDK_DISABLED', false, 'OTEL_SDK_DISABLED=true: the preload does nothing');
 
   // OTEL_CONFIG_FILE is validated by the very code the preload runs at start-up.
-  const { config, warnings, off, file } = readConfig(env);
+  const { config, warnings, off, file, sources } = readConfig(env);
   if (file) add('config file', true, `OTEL_CONFIG_FILE ${file.path} (file_format ${file.fileFormat}); other OTEL_* variables act only through substitution in it`);
+  if (sources) add('config sources', true, `${sources.map((s) => `${s.setting} ← ${s.path} (${s.from})`).join('; ')}; everything else: default`);
   if (warnings.length === 0) add('configuration', true, file ? 'every value in the config file is valid' : 'every OTEL_* variable is valid');
   for (const w of warnings) add('configuration', false, w, false);
   if (off && !isSdkDisabled(env)) add('config file', false, file ? 'the config file sets disabled: true: no telemetry' : 'the config file cannot be used (see above): no telemetry from any process');

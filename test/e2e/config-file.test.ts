@@ -56,7 +56,7 @@ describe('the packaging-style reference file, unchanged', () => {
       OTEL_LOG_LEVEL: 'debug',
     };
     const app = start(['cjs-app/app.js'], { env });
-    const [, port] = await app.waitForLine(/listening (\d+)/);
+    const [, port] = await app.waitForLine(/listening (\d+)/, 30_000); // a loaded CI machine starts express slowly
     expect((await get(`http://127.0.0.1:${port}/users/42`)).status).toBe(200);
     await get(`http://127.0.0.1:${port}/shutdown`);
     const finished = await app.exited;
@@ -124,7 +124,7 @@ tracer_provider:
       KS_OPAMP: 'http://127.0.0.1:9/v1/opamp',
     };
     const app = start(['cjs-app/app.js'], { env });
-    const [, port] = await app.waitForLine(/listening (\d+)/);
+    const [, port] = await app.waitForLine(/listening (\d+)/, 30_000); // a loaded CI machine starts express slowly
     expect((await get(`http://127.0.0.1:${port}/users/7`)).status).toBe(200);
     await get(`http://127.0.0.1:${port}/shutdown`);
     const finished = await app.exited;
@@ -189,6 +189,7 @@ describe('otel-preload doctor with OTEL_CONFIG_FILE (the same code path as the p
     expect(code).toBe(0);
     expect(checks.find((c) => c.check === 'config file')?.detail).toContain(`${REFERENCE} (file_format 1.0)`);
     expect(checks.find((c) => c.check === 'traces endpoint')?.detail).toContain(`http/protobuf ${http.endpoint}/v1/traces`);
+    expect(checks.find((c) => c.check === 'config sources')?.detail).toContain('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ← tracer_provider.processors[0].batch.exporter.otlp_http.endpoint (substitution)');
   });
 
   it('a bad file: the start-up line, and doctor fails', async () => {

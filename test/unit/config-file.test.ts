@@ -45,6 +45,13 @@ describe('the packaging-style reference file', () => {
     expect(config.propagators).toEqual(['tracecontext', 'baggage']);
   });
 
+  it('says where each setting came from: the file itself or a substitution in it', () => {
+    const { sources } = readConfig({ OTEL_CONFIG_FILE: REFERENCE });
+    expect(sources).toContainEqual({ setting: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', path: 'tracer_provider.processors[0].batch.exporter.otlp_http.endpoint', from: 'substitution' });
+    expect(sources).toContainEqual({ setting: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', path: 'tracer_provider.processors[0].batch.exporter.otlp_http', from: 'file' });
+    expect(sources?.some((s) => s.setting === 'OTEL_BSP_SCHEDULE_DELAY')).toBe(false); // a default
+  });
+
   it('without them: the specification defaults, and OTEL_SERVICE_NAME when it is set', () => {
     const { config, warnings } = readConfig({ OTEL_CONFIG_FILE: REFERENCE, OTEL_SERVICE_NAME: 'checkout' });
     expect(warnings).toEqual([]);

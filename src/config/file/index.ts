@@ -18,8 +18,9 @@ const GUARDS = ['OTEL_NODE_EXCLUDED_PROCESSES', 'OTEL_NODE_INCLUDED_PROCESSES'];
 
 export function readConfigFile(file: string, env: Env): ConfigResult {
   const deprecated = !env.OTEL_CONFIG_FILE?.trim() ? ['OTEL_EXPERIMENTAL_CONFIG_FILE is deprecated; set OTEL_CONFIG_FILE instead.'] : [];
+  const shown = showPath(file);
   const loaded = loadModel(file, env);
-  if ('error' in loaded) return off(`OTEL_CONFIG_FILE ${file} ${loaded.error}; no telemetry from this process.`, deprecated);
+  if ('error' in loaded) return off(`OTEL_CONFIG_FILE ${shown} ${loaded.error}; no telemetry from this process.`, deprecated);
 
   const mapper = new ModelMapper();
   const mapped = mapper.map(loaded.model);
@@ -27,12 +28,21 @@ export function readConfigFile(file: string, env: Env): ConfigResult {
   const values: Env = { ...mapped.values };
   for (const name of [...PLATFORM, ...GUARDS]) if (values[name] === undefined && env[name] !== undefined) values[name] = env[name];
 
-  const result = configFromValues(values, (name) => `${file}: ${mapped.paths.get(name) ?? name}`);
+  const result = configFromValues(values, (name) => `${shown}: ${mapped.paths.get(name) ?? name}`);
   const warnings = [...deprecated, ...result.warnings];
-  if (mapped.sampler) warnings.push(`${file}: ${mapped.sampler} is refused: sampling is done centrally, so every span is recorded and exported (always_on).`);
-  if (mapped.unsupported.length) warnings.push(`${file}: not supported by otel-preload, ignored: ${mapped.unsupported.join(', ')}.`);
+  if (mapped.sampler) warnings.push(`${shown}: ${mapped.sampler} is refused: sampling is done centrally, so every span is recorded and exported (always_on).`);
+  if (mapped.unsupported.length) warnings.push(`${shown}: not supported by otel-preload, ignored: ${mapped.unsupported.join(', ')}.`);
   const source = { path: file, fileFormat: loaded.fileFormat };
-  return { config: Object.freeze({ ...result.config, configFile: source }), warnings, off: mapped.disabled || undefined, file: source };
+  // Keys in the file may hold line breaks; a warning stays one line whatever the file says.
+  const lines = warnings.map((w) => w.replace(/[\r\n\u2028\u2029]+/g, ' '));
+  const sources = [...mapped.paths].map(([setting, path]) => ({ setting, path, from: loaded.substituted.some((p) => p === path || p === `${path}_list` || p.startsWith(`${path}[`)) ? ('substitution' as const) : ('file' as const) }));
+  return { config: Object.freeze({ ...result.config, configFile: source }), warnings: lines, off: mapped.disabled || undefined, file: source, sources };
+}
+
+/** A path as one line shows it: quoted when it holds control characters, shortened when absurdly long. */
+function showPath(file: string): string {
+  const short = file.length > 200 ? `${file.slice(0, 200)}…` : file;
+  return /[\u0000-\u001f\u007f\u2028\u2029]/.test(short) ? JSON.stringify(short) : short;
 }
 
 function off(line: string, warnings: string[]): ConfigResult {

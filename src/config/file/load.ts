@@ -6,7 +6,8 @@
 import { readFileSync, statSync } from 'fs';
 import type { ConfigurationModel } from '@opentelemetry/configuration';
 
-export type Loaded = { model: ConfigurationModel; fileFormat: string } | { error: string };
+/** `substituted`: paths (a.b[0].c) whose text in the file holds a ${…} substitution. */
+export type Loaded = { model: ConfigurationModel; fileFormat: string; substituted: string[] } | { error: string };
 
 // A real configuration is a few kB; anything this large is a wrong path, not a config.
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -43,10 +44,18 @@ export function loadModel(file: string, env: Record<string, string | undefined>)
 
   try {
     const model = withEnv(env, file, () => require('@opentelemetry/configuration').createConfigFactory().getConfigModel() as ConfigurationModel);
-    return { model, fileFormat: String(fileFormat) };
+    return { model, fileFormat: String(fileFormat), substituted: substitutedPaths(top) };
   } catch (err) {
     return { error: explain(file, (err as Error).message ?? String(err)) };
   }
+}
+
+/** Where the file (before substitution) uses ${…}: doctor tells values from substitution apart. */
+function substitutedPaths(node: unknown, path = '', out: string[] = []): string[] {
+  if (typeof node === 'string' && node.includes('${')) out.push(path);
+  else if (Array.isArray(node)) node.forEach((v, i) => substitutedPaths(v, `${path}[${i}]`, out));
+  else if (node !== null && typeof node === 'object') for (const [k, v] of Object.entries(node)) substitutedPaths(v, path ? `${path}.${k}` : k, out);
+  return out;
 }
 
 /** Schema 1.x only (the library's own check, with a message that names the path and what is expected). */

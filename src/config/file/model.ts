@@ -65,13 +65,13 @@ export class ModelMapper {
     this.known(resource, 'resource', ['attributes', 'attributes_list', 'detection/development']);
     const attrs: string[] = [];
     const list = Array.isArray(resource.attributes) ? resource.attributes : [];
-    for (const a of list as Array<{ name: string; value: unknown }>) {
+    (list as Array<{ name: string; value: unknown }>).forEach((a, i) => {
       const value = Array.isArray(a.value) ? a.value.join(',') : String(a.value ?? '');
       // The spec's fallback value: leave the name to our detection (package.json, then unknown_service:node).
-      if (a.name === 'service.name' && /^unknown_service(:.*)?$/.test(value)) continue;
-      if (a.name === 'service.name') this.set('OTEL_SERVICE_NAME', 'resource.attributes[service.name]', value);
+      if (a.name === 'service.name' && /^unknown_service(:.*)?$/.test(value)) return;
+      if (a.name === 'service.name') this.set('OTEL_SERVICE_NAME', `resource.attributes[${i}].value`, value);
       else attrs.push(`${encodeURIComponent(a.name)}=${encodeURIComponent(value)}`);
-    }
+    });
     // attributes_list is in OTEL_RESOURCE_ATTRIBUTES syntax already; entries of `attributes` win.
     const fromList = typeof resource.attributes_list === 'string' ? resource.attributes_list : '';
     const joined = [fromList, ...attrs].filter((s) => s.trim() !== '').join(',');
