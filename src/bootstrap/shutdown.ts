@@ -1,5 +1,5 @@
 // Delivers what was collected on every way out of the process, without changing how or when it
-// ends (design.md §9). One clock: the first exit step starts it and every later step only uses
+// ends (docs/exit-delivery.md). One clock: the first exit step starts it and every later step only uses
 // what is left of OTEL_NODE_SHUTDOWN_TIMEOUT, so the extra time at exit is bounded in total.
 // - the event loop drains ('beforeExit') → asynchronous flush; if it runs out of time, exit as
 //   Node would have (process.exitCode). Export sockets never hold the loop (the transport unrefs

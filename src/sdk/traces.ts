@@ -1,5 +1,5 @@
-// The tracer provider: always-on sampler that ignores the parent's sampled flag (no local sampling,
-// design.md §3); OTLP export through the encoded span queue, which counts every span it loses.
+// The tracer provider: always-on sampler that ignores the parent's sampled flag (no local sampling:
+// docs/decisions.md); OTLP export through the encoded span queue, which counts every span it loses.
 
 import type { Resource } from '@opentelemetry/resources';
 import type { Sampler, SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
