@@ -95,7 +95,7 @@ export async function runApp(app: CorpusApp, dir: string, mode: Mode, seed: numb
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver?.endpoint,
         // Short delays, so that everything but the last request arrives while the app runs.
         OTEL_BSP_SCHEDULE_DELAY: '100',
-        OTEL_METRIC_EXPORT_INTERVAL: '2000',
+        OTEL_METRIC_EXPORT_INTERVAL: '4000',
       },
     });
     await proc.waitForLine(app.ready, 30_000);
@@ -110,7 +110,7 @@ export async function runApp(app: CorpusApp, dir: string, mode: Mode, seed: numb
     if (receiver) {
       // While the app runs: every request's spans and its duration point (short export delays).
       await receiver
-        .waitFor((r) => sent.every((s) => r.spans.some((sp) => sp.traceId === s.traceId && sp.parentSpanId === s.parentId)) && total(durationCounts(r.metrics)) >= sent.length, 15_000, 'spans and metrics')
+        .waitFor((r) => sent.every((s) => r.spans.some((sp) => sp.traceId === s.traceId && sp.parentSpanId === s.parentId)) && total(durationCounts(r.metrics)) >= r.spans.filter((sp) => sp.kind === 'SPAN_KIND_SERVER').length, 20_000, 'spans and metrics')
         .catch(() => undefined);
       spans = [...receiver.spans];
       metrics = [...receiver.metrics];
