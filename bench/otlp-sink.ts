@@ -1,8 +1,10 @@
-// A real OTLP/gRPC endpoint for load runs that does as little as a receiver can: it accepts the
-// three Export RPCs, counts requests and bytes, and answers with an empty (valid) response
-// without decoding, so that the receiver does not compete with the app for the two cores.
+// A real OTLP endpoint for load runs that does as little as a receiver can: gRPC (the three
+// Export RPCs) and HTTP (POST /v1/{traces,metrics,logs}, protobuf or JSON), counting requests and
+// bytes and answering with an empty, valid response without decoding, so that the receiver does
+// not compete with the app for the two cores. dd-trace exports OTLP traces over HTTP/JSON only.
 
 import * as grpc from '@grpc/grpc-js';
+import * as http from 'http';
 
 const SERVICES = {
   traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
@@ -13,7 +15,20 @@ const SERVICES = {
 export class OtlpSink {
   readonly received = { traces: 0, metrics: 0, logs: 0, bytes: 0 };
   private server = new grpc.Server();
+  private httpServer = http.createServer((req, res) => {
+    let bytes = 0;
+    req.on('data', (d: Buffer) => (bytes += d.length));
+    req.on('end', () => {
+      const signal = (req.url ?? '').split('/').pop() as keyof typeof SERVICES;
+      if (signal in this.received) this.received[signal]++;
+      this.received.bytes += bytes;
+      const json = /json/.test(req.headers['content-type'] ?? '');
+      res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' });
+      res.end(json ? '{}' : '');
+    });
+  });
   port = 0;
+  httpPort = 0;
 
   async start(): Promise<this> {
     const passthrough = (b: Buffer) => b;
@@ -31,6 +46,8 @@ export class OtlpSink {
     this.port = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
     );
+    await new Promise<void>((resolve) => this.httpServer.listen(0, '127.0.0.1', () => resolve()));
+    this.httpPort = (this.httpServer.address() as { port: number }).port;
     return this;
   }
 
@@ -38,7 +55,13 @@ export class OtlpSink {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  get httpEndpoint(): string {
+    return `http://127.0.0.1:${this.httpPort}`;
+  }
+
   stop(): Promise<void> {
+    this.httpServer.closeAllConnections?.();
+    this.httpServer.close();
     return new Promise((resolve) => this.server.tryShutdown(() => resolve()));
   }
 }

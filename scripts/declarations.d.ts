@@ -1,3 +1,2 @@
 declare module '@elastic/mockotlpserver';
-declare module '@elastic/mockopampserver/lib/generated/opamp_pb.js';
 declare module '@elastic/mockopampserver';

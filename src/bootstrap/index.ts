@@ -23,12 +23,15 @@ export function start(entry: Entry, entryFile: string): void {
       process.stderr.write(`otel-preload: Node.js ${process.version} is not supported (needs ^18.19.0 || >=20.6.0); telemetry is off for this process.\n`);
       return;
     }
-    const { isSdkDisabled, readConfig } = require('../config') as typeof import('../config');
+    const { isSdkDisabled, readConfig, configFilePath, processGuards } = require('../config') as typeof import('../config');
     if (isSdkDisabled()) return;
     // Workers inherit NODE_OPTIONS; the main thread's SDK already covers the process.
     if (!require('worker_threads').isMainThread) return;
 
-    const { config, warnings } = readConfig();
+    // With OTEL_CONFIG_FILE set, tooling is left alone before the file is read (and paid for).
+    const guards = configFilePath() === undefined ? undefined : processGuards();
+    if (guards && isExcludedProcess(processNames(), guards.excluded, guards.included)) return;
+    const { config, warnings, off } = readConfig();
     const { createLogger } = require('../diag/logger') as typeof import('../diag/logger');
     const log = createLogger(config.logLevel);
     const excludedAs = isExcludedProcess(processNames(), config.excludedProcesses, config.includedProcesses);
@@ -37,6 +40,7 @@ export function start(entry: Entry, entryFile: string): void {
       return;
     }
     for (const w of warnings) log.warn(w);
+    if (off) return; // an unusable OTEL_CONFIG_FILE (its line is among the warnings) or `disabled: true`
     require('./run').run(config, log, entry, entryFile);
   } catch (err) {
     try {

@@ -9,6 +9,7 @@ import type { Sdk } from '../sdk';
 import type { Entry } from './index';
 import { startLazyInstrumentations, type LazyInstrumentations } from '../instrumentations';
 import { installExitHandlers } from './shutdown';
+
 import { fileUrlOf } from '../instrumentations/lazy-hooks';
 import { localSettings, RuntimeState } from '../sdk/runtime-state';
 import { serviceIdentity } from '../sdk/service-identity';
@@ -45,9 +46,24 @@ export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFi
       sdk = startSdk(config, log, runtime, serviceInstanceId);
       sdk.setMetricExportIntervalMillis(runtime.settings.metricExportIntervalMillis);
       const started = sdk;
-      installExitHandlers(async () => {
-        await Promise.all([started.shutdown(), opamp?.stop()]);
-      }, config.shutdownTimeoutMillis, log);
+      installExitHandlers(
+        {
+          flush: async () => {
+            await Promise.all([started.shutdown(), opamp?.stop()]);
+          },
+          takePending: () => {
+            // At exit the resource may still await its asynchronous attributes (host.id, ...);
+            // encoding it with those known so far is intended, OpenTelemetry's complaint is noise.
+            (require('@opentelemetry/api') as typeof import('@opentelemetry/api')).diag.disable();
+            return started.takePendingSync();
+          },
+          countLost: (signal, count, cause) => started.countLost(signal, count, cause),
+          reportLosses: () => started.reportLosses(),
+          totalLost: () => started.totalLost(),
+        },
+        config.shutdownTimeoutMillis,
+        log,
+      );
       state = 'started';
       log.debug(`SDK started (entry --${entry}, service.name ${sdk.service.name} from ${sdk.service.source})`);
     } catch (err) {

@@ -1,79 +1,15 @@
-// The only module that reads process.env. It parses every setting of the table, validates it, and
-// returns a frozen Config plus one warning per invalid value (naming the variable, the bad value
-// and what is used instead). It never throws and never logs: callers decide where warnings go.
+// The only module that reads process.env. Without OTEL_CONFIG_FILE the settings come from OTEL_*
+// variables; with it, from the file (parsed only then, so other processes never pay for it), and the
+// other OTEL_* variables act only through substitution in the file, as the specification says.
 
-import { parseValue, type Parsed } from './parse';
+import { parseValue, splitList, type Parsed } from './parse';
 import { SETTINGS, SETTINGS_BY_NAME, SIGNALS, DEFAULT_EXCLUDED_PROCESSES, type Signal } from './settings';
-import { splitList } from './parse';
+import type { BatchSettings, Config, ConfigResult, SignalExport } from './types';
 import type { LogLevel } from '../diag/logger';
 
+export type { BatchSettings, Config, ConfigResult, SignalExport } from './types';
+
 type Env = Record<string, string | undefined>;
-
-export interface SignalExport {
-  exporters: ReadonlyArray<'otlp' | 'console'>;
-  protocol: 'grpc' | 'http/protobuf';
-  endpoint: string;
-  headers: Readonly<Record<string, string>>;
-  timeoutMillis: number;
-  compression: 'gzip' | 'none';
-  certificate?: string;
-  clientCertificate?: string;
-  clientKey?: string;
-}
-
-export interface BatchSettings {
-  scheduledDelayMillis: number;
-  exportTimeoutMillis: number;
-  maxQueueSize: number;
-  maxExportBatchSize: number;
-}
-
-export interface Config {
-  logLevel: LogLevel;
-  serviceName?: string;
-  resourceAttributes: Readonly<Record<string, string>>;
-  resourceDetectors: readonly string[];
-  ecsMetadataUri?: string;
-  awsLambda: boolean;
-  propagators: readonly string[];
-  traces: SignalExport;
-  metrics: SignalExport;
-  logs: SignalExport;
-  metricTemporality: 'cumulative' | 'delta' | 'lowmemory';
-  metricExportIntervalMillis: number;
-  metricExportTimeoutMillis: number;
-  spanBatch: BatchSettings;
-  logBatch: BatchSettings;
-  spanLimits: {
-    attributeValueLengthLimit?: number;
-    attributeCountLimit: number;
-    eventCountLimit: number;
-    linkCountLimit: number;
-    attributePerEventCountLimit: number;
-    attributePerLinkCountLimit: number;
-  };
-  generalLimits: { attributeValueLengthLimit?: number; attributeCountLimit: number };
-  enabledInstrumentations?: readonly string[];
-  disabledInstrumentations: readonly string[];
-  semconvStabilityOptIn: readonly string[];
-  shutdownTimeoutMillis: number;
-  opamp: {
-    endpoint?: string;
-    headers: Readonly<Record<string, string>>;
-    certificate?: string;
-    clientCertificate?: string;
-    clientKey?: string;
-    heartbeatIntervalMillis: number;
-    cacheFile?: string;
-  };
-  excludedProcesses: readonly string[];
-  includedProcesses: readonly string[];
-}
-
-export interface ConfigResult {
-  config: Readonly<Config>;
-  warnings: string[];
-}
 
 /** The cheapest possible check, done before anything else is loaded. */
 export function isSdkDisabled(env: Env = process.env): boolean {
@@ -89,27 +25,57 @@ export function isSecretSetting(name: string): boolean {
   return SETTINGS_BY_NAME.get(name)?.secret === true;
 }
 
+/** The config file named by OTEL_CONFIG_FILE (or the deprecated OTEL_EXPERIMENTAL_CONFIG_FILE), if any. */
+export function configFilePath(env: Env = process.env): string | undefined {
+  const file = (env.OTEL_CONFIG_FILE ?? '').trim() || (env.OTEL_EXPERIMENTAL_CONFIG_FILE ?? '').trim();
+  return file === '' ? undefined : file;
+}
+
+/**
+ * The process lists that apply before any config file is read, so that tooling (npm, npx, …) never
+ * pays for parsing one: the built-in list plus OTEL_NODE_EXCLUDED_PROCESSES / _INCLUDED_PROCESSES.
+ */
+export function processGuards(env: Env = process.env): { excluded: string[]; included: string[] } {
+  return {
+    excluded: [...splitList(DEFAULT_EXCLUDED_PROCESSES), ...splitList(env.OTEL_NODE_EXCLUDED_PROCESSES ?? '')],
+    included: splitList(env.OTEL_NODE_INCLUDED_PROCESSES ?? ''),
+  };
+}
+
 export function readConfig(env: Env = process.env): ConfigResult {
-  const warnings: string[] = [];
+  const file = configFilePath(env);
+  if (file === undefined) return configFromValues(env);
+  // Loaded only now: with OTEL_SDK_DISABLED or without a file, no file code is ever loaded.
+  return (require('./file') as typeof import('./file')).readConfigFile(file, env);
+}
+
+/**
+ * Builds the config from OTEL_*-named values: the environment, or the values a config file maps to.
+ * `label` names a setting in warnings (the variable itself, or the path in the config file).
+ */
+export function configFromValues(env: Env, label: (name: string) => string = (name) => name): ConfigResult {
+  // One warning per setting at most: a later correction of the same setting replaces the earlier one.
+  const warned = new Map<string, string>();
   const values = new Map<string, Parsed>();
 
   for (const setting of SETTINGS) {
     const raw = env[setting.name];
     if (raw === undefined || raw.trim() === '') continue;
     const result = parseValue(setting.kind, raw);
+    const shown = setting.secret ? '<redacted>' : quote(raw);
     if ('error' in result) {
-      const shown = setting.secret ? '<redacted>' : JSON.stringify(raw);
       const instead = setting.default === undefined ? 'it is ignored' : `using the default ${setting.default}`;
-      warnings.push(`${setting.name}=${shown} ${result.error}; ${instead}.`);
+      warned.set(setting.name, `${label(setting.name)}=${shown} ${result.error}; ${instead}.`);
     } else {
       values.set(setting.name, result.value);
+      if (result.note) warned.set(setting.name, `${label(setting.name)}=${shown} ${result.note}.`);
     }
   }
 
   const get = <T extends Parsed>(name: string, fallback: T): T => (values.get(name) as T | undefined) ?? fallback;
   const maybe = <T extends Parsed>(name: string): T | undefined => values.get(name) as T | undefined;
 
-  checkSampler(env, warnings);
+  checkSampler(env, warned);
 
   const signal = (s: Signal): SignalExport => {
     const key = (n: string) => `OTEL_EXPORTER_OTLP_${s.toUpperCase()}_${n}`;
@@ -134,7 +100,9 @@ export function readConfig(env: Env = process.env): ConfigResult {
     const maxQueueSize = get<number>(`OTEL_${prefix}_MAX_QUEUE_SIZE`, 2048);
     let maxExportBatchSize = get<number>(`OTEL_${prefix}_MAX_EXPORT_BATCH_SIZE`, 512);
     if (maxExportBatchSize > maxQueueSize) {
-      warnings.push(`OTEL_${prefix}_MAX_EXPORT_BATCH_SIZE=${maxExportBatchSize} is larger than OTEL_${prefix}_MAX_QUEUE_SIZE=${maxQueueSize}; using ${maxQueueSize}.`);
+      const name = `OTEL_${prefix}_MAX_EXPORT_BATCH_SIZE`;
+      // Only the user's own batch size is worth a word; the default simply follows a smaller queue.
+      if (values.has(name)) warned.set(name, `${label(name)}=${env[name]?.trim()} is larger than ${label(`OTEL_${prefix}_MAX_QUEUE_SIZE`)}=${maxQueueSize}; using ${maxQueueSize}.`);
       maxExportBatchSize = maxQueueSize;
     }
     return Object.freeze({
@@ -176,6 +144,7 @@ export function readConfig(env: Env = process.env): ConfigResult {
     generalLimits: Object.freeze({ attributeValueLengthLimit, attributeCountLimit }),
     enabledInstrumentations: maybe<string[]>('OTEL_NODE_ENABLED_INSTRUMENTATIONS'),
     disabledInstrumentations: Object.freeze(get<string[]>('OTEL_NODE_DISABLED_INSTRUMENTATIONS', [])),
+    instrumentationDetail: Object.freeze(get<string[]>('OTEL_NODE_INSTRUMENTATION_DETAIL', [])),
     semconvStabilityOptIn: Object.freeze(get<string[]>('OTEL_SEMCONV_STABILITY_OPT_IN', ['http'])),
     shutdownTimeoutMillis: get<number>('OTEL_NODE_SHUTDOWN_TIMEOUT', 2000),
     opamp: Object.freeze({
@@ -186,17 +155,29 @@ export function readConfig(env: Env = process.env): ConfigResult {
       clientKey: maybe<string>('OTEL_NODE_OPAMP_CLIENT_KEY'),
       heartbeatIntervalMillis: get<number>('OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL', 30_000),
       cacheFile: maybe<string>('OTEL_NODE_OPAMP_CACHE_FILE'),
+      xdgCacheHome: maybe<string>('XDG_CACHE_HOME'),
     }),
     excludedProcesses: Object.freeze([...splitList(DEFAULT_EXCLUDED_PROCESSES), ...get<string[]>('OTEL_NODE_EXCLUDED_PROCESSES', [])]),
     includedProcesses: Object.freeze(get<string[]>('OTEL_NODE_INCLUDED_PROCESSES', [])),
   };
-  return { config: Object.freeze(config), warnings };
+  return { config: Object.freeze(config), warnings: [...warned.values()].map(oneLine) };
 }
 
-function checkSampler(env: Env, warnings: string[]): void {
+/** A value as a warning shows it: quoted, escaped, and short (a 20 kB value is not worth 20 kB of log). */
+function quote(raw: string): string {
+  return raw.length > 120 ? `${JSON.stringify(raw.slice(0, 120))}… (${raw.length} characters)` : JSON.stringify(raw);
+}
+
+/** Whatever a value held, a warning stays one line and bounded. */
+function oneLine(warning: string): string {
+  const flat = warning.replace(/[\r\n\u2028\u2029]+/g, ' ');
+  return flat.length > 1000 ? `${flat.slice(0, 1000)}…` : flat;
+}
+
+function checkSampler(env: Env, warned: Map<string, string>): void {
   const sampler = env.OTEL_TRACES_SAMPLER?.trim();
   if (sampler && sampler.toLowerCase() !== 'always_on') {
-    warnings.push(`OTEL_TRACES_SAMPLER=${JSON.stringify(sampler)} is ignored: sampling is done centrally, so every span is recorded and exported (always_on).`);
+    warned.set('OTEL_TRACES_SAMPLER', `OTEL_TRACES_SAMPLER=${quote(sampler)} is ignored: sampling is done centrally, so every span is recorded and exported (always_on).`);
   }
 }
 
@@ -209,5 +190,6 @@ function endpointFor(signal: Signal, protocol: SignalExport['protocol'], perSign
   if (protocol === 'grpc') return base;
   return `${base.replace(/\/+$/, '')}/v1/${signal}`;
 }
+
 
 export { SIGNALS };

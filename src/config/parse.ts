@@ -4,7 +4,8 @@
 import type { Kind } from './settings';
 
 export type Parsed = boolean | number | string | string[] | Record<string, string>;
-export type ParseResult = { value: Parsed } | { error: string };
+/** `note`: the value was usable only after a correction (clamped, entries refused); it says which. */
+export type ParseResult = { value: Parsed; note?: string } | { error: string };
 
 export function parseValue(kind: Kind, raw: string): ParseResult {
   const text = raw.trim();
@@ -16,10 +17,10 @@ export function parseValue(kind: Kind, raw: string): ParseResult {
       return { error: 'is not true or false' };
     }
     case 'integer': {
-      if (!/^\d+$/.test(text)) return { error: `is not a whole number ≥ ${kind.min}` };
-      const n = Number(text);
-      if (!Number.isSafeInteger(n) || n < kind.min) return { error: `is not a whole number ≥ ${kind.min}` };
-      return { value: n };
+      if (!/^\d+$/.test(text) || Number(text) < kind.min) return { error: `is not a whole number ≥ ${kind.min}` };
+      // Digits only, so anything past the maximum (even beyond 2^53) is simply too large.
+      if (Number(text) > kind.max) return { value: kind.max, note: `is above the maximum ${kind.max}; using ${kind.max}` };
+      return { value: Number(text) };
     }
     case 'enum': {
       const lower = text.toLowerCase();
@@ -30,13 +31,17 @@ export function parseValue(kind: Kind, raw: string): ParseResult {
       const items = splitList(text.toLowerCase());
       const unknown = items.filter((i) => !kind.values.includes(i));
       if (items.length === 0) return { error: 'is empty' };
-      if (unknown.length) return { error: `has unknown entries ${unknown.join(', ')} (known: ${kind.values.join(', ')})` };
+      if (unknown.length) return { error: `has unknown entries ${unknown.map((u) => JSON.stringify(u)).join(', ')} (known: ${kind.values.join(', ')})` };
       return { value: items };
     }
     case 'list':
       return { value: splitList(text) };
     case 'keyValue':
       return parseKeyValues(text);
+    case 'headers': {
+      const parsed = parseKeyValues(text);
+      return 'error' in parsed ? parsed : refuseHeaders(parsed.value as Record<string, string>);
+    }
     case 'url': {
       try {
         const url = new URL(text);
@@ -78,4 +83,25 @@ function parseKeyValues(text: string): ParseResult {
   }
   if (bad.length) return { error: `has malformed entries (expected key=value): ${bad.length}` };
   return { value: out };
+}
+
+/**
+ * Headers Node's HTTP/2 refuses (it throws ERR_HTTP2_INVALID_CONNECTION_HEADERS, from a zlib callback
+ * when compression is on) or that would corrupt the request framing on either transport.
+ */
+const FORBIDDEN_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'http2-settings', 'content-length']);
+// RFC 9110 token for names; values without control characters (CR/LF would split the header).
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+function refuseHeaders(headers: Record<string, string>): ParseResult {
+  const kept: Record<string, string> = {};
+  const refused: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (FORBIDDEN_HEADERS.has(name.toLowerCase()) || !HEADER_NAME.test(name) || !HEADER_VALUE.test(value)) refused.push(name);
+    else kept[name] = value;
+  }
+  if (refused.length === 0) return { value: kept };
+  const names = refused.map((n) => JSON.stringify(n)).join(', ');
+  return { value: kept, note: `has headers that cannot be sent (connection-specific, or not a valid name or value): ${names}; they are left out, the others are sent` };
 }

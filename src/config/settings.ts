@@ -3,11 +3,12 @@
 
 export type Kind =
   | { type: 'boolean' }
-  | { type: 'integer'; min: number }
+  | { type: 'integer'; min: number; max: number }
   | { type: 'enum'; values: readonly string[] }
   | { type: 'enumList'; values: readonly string[] }
   | { type: 'list' }
   | { type: 'keyValue' }
+  | { type: 'headers' }
   | { type: 'string' }
   | { type: 'url' }
   | { type: 'path' };
@@ -30,9 +31,21 @@ export const PROPAGATORS = ['tracecontext', 'baggage', 'none'] as const;
 export const RESOURCE_DETECTORS = ['all', 'none', 'env', 'host', 'os', 'process', 'serviceinstance', 'container', 'aws'] as const;
 export const DEFAULT_EXCLUDED_PROCESSES = 'npm,npx,yarn,pnpm,pnpx,corepack,node-gyp';
 
+/** setTimeout/setInterval treat anything above 2^31-1 ms as 1 ms (and warn each time): the ceiling of every timer. */
+export const MAX_TIMER_MILLIS = 2_147_483_647;
+/** Upper bounds of the export queues and batches: a queue this long already holds tens of MB, and a
+ * batch of 4096 typical spans (~400 bytes each) stays below the 4 MiB a collector accepts by default. */
+export const MAX_QUEUE_SIZE = 100_000;
+export const MAX_BATCH_SIZE = 4096;
+/** Below this, periodic metric export would keep a core busy (an export per millisecond). */
+export const MIN_METRIC_INTERVAL_MILLIS = 100;
+
 const bool = { type: 'boolean' } as const;
-const ms = { type: 'integer', min: 0 } as const;
-const positive = { type: 'integer', min: 1 } as const;
+const ms = { type: 'integer', min: 0, max: MAX_TIMER_MILLIS } as const;
+const positive = { type: 'integer', min: 1, max: MAX_TIMER_MILLIS } as const;
+const count = { type: 'integer', min: 0, max: MAX_TIMER_MILLIS } as const;
+const queue = { type: 'integer', min: 1, max: MAX_QUEUE_SIZE } as const;
+const batch = { type: 'integer', min: 1, max: MAX_BATCH_SIZE } as const;
 
 /** The OTLP settings that exist once generically and once per signal. */
 function otlpSettings(signal?: Signal): Setting[] {
@@ -44,8 +57,8 @@ function otlpSettings(signal?: Signal): Setting[] {
   return [
     { name: `OTEL_EXPORTER_OTLP_${infix}PROTOCOL`, kind: { type: 'enum', values: PROTOCOLS }, default: dflt('grpc'), description: `OTLP transport ${scope}${fallback('PROTOCOL')}` },
     { name: `OTEL_EXPORTER_OTLP_${infix}ENDPOINT`, kind: { type: 'url' }, default: dflt('http://localhost:4317 (grpc), http://localhost:4318 (http)'), description: signal ? `Full URL ${scope}, used as is${fallback('ENDPOINT')} + /v1/${signal} for http` : 'Base URL of the collector' },
-    { name: `OTEL_EXPORTER_OTLP_${infix}HEADERS`, kind: { type: 'keyValue' }, secret: true, description: `Headers (k=v,…) sent ${scope}, never logged${fallback('HEADERS')}` },
-    { name: `OTEL_EXPORTER_OTLP_${infix}TIMEOUT`, kind: positive, default: dflt('10000'), description: `Export timeout in ms ${scope}${fallback('TIMEOUT')}` },
+    { name: `OTEL_EXPORTER_OTLP_${infix}HEADERS`, kind: { type: 'headers' }, secret: true, description: `Headers (k=v,…) sent ${scope}, never logged; connection-specific ones (connection, te, …) are refused${fallback('HEADERS')}` },
+    { name: `OTEL_EXPORTER_OTLP_${infix}TIMEOUT`, kind: positive, default: dflt('10000'), description: `Export timeout in ms (≤ 2^31−1) ${scope}${fallback('TIMEOUT')}` },
     { name: `OTEL_EXPORTER_OTLP_${infix}COMPRESSION`, kind: { type: 'enum', values: ['gzip', 'none'] }, default: dflt('none'), description: `Payload compression ${scope}${fallback('COMPRESSION')}` },
     { name: `OTEL_EXPORTER_OTLP_${infix}CERTIFICATE`, kind: { type: 'path' }, description: `PEM file of trusted CAs ${scope}${fallback('CERTIFICATE')}` },
     { name: `OTEL_EXPORTER_OTLP_${infix}CLIENT_CERTIFICATE`, kind: { type: 'path' }, description: `PEM client certificate (mTLS) ${scope}${fallback('CLIENT_CERTIFICATE')}` },
@@ -55,6 +68,8 @@ function otlpSettings(signal?: Signal): Setting[] {
 
 export const SETTINGS: readonly Setting[] = [
   { name: 'OTEL_SDK_DISABLED', kind: bool, default: 'false', description: 'true: the preload does nothing at all' },
+  { name: 'OTEL_CONFIG_FILE', kind: { type: 'path' }, description: 'Declarative configuration file (YAML, file_format 1.0/1.1); when set, the other OTEL_* variables act only through substitution in it (see below)' },
+  { name: 'OTEL_EXPERIMENTAL_CONFIG_FILE', kind: { type: 'path' }, description: 'Deprecated name of OTEL_CONFIG_FILE (used when that is unset, with a warning)' },
   { name: 'OTEL_LOG_LEVEL', kind: { type: 'enum', values: ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'] }, default: 'warn', description: 'Diagnostics on stderr; the default warn keeps stderr silent while all is well' },
   { name: 'OTEL_SERVICE_NAME', kind: { type: 'string' }, description: 'service.name; else OTEL_RESOURCE_ATTRIBUTES, else the nearest package.json of the entry script, else unknown_service:node' },
   { name: 'OTEL_RESOURCE_ATTRIBUTES', kind: { type: 'keyValue' }, description: 'Resource attributes k=v,… (percent-encoded values)' },
@@ -70,35 +85,37 @@ export const SETTINGS: readonly Setting[] = [
   ...otlpSettings(),
   ...SIGNALS.flatMap((s) => otlpSettings(s)),
   { name: 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', kind: { type: 'enum', values: ['cumulative', 'delta', 'lowmemory'] }, default: 'cumulative', description: 'Aggregation temporality of exported metrics' },
-  { name: 'OTEL_METRIC_EXPORT_INTERVAL', kind: positive, default: '60000', description: 'Metric export interval in ms' },
-  { name: 'OTEL_METRIC_EXPORT_TIMEOUT', kind: positive, default: '30000', description: 'Metric export timeout in ms' },
-  { name: 'OTEL_BSP_SCHEDULE_DELAY', kind: ms, default: '5000', description: 'Span batch delay in ms' },
-  { name: 'OTEL_BSP_EXPORT_TIMEOUT', kind: positive, default: '30000', description: 'Span batch export timeout in ms' },
-  { name: 'OTEL_BSP_MAX_QUEUE_SIZE', kind: positive, default: '2048', description: 'Spans queued before new ones are dropped (and counted)' },
-  { name: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', kind: positive, default: '512', description: 'Spans per export batch (at most the queue size)' },
-  { name: 'OTEL_BLRP_SCHEDULE_DELAY', kind: ms, default: '1000', description: 'Log batch delay in ms' },
-  { name: 'OTEL_BLRP_EXPORT_TIMEOUT', kind: positive, default: '30000', description: 'Log batch export timeout in ms' },
-  { name: 'OTEL_BLRP_MAX_QUEUE_SIZE', kind: positive, default: '2048', description: 'Log records queued before new ones are dropped' },
-  { name: 'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', kind: positive, default: '512', description: 'Log records per export batch' },
-  { name: 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', kind: ms, description: 'Max attribute value length (unset = unlimited)' },
-  { name: 'OTEL_ATTRIBUTE_COUNT_LIMIT', kind: ms, default: '128', description: 'Max attributes per span, event, link or log record' },
-  { name: 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', kind: ms, description: 'Max span attribute value length; falls back to OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT' },
-  { name: 'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', kind: ms, description: 'Max attributes per span; falls back to OTEL_ATTRIBUTE_COUNT_LIMIT' },
-  { name: 'OTEL_SPAN_EVENT_COUNT_LIMIT', kind: ms, default: '128', description: 'Max events per span' },
-  { name: 'OTEL_SPAN_LINK_COUNT_LIMIT', kind: ms, default: '128', description: 'Max links per span' },
-  { name: 'OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', kind: ms, default: '128', description: 'Max attributes per span event' },
-  { name: 'OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', kind: ms, default: '128', description: 'Max attributes per span link' },
+  { name: 'OTEL_METRIC_EXPORT_INTERVAL', kind: { type: 'integer', min: MIN_METRIC_INTERVAL_MILLIS, max: MAX_TIMER_MILLIS }, default: '60000', description: `Metric export interval in ms (${MIN_METRIC_INTERVAL_MILLIS} to 2^31−1)` },
+  { name: 'OTEL_METRIC_EXPORT_TIMEOUT', kind: positive, default: '30000', description: 'Metric export timeout in ms (≤ 2^31−1)' },
+  { name: 'OTEL_BSP_SCHEDULE_DELAY', kind: ms, default: '5000', description: 'Span batch delay in ms (≤ 2^31−1)' },
+  { name: 'OTEL_BSP_EXPORT_TIMEOUT', kind: positive, default: '30000', description: 'Span batch export timeout in ms (≤ 2^31−1)' },
+  { name: 'OTEL_BSP_MAX_QUEUE_SIZE', kind: queue, default: '2048', description: `Spans queued before new ones are dropped (and counted); at most ${MAX_QUEUE_SIZE}` },
+  { name: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', kind: batch, default: '512', description: `Spans per export batch; at most ${MAX_BATCH_SIZE} and the queue size` },
+  { name: 'OTEL_BLRP_SCHEDULE_DELAY', kind: ms, default: '1000', description: 'Log batch delay in ms (≤ 2^31−1)' },
+  { name: 'OTEL_BLRP_EXPORT_TIMEOUT', kind: positive, default: '30000', description: 'Log batch export timeout in ms (≤ 2^31−1)' },
+  { name: 'OTEL_BLRP_MAX_QUEUE_SIZE', kind: queue, default: '2048', description: `Log records queued before new ones are dropped; at most ${MAX_QUEUE_SIZE}` },
+  { name: 'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', kind: batch, default: '512', description: `Log records per export batch; at most ${MAX_BATCH_SIZE} and the queue size` },
+  { name: 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', kind: count, description: 'Max attribute value length (unset = unlimited)' },
+  { name: 'OTEL_ATTRIBUTE_COUNT_LIMIT', kind: count, default: '128', description: 'Max attributes per span, event, link or log record' },
+  { name: 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', kind: count, description: 'Max span attribute value length; falls back to OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT' },
+  { name: 'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', kind: count, description: 'Max attributes per span; falls back to OTEL_ATTRIBUTE_COUNT_LIMIT' },
+  { name: 'OTEL_SPAN_EVENT_COUNT_LIMIT', kind: count, default: '128', description: 'Max events per span' },
+  { name: 'OTEL_SPAN_LINK_COUNT_LIMIT', kind: count, default: '128', description: 'Max links per span' },
+  { name: 'OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', kind: count, default: '128', description: 'Max attributes per span event' },
+  { name: 'OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', kind: count, default: '128', description: 'Max attributes per span link' },
   { name: 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', kind: { type: 'list' }, description: 'Only these instrumentations (names without @opentelemetry/instrumentation-); unset = all that are on by default' },
   { name: 'OTEL_NODE_DISABLED_INSTRUMENTATIONS', kind: { type: 'list' }, description: 'Instrumentations to turn off (applied after the enabled list)' },
+  { name: 'OTEL_NODE_INSTRUMENTATION_DETAIL', kind: { type: 'list' }, description: 'Internal spans wanted back: middleware, layer, hook and handler spans of express, connect, koa, fastify, hapi, nestjs-core, restify, router, and pg connect spans (`all`, or names such as `express,koa`); unset = boundary spans only. Remote key `instrumentation_detail`' },
   { name: 'OTEL_SEMCONV_STABILITY_OPT_IN', kind: { type: 'list' }, default: 'http', description: 'Semantic-convention opt-in (e.g. database), read by the instrumentations themselves; HTTP spans and metrics always follow the stable convention' },
   { name: 'OTEL_NODE_OPAMP_ENDPOINT', kind: { type: 'url' }, description: 'Full URL of the OpAMP server (e.g. https://opamp.example:4320/v1/opamp); unset = no remote configuration' },
-  { name: 'OTEL_NODE_OPAMP_HEADERS', kind: { type: 'keyValue' }, secret: true, description: 'Headers (k=v,…) sent to the OpAMP server, never logged' },
+  { name: 'OTEL_NODE_OPAMP_HEADERS', kind: { type: 'headers' }, secret: true, description: 'Headers (k=v,…) sent to the OpAMP server, never logged' },
   { name: 'OTEL_NODE_OPAMP_CERTIFICATE', kind: { type: 'path' }, description: 'PEM file of CAs trusted for the OpAMP server' },
   { name: 'OTEL_NODE_OPAMP_CLIENT_CERTIFICATE', kind: { type: 'path' }, description: 'PEM client certificate for OpAMP (mTLS)' },
   { name: 'OTEL_NODE_OPAMP_CLIENT_KEY', kind: { type: 'path' }, secret: true, description: 'PEM client key for OpAMP (mTLS)' },
-  { name: 'OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL', kind: { type: 'integer', min: 1000 }, default: '30000', description: 'OpAMP polling interval in ms (±10 % jitter); the server may set another' },
-  { name: 'OTEL_NODE_OPAMP_CACHE_FILE', kind: { type: 'path' }, default: '<tmpdir>/otel-preload/opamp-<service.name>.json', description: 'Last applied remote config, applied at start-up before any network I/O; a read-only file works as a fleet default' },
-  { name: 'OTEL_NODE_SHUTDOWN_TIMEOUT', kind: ms, default: '2000', description: 'Upper bound in ms on the flush at exit or on SIGTERM/SIGINT' },
+  { name: 'OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL', kind: { type: 'integer', min: 1, max: MAX_TIMER_MILLIS }, default: '30000', description: 'OpAMP polling interval in ms (±10 % jitter), clamped to 1000 … 86400000; the server may set another' },
+  { name: 'OTEL_NODE_OPAMP_CACHE_FILE', kind: { type: 'path' }, default: '<XDG_CACHE_HOME or ~/.cache>/otel-preload/opamp-<service.name>.json', description: 'Last applied remote config, applied at start-up before any network I/O; read only if a regular file owned by this user (or a root-owned fleet default) and not writable by others' },
+  { name: 'XDG_CACHE_HOME', kind: { type: 'path' }, description: 'Per-user cache directory (XDG); the default OpAMP cache goes in its otel-preload/ subdirectory' },
+  { name: 'OTEL_NODE_SHUTDOWN_TIMEOUT', kind: ms, default: '2000', description: 'Upper bound in ms on the flush at exit or on SIGTERM/SIGINT (≤ 2^31−1)' },
   { name: 'OTEL_NODE_EXCLUDED_PROCESSES', kind: { type: 'list' }, description: `Extra processes to leave alone (executable, script or package name); always skipped: ${DEFAULT_EXCLUDED_PROCESSES}` },
   { name: 'OTEL_NODE_INCLUDED_PROCESSES', kind: { type: 'list' }, description: 'Processes to instrument even though they are skipped by default (e.g. npm)' },
 ];

@@ -40,13 +40,17 @@ export async function doctor(env: NodeJS.ProcessEnv = process.env, cwd: string =
   add('node', isSupportedNode(), isSupportedNode() ? `Node.js ${process.version} is supported` : `Node.js ${process.version} is not supported (needs ^18.19.0 || >=20.6.0): the preload stays off`);
   if (isSdkDisabled(env)) add('OTEL_SDK_DISABLED', false, 'OTEL_SDK_DISABLED=true: the preload does nothing');
 
-  const { config, warnings } = readConfig(env);
-  const unknown = unknownVariables(env);
+  // OTEL_CONFIG_FILE is validated by the very code the preload runs at start-up.
+  const { config, warnings, off, file } = readConfig(env);
+  // With a config file, other OTEL_* variables act only through substitution: none is "unknown".
+  const unknown = file ? [] : unknownVariables(env);
   const badNames = unknownInstrumentations([...(config.enabledInstrumentations ?? []), ...config.disabledInstrumentations]);
-  if (warnings.length === 0 && unknown.length === 0 && badNames.length === 0) add('configuration', true, 'every OTEL_* variable is valid');
+  if (file) add('config file', true, `OTEL_CONFIG_FILE ${file.path} (file_format ${file.fileFormat}); other OTEL_* variables act only through substitution in it`);
+  if (warnings.length === 0 && unknown.length === 0 && badNames.length === 0) add('configuration', true, file ? 'every value in the config file is valid' : 'every OTEL_* variable is valid');
   for (const w of warnings) add('configuration', false, w, false);
   for (const u of unknown) add('configuration', false, `${u.name} is not a variable otel-preload reads: it is ignored${u.nearest ? `; did you mean ${u.nearest}?` : ''}`, false);
   for (const u of badNames) add('configuration', false, `"${u.name}" in OTEL_NODE_{ENABLED,DISABLED}_INSTRUMENTATIONS is no instrumentation name: it is ignored${u.nearest ? `; did you mean ${u.nearest}?` : ''}`, false);
+  if (off && !isSdkDisabled(env)) add('config file', false, file ? 'the config file sets disabled: true: no telemetry' : 'the config file cannot be used (see above): no telemetry from any process');
 
   await probeEndpoints(config, add);
   if (config.opamp.endpoint) {

@@ -22,6 +22,7 @@ export function startupSummary(input: SummaryInput): Record<string, unknown> {
     node: process.versions.node,
     entry: `--${input.entry}`,
     esmHook: input.esmHook,
+    ...(config.configFile ? { configFile: { path: config.configFile.path, fileFormat: config.configFile.fileFormat } } : {}),
     service: { name: input.service.name, version: input.service.version, from: input.service.source },
     traces: signal(config.traces),
     metrics: config.metrics.exporters.length ? { ...(signal(config.metrics) as object), intervalMs: config.metricExportIntervalMillis } : 'none',

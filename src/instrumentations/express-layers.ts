@@ -7,7 +7,13 @@
 // sets the same route on the SERVER span, and runs the layer and its `next` in the same contexts.
 // Configurations with per-layer hooks or ignore rules take upstream's wrapper.
 
+// Unless express's detail is on (detail.ts), a layer produces no span: a layer without a path
+// (middleware) runs as if unwrapped, and a layer with one (a mount or a route) only records its
+// path for the route, which is read once when the response ends (route-at-response.ts).
+
 import type { Span } from '@opentelemetry/api';
+import { detailOn } from './detail';
+import { addRouteResolver } from './route-at-response';
 
 type Api = typeof import('@opentelemetry/api');
 type Core = typeof import('@opentelemetry/core');
@@ -44,6 +50,8 @@ export function leanExpressInstrumentationClass(): new (config?: Record<string, 
   const { AttributeNames } = require(`${internals}/enums/AttributeNames`);
 
   class LeanExpressInstrumentation extends ExpressInstrumentation {}
+  // Express's answer at the end of a request it handled: the route its layers recorded, or none.
+  addRouteResolver((req) => (Array.isArray((req as never)[LAYERS]) ? (utils.getActualMatchedRoute(req) ?? null) : undefined));
   const upstreamApplyPatch = (ExpressInstrumentation.prototype as Upstream)._applyPatch;
 
   (LeanExpressInstrumentation.prototype as Upstream)._applyPatch = function (this: Upstream, layer, layerPath) {
@@ -56,6 +64,10 @@ export function leanExpressInstrumentationClass(): new (config?: Record<string, 
       // Error handlers stay as they are (upstream does not instrument them either).
       if (original.length === 4) return original;
       const patched = function (this: unknown, req: Record<string, unknown> & { res?: { removeListener(e: string, f: () => void): void } }, res: { once(e: string, f: () => void): void }) {
+        if (!detailOn('express')) {
+          if (layerPath === undefined) return original.apply(this, arguments as never);
+          return recordPathOnly(this, original, arguments as unknown as unknown[], req, layerPath);
+        }
         const stored: boolean = utils.storeLayerPath(req, layerPath).isLayerPathStored;
         const constructedRoute: string = utils.getConstructedRoute(req);
         const route: string | undefined = utils.getActualMatchedRoute(req);
@@ -133,6 +145,23 @@ export function leanExpressInstrumentationClass(): new (config?: Record<string, 
       return patched as Handle;
     });
   };
+
+  /** Keeps the layer's path while the layer runs, as the spanned path does, and nothing else. */
+  function recordPathOnly(self: unknown, original: Handle, args: unknown[], req: Record<string, unknown>, layerPath: string): unknown {
+    utils.storeLayerPath(req, layerPath);
+    for (let i = 0; i < args.length; i++) {
+      if (typeof args[i] !== 'function') continue;
+      const next = args[i] as Handle;
+      let popped = false;
+      args[i] = function (this: unknown, maybeError?: unknown) {
+        if (!popped && !(req.route && !NOT_ERRORS.has(maybeError))) (req[LAYERS] as string[]).pop();
+        popped = true;
+        return next.apply(this, arguments as never);
+      };
+      break;
+    }
+    return original.apply(self, args as never);
+  }
 
   return LeanExpressInstrumentation as never;
 }

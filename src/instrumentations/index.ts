@@ -10,6 +10,9 @@ import { installFetchTrigger, installImportHook, installRequireHook, packageName
 import { containPatchErrors } from './contain';
 import { appSdkLoaded, APP_SDK_PACKAGES, SDK_PARTS } from './app-sdk';
 import type { RuntimeSettings, RuntimeState } from '../sdk/runtime-state';
+import { DETAIL_NAMES, setDetail } from './detail';
+
+const DETAIL_LIST = DETAIL_NAMES.join(', ');
 
 /** Loading these means the app may use the OpenTelemetry API directly: the SDK must be there. */
 const API_PACKAGES = ['@opentelemetry/api', '@opentelemetry/api-logs'];
@@ -58,6 +61,10 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
 
   /** Applies remote on/off switches and header capture to what is active; watches newly enabled ones. */
   const applySettings = (s: Readonly<RuntimeSettings>, previous?: Readonly<RuntimeSettings>) => {
+    if (s.instrumentationDetail !== previous?.instrumentationDetail) {
+      const unknown = setDetail(s.instrumentationDetail);
+      if (unknown.length) log.warn(`${previous ? 'remote instrumentation_detail' : 'OTEL_NODE_INSTRUMENTATION_DETAIL'} names ${unknown.join(', ')}, which ${unknown.length > 1 ? 'are' : 'is'} not an instrumentation with detail; ignored (known: all, ${DETAIL_LIST}).`);
+    }
     for (const name of s.enabledInstrumentations) {
       const entry = CATALOGUE.find((e) => e.name === name);
       if (entry && !entries.includes(entry)) {
@@ -76,7 +83,8 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
           switchedOff.delete(name);
         }
         const entry = CATALOGUE.find((e) => e.name === name);
-        if (entry?.options && previous && (s.httpRequestHeaders !== previous.httpRequestHeaders || s.httpResponseHeaders !== previous.httpResponseHeaders)) {
+        const changed = previous && (s.httpRequestHeaders !== previous.httpRequestHeaders || s.httpResponseHeaders !== previous.httpResponseHeaders || s.instrumentationDetail !== previous.instrumentationDetail);
+        if (entry?.options && changed) {
           instrumentation.setConfig({ ...instrumentation.getConfig(), ...entry.options(config, s) });
         }
       } catch (err) {

@@ -9,6 +9,9 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Config } from '../config';
 import type { RuntimeSettings } from '../sdk/runtime-state';
+import { detailListed, FRAMEWORKS } from './detail';
+import { boundaryTracerProvider } from './boundary-tracer';
+import { addRouteResolver, type RouteResolver } from './route-at-response';
 
 export interface InstrumentationEntry {
   name: string;
@@ -30,6 +33,8 @@ export interface InstrumentationEntry {
   /** Builds the class instead of `pkg`'s `cls` (a subclass of it that does the same work for less);
    *  required only on activation, like the packages themselves. */
   lean?: () => new (options: Record<string, unknown>) => Instrumentation;
+  /** Reads the route when the response ends, for frameworks whose instrumentation does not set it. */
+  routeAtResponse?: RouteResolver;
   /** Constructor options beyond the defaults (also re-applied when run-time settings change). */
   options?: (config: Readonly<Config>, settings: Readonly<RuntimeSettings>) => Record<string, unknown>;
 }
@@ -75,7 +80,8 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('net', 'NetInstrumentation', ['net']),
   otel('openai', 'OpenAIInstrumentation', ['openai']),
   otel('oracledb', 'OracleInstrumentation', ['oracledb']),
-  otel('pg', 'PgInstrumentation', ['pg', 'pg-pool']),
+  // Connect spans (`pg-pool.connect` on every query through a pool, `pg.connect`) are detail.
+  otel('pg', 'PgInstrumentation', ['pg', 'pg-pool'], { options: (_c, s) => ({ ignoreConnectSpans: !detailListed(s.instrumentationDetail, 'pg') }) }),
   otel('pino', 'PinoInstrumentation', ['pino']),
   // A wrapper over the redis v2–3 and node-redis v4+ instrumentations (its own module list is empty).
   otel('redis', 'RedisInstrumentation', ['redis', '@redis/client', '@node-redis/client']),
@@ -83,7 +89,9 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   // Express 5 runs on `router`; the express instrumentation already covers it there, and the
   // router instrumentation on top would add two spans per request (one named after express's
   // own patch). `router` used directly by the app is instrumented as usual.
-  otel('router', 'RouterInstrumentation', ['router'], { notWhenLoadedBy: ['express'] }),
+  // Its instrumentation names spans after the route but leaves the SERVER span without one:
+  // the route `router` left on the request (mount path + route path) is read at the end.
+  otel('router', 'RouterInstrumentation', ['router'], { notWhenLoadedBy: ['express'], routeAtResponse: routerRoute }),
   otel('runtime-node', 'RuntimeNodeInstrumentation', [], { atSdkStart: () => true }),
   otel('socket.io', 'SocketIoInstrumentation', ['socket.io']),
   otel('tedious', 'TediousInstrumentation', ['tedious']),
@@ -97,38 +105,38 @@ const PRODUCES: Record<string, string> = {
   'aws-sdk': 'CLIENT spans per AWS call (`rpc.*`, `aws.*`)',
   'bunyan': 'trace ids in log records; records sent as OTLP logs',
   'cassandra-driver': 'CLIENT spans (`db.*`)',
-  'connect': 'middleware spans, `http.route`',
+  'connect': '`http.route`; middleware and handler spans with detail on',
   'cucumber': 'spans per feature/scenario/step',
   'dataloader': 'spans per load/batch',
   'dns': 'CLIENT spans per lookup',
-  'express': '`http.route` on the SERVER span and its metric; middleware and handler spans',
-  'fastify': '`http.route`; hook and handler spans',
+  'express': '`http.route` on the SERVER span and its metric; middleware, router and handler spans with detail on',
+  'fastify': '`http.route`; request, hook and handler spans with detail on',
   'fs': 'spans per fs call (off by default)',
   'generic-pool': 'spans per acquire',
   'graphql': 'parse/validate/execute and resolver spans (`graphql.*`)',
   'grpc': 'CLIENT and SERVER spans (`rpc.*`)',
-  'hapi': '`http.route`; plugin and handler spans',
+  'hapi': '`http.route`; route and plugin spans with detail on',
   'host-metrics': 'host CPU, memory, network metrics (off by default)',
   'http': 'SERVER and CLIENT spans; `http.server.request.duration`, `http.client.request.duration`',
   'ioredis': 'CLIENT spans (`db.*`)',
   'kafkajs': 'PRODUCER/CONSUMER spans (`messaging.*`)',
   'knex': 'CLIENT spans (`db.*`)',
-  'koa': '`http.route`; middleware and router spans',
+  'koa': '`http.route`; middleware and router spans with detail on',
   'lru-memoizer': 'context propagation through the cache',
   'memcached': 'CLIENT spans (`db.*`)',
   'mongodb': 'CLIENT spans (`db.*`)',
   'mongoose': 'spans per model operation',
   'mysql': 'CLIENT spans (`db.*`)',
   'mysql2': 'CLIENT spans (`db.*`)',
-  'nestjs-core': 'controller and handler spans',
+  'nestjs-core': 'app creation, controller and handler spans with detail on',
   'net': 'spans per socket connect',
   'openai': 'CLIENT spans (`gen_ai.*`, token usage); `gen_ai.client.*` metrics',
   'oracledb': 'CLIENT spans (`db.*`)',
-  'pg': 'CLIENT spans (`db.*`); `db.client.*` metrics',
+  'pg': 'CLIENT spans (`db.*`); `db.client.*` metrics; connect spans with detail on',
   'pino': 'trace ids in log records; records sent as OTLP logs',
   'redis': 'CLIENT spans (`db.*`)',
-  'restify': '`http.route`; handler spans',
-  'router': 'router layer spans',
+  'restify': '`http.route`; middleware and handler spans with detail on',
+  'router': '`http.route` (read when the response ends); layer spans with detail on',
   'runtime-node': '`nodejs.eventloop.*` (delay, utilization), `v8js.gc.duration`, `v8js.memory.*` metrics',
   'socket.io': 'emit/receive spans (`messaging.*`)',
   'tedious': 'CLIENT spans (`db.*`)',
@@ -136,6 +144,11 @@ const PRODUCES: Record<string, string> = {
   'winston': 'trace ids in log records; records sent as OTLP logs',
 };
 for (const entry of CATALOGUE) (entry as InstrumentationEntry).produces = PRODUCES[entry.name];
+
+function routerRoute(req: import('http').IncomingMessage): string | undefined {
+  const { route, baseUrl } = req as { route?: { path?: unknown }; baseUrl?: unknown };
+  return typeof route?.path === 'string' ? `${typeof baseUrl === 'string' ? baseUrl : ''}${route.path}` : undefined;
+}
 
 /** Header capture is off unless configured (remote configuration: http_*_headers). */
 function httpHeaderCapture(s: Readonly<RuntimeSettings>): Record<string, unknown> {
@@ -149,8 +162,13 @@ export function createInstrumentation(entry: InstrumentationEntry, config: Reado
   const instrumentation: Instrumentation = new Class(entry.options?.(config, settings) ?? {});
   // Instruments created from inside the base constructor are lost to subclass field initialisers
   // (runtime-node, undici): hand the meter provider over again, as registerInstrumentations does.
-  const { metrics } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+  const { metrics, trace } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
   instrumentation.setMeterProvider(metrics.getMeterProvider());
+  // Framework spans are detail, off unless asked for (detail.ts); the patching stays, so that
+  // detail can be switched on while the app runs. Set before any module is patched: some
+  // instrumentations (nestjs-core) capture the tracer when they patch.
+  if (entry.routeAtResponse) addRouteResolver(entry.routeAtResponse);
+  if (FRAMEWORKS.includes(entry.name)) instrumentation.setTracerProvider(boundaryTracerProvider(entry.name, trace.getTracerProvider()));
   return instrumentation;
 }
 

@@ -1,14 +1,20 @@
-// The OpAMP client over plain HTTP (opamp-reference.md): one request in flight, one up-to-date
+// The OpAMP client over plain HTTP (OpAMP spec v0.18+): one request in flight, one up-to-date
 // pending report, jittered heartbeats, status compression, ReportFullState, backoff with
 // Retry-After / retry_info, remote config handled once per hash. It never throws into the app
-// and never keeps the process alive.
+// and never keeps the process alive. Every interval it is handed is clamped (bounds.ts); shutdown
+// aborts a request in flight instead of waiting for it.
 
-import { randomBytes } from 'crypto';
 import type { Logger } from '../diag/logger';
+import { heartbeatMillis, MIN_HEARTBEAT_MS, retryAfterMillis, retryMillis, serverHeartbeatMillis } from './bounds';
 import { decodeServerToAgent, encodeAgentToServer, type AgentToServer, type ComponentHealth, type KeyValue, type ServerToAgent } from './codec';
 import { OUR_CAPABILITIES, RemoteConfigStatuses, ServerErrorTypes, ServerToAgentFlags } from './schema';
 import { post, type HttpAnswer, type TransportOptions } from './transport';
 import type { ConfigMap } from './remote-config';
+import { hex, uuidString, uuidv7 } from './ids';
+
+// The small pure parts live in their own modules; re-exported for existing callers.
+export { retryAfterMillis } from './bounds';
+export { hex, uuidString, uuidv7 } from './ids';
 
 export const MIN_BACKOFF_MS = 30_000;
 export const MAX_BACKOFF_MS = 300_000;
@@ -40,9 +46,11 @@ export class OpampClient {
   private timer?: NodeJS.Timeout;
   private failures = 0;
   private blockedUntil = 0;
-  private serverHeartbeatMillis?: number;
+  private offeredHeartbeatMs?: number;
   private stopped = false;
   private authWarned = false;
+  private readonly abort = new AbortController();
+  private lastRequestAt = 0;
 
   constructor(private readonly opts: OpampClientOptions) {
     if (opts.initialRemoteConfig) {
@@ -59,7 +67,16 @@ export class OpampClient {
   /** Something to report (health, config): send soon, unless backing off. */
   reportChange(): void {
     this.pending = true;
-    if (!this.inFlight && Date.now() >= this.blockedUntil) this.schedule(0);
+    if (!this.inFlight && Date.now() >= this.blockedUntil) this.schedule(this.soonest());
+  }
+
+  /**
+   * A report that is due still waits for MIN_HEARTBEAT_MS since the last request began: a server
+   * asking for ReportFullState (or a new uid) in every answer, or a flapping exporter, gets at
+   * most one request a second, never a loop.
+   */
+  private soonest(): number {
+    return Math.max(0, this.lastRequestAt + MIN_HEARTBEAT_MS - Date.now());
   }
 
   /** Best effort: one agent_disconnect, bounded; never rejects. */
@@ -67,6 +84,8 @@ export class OpampClient {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.timer);
+    // Never wait on a request that may be dead: abort it (it settles at once).
+    this.abort.abort();
     await this.inFlight?.catch(() => undefined);
     const message = this.build(false);
     message.agentDisconnect = {};
@@ -74,8 +93,11 @@ export class OpampClient {
   }
 
   private heartbeat(): number {
-    return this.serverHeartbeatMillis ?? this.opts.heartbeatMillis();
+    if (this.offeredHeartbeatMs !== undefined) return this.offeredHeartbeatMs;
+    return heartbeatMillis(this.opts.heartbeatMillis(), 'OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL', this.warnOnce);
   }
+
+  private warnOnce = (key: string, msg: string): void => this.opts.log.warnOnce(key, msg);
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
@@ -85,7 +107,7 @@ export class OpampClient {
   }
 
   private scheduleNext(): void {
-    if (this.pending) return this.schedule(0);
+    if (this.pending) return this.schedule(this.soonest());
     const hb = this.heartbeat();
     if (hb > 0) this.schedule(hb * (0.9 + Math.random() * 0.2));
   }
@@ -104,9 +126,10 @@ export class OpampClient {
 
   private async exchange(): Promise<void> {
     this.pending = false;
+    this.lastRequestAt = Date.now();
     const message = this.build(false);
     const sentParts = this.parts(message);
-    const answer = await post({ ...this.opts.transport, instanceUid: uuidString(this.instanceUid) }, encodeAgentToServer(message));
+    const answer = await post({ ...this.opts.transport, instanceUid: uuidString(this.instanceUid), signal: this.abort.signal }, encodeAgentToServer(message));
     const s2a = this.checkAnswer(answer);
     if (!s2a) return;
     this.failures = 0;
@@ -117,7 +140,8 @@ export class OpampClient {
   /** Returns the decoded message, or undefined after recording why the poll failed. */
   private checkAnswer(answer: HttpAnswer): ServerToAgent | undefined {
     if (answer.status === 429 || answer.status === 503) {
-      this.backoff(retryAfterMillis(answer.headers['retry-after']) ?? this.nextBackoff(), `HTTP ${answer.status}`);
+      const asked = retryAfterMillis(answer.headers['retry-after']);
+      this.backoff(asked === undefined ? this.nextBackoff() : retryMillis(asked, 'Retry-After', this.warnOnce), `HTTP ${answer.status}`);
       return undefined;
     }
     if (answer.status === 401 || answer.status === 403) {
@@ -145,19 +169,19 @@ export class OpampClient {
     const error = s2a.errorResponse;
     if (error && error.type === ServerErrorTypes.Unavailable) {
       const nanos = Number(error.retryInfo?.retryAfterNanoseconds ?? 0);
-      this.backoff(nanos > 0 ? nanos / 1e6 : this.nextBackoff(), `UNAVAILABLE: ${error.errorMessage ?? ''}`);
+      this.backoff(nanos > 0 ? retryMillis(nanos / 1e6, 'retry_info', this.warnOnce) : this.nextBackoff(), `UNAVAILABLE: ${String(error.errorMessage ?? '').slice(0, 200)}`);
       return;
     }
     if (error && error.type === ServerErrorTypes.BadRequest) {
       // Do not retry that message; carry on with the next heartbeat.
       this.opts.log.debug(`OpAMP server rejected a message: ${error.errorMessage ?? ''}`);
     } else if (error) {
-      this.backoff(this.nextBackoff(), `server error: ${error.errorMessage ?? ''}`);
+      this.backoff(this.nextBackoff(), `server error: ${String(error.errorMessage ?? '').slice(0, 200)}`);
       return;
     }
     if (Number(s2a.flags ?? 0) & ServerToAgentFlags.ReportFullState) this.requestFullState();
     const seconds = s2a.connectionSettings?.opamp?.heartbeatIntervalSeconds;
-    if (seconds !== undefined) this.serverHeartbeatMillis = Number(seconds) * 1000;
+    if (seconds !== undefined) this.offeredHeartbeatMs = serverHeartbeatMillis(Number(seconds), this.warnOnce);
     if (s2a.remoteConfig?.configHash) await this.onRemoteConfig(s2a.remoteConfig.config?.configMap ?? {}, s2a.remoteConfig.configHash);
   }
 
@@ -167,13 +191,20 @@ export class OpampClient {
     this.lastProcessedHash = hex(hash);
     this.remoteStatus = { hash, status: RemoteConfigStatuses.APPLYING };
     await this.sendNow();
-    const error = this.opts.applyRemoteConfig(map, hash);
+    // Whatever goes wrong while applying, the server hears FAILED (never APPLYING forever).
+    let error: string | undefined;
+    try {
+      error = this.opts.applyRemoteConfig(map, hash);
+    } catch (err) {
+      error = `the config could not be applied (${err instanceof Error ? err.message : String(err)})`;
+    }
     this.remoteStatus = error ? { hash, status: RemoteConfigStatuses.FAILED, error } : { hash, status: RemoteConfigStatuses.APPLIED };
     this.pending = true;
   }
 
   /** One more exchange right away, inside the current one (still one request at a time). */
   private async sendNow(): Promise<void> {
+    if (this.stopped) return;
     await this.exchange().catch((err) => this.fail(err instanceof Error ? err.message : String(err)));
   }
 
@@ -183,6 +214,7 @@ export class OpampClient {
   }
 
   private fail(why: string): void {
+    if (this.stopped) return;
     this.backoff(this.nextBackoff(), why);
   }
 
@@ -192,11 +224,14 @@ export class OpampClient {
     return base * (0.8 + Math.random() * 0.4);
   }
 
-  private backoff(ms: number, why?: string): void {
+  private backoff(ms: number, reason?: string): void {
+    // What the server wrote goes on one line, shortened.
+    const why = reason?.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').slice(0, 300);
     this.blockedUntil = Date.now() + ms;
     // The next message must carry everything again: the server may have missed this one.
     this.pending = true;
-    if (why) this.opts.log.warnOnce(`opamp:${why.replace(/\d+/g, '#')}`, `OpAMP poll failed (${why}); retrying in ${Math.round(ms / 1000)} s. Local and cached configuration stay in effect.`);
+    // One warning per kind of failure: the key leaves out numbers and anything the server wrote.
+    if (why) this.opts.log.warnOnce(`opamp:${why.split(/[:(]/)[0].replace(/\d+/g, '#')}`, `OpAMP poll failed (${why}); retrying in ${Math.round(ms / 1000)} s. Local and cached configuration stay in effect.`);
   }
 
   /** The message, with sub-messages omitted when unchanged since the last one the server got. */
@@ -235,32 +270,4 @@ function kvs(attributes: Record<string, string>): KeyValue[] {
   return Object.entries(attributes)
     .filter(([, v]) => v !== undefined && v !== '')
     .map(([key, v]) => ({ key, value: { stringValue: v } }));
-}
-
-/** Retry-After: seconds or an HTTP date. */
-export function retryAfterMillis(header: string | string[] | undefined): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
-}
-
-/** RFC 9562 UUIDv7: 48-bit Unix ms timestamp, version 7, variant 10, random rest. */
-export function uuidv7(now = Date.now()): Uint8Array {
-  const bytes = randomBytes(16);
-  for (let i = 0; i < 6; i++) bytes[i] = Math.floor(now / 2 ** (8 * (5 - i))) & 0xff;
-  bytes[6] = (bytes[6] & 0x0f) | 0x70;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  return new Uint8Array(bytes);
-}
-
-export function uuidString(bytes: Uint8Array): string {
-  const h = hex(bytes);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-export function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex');
 }

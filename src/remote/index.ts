@@ -7,12 +7,15 @@ import type { Logger } from '../diag/logger';
 import { redactUrl } from '../diag/summary';
 import { localSettings, type RuntimeSettings, type RuntimeState } from '../sdk/runtime-state';
 import { DISTRO_NAME, DISTRO_VERSION } from '../version';
-import { defaultCacheFile, readCache, writeCache } from './cache';
+import { readCache, writeCache } from './cache';
+import { cacheFileName, defaultCacheDir } from './cache-dir';
 import { OpampClient } from './client';
+import { heartbeatMillis } from './bounds';
 import type { ComponentHealth } from './codec';
 import { parseConfigMap, type ConfigMap, type RemoteSettings } from './remote-config';
 import { RemoteConfigStatuses } from './schema';
 import * as os from 'os';
+import * as path from 'path';
 
 export interface Identity {
   serviceName: string;
@@ -25,20 +28,26 @@ export function startOpamp(config: Readonly<Config>, log: Logger, runtime: Runti
   const opamp = config.opamp;
   if (!opamp.endpoint) return undefined;
   const local = localSettings(config);
-  const cacheFile = opamp.cacheFile ?? defaultCacheFile(identity.serviceName);
+  // Below the minimum is clamped to it (not replaced by the default): one warning.
+  const heartbeat = heartbeatMillis(local.heartbeatIntervalMillis, 'OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL', (key, msg) => log.warnOnce(key, msg));
+  if (heartbeat !== local.heartbeatIntervalMillis) {
+    local.heartbeatIntervalMillis = heartbeat;
+    runtime.update({ ...runtime.settings, heartbeatIntervalMillis: heartbeat });
+  }
+  const cacheFile = opamp.cacheFile ?? defaultCacheFile(identity.serviceName, opamp.xdgCacheHome, log);
 
   const apply = (map: ConfigMap, hash: Uint8Array, fromCache: boolean): string | undefined => {
     const parsed = parseConfigMap(map);
     if (!parsed.ok) return parsed.error;
     runtime.update(compose(local, parsed.settings));
-    if (!fromCache && !writeCache(cacheFile, { hash, configMap: map })) log.debug(`OpAMP cache ${cacheFile} is not writable; the config applies but is not cached.`);
+    if (!fromCache && cacheFile && !writeCache(cacheFile, { hash, configMap: map })) log.debug(`OpAMP cache ${cacheFile} is not writable; the config applies but is not cached.`);
     log.debug(`remote configuration ${Buffer.from(hash).toString('hex').slice(0, 12)} applied${fromCache ? ' from the cache' : ''}`);
     return undefined;
   };
 
   // The last good config, before any network I/O.
   let initial: { hash: Uint8Array; status: number; error?: string } | undefined;
-  const cached = readCache(cacheFile, (m) => log.warn(m));
+  const cached = cacheFile ? readCache(cacheFile, (m) => log.warn(m)) : undefined;
   if (cached) {
     const error = apply(cached.configMap, cached.hash, true);
     if (error) log.warn(`OTEL_NODE_OPAMP_CACHE_FILE ${cacheFile} holds a config that is refused (${error}); it is ignored.`);
@@ -59,10 +68,13 @@ export function startOpamp(config: Readonly<Config>, log: Logger, runtime: Runti
     heartbeatMillis: () => runtime.settings.heartbeatIntervalMillis,
     description: () => ({
       identifying: { 'service.name': identity.serviceName, 'service.namespace': identity.serviceNamespace ?? '', 'service.instance.id': identity.serviceInstanceId },
+      // Spec v0.18 for SDKs: every other resource attribute is non-identifying.
       nonIdentifying: {
-        'service.version': identity.serviceVersion ?? '',
+        ...withoutIdentifying(config.resourceAttributes),
+        'service.version': identity.serviceVersion ?? config.resourceAttributes['service.version'] ?? '',
         'host.name': os.hostname(),
         'os.type': process.platform,
+        'process.pid': String(process.pid),
         'process.runtime.name': 'nodejs',
         'process.runtime.version': process.versions.node,
         'telemetry.distro.name': DISTRO_NAME,
@@ -93,6 +105,7 @@ export function compose(local: RuntimeSettings, remote: RemoteSettings): Runtime
     },
     disabledInstrumentations: remote.disabledInstrumentations ?? local.disabledInstrumentations,
     enabledInstrumentations: remote.enabledInstrumentations ?? local.enabledInstrumentations,
+    instrumentationDetail: remote.instrumentationDetail ?? local.instrumentationDetail,
     httpRequestHeaders: remote.httpRequestHeaders ?? local.httpRequestHeaders,
     httpResponseHeaders: remote.httpResponseHeaders ?? local.httpResponseHeaders,
     metricExportIntervalMillis: remote.metricExportIntervalMillis ?? local.metricExportIntervalMillis,
@@ -133,12 +146,25 @@ function effectiveConfig(config: Readonly<Config>, s: RuntimeSettings): string {
     logs_enabled: s.exportEnabled.logs,
     disabled_instrumentations: s.disabledInstrumentations,
     enabled_instrumentations: s.enabledInstrumentations,
+    instrumentation_detail: s.instrumentationDetail,
     http_request_headers: s.httpRequestHeaders,
     http_response_headers: s.httpResponseHeaders,
     metric_export_interval: s.metricExportIntervalMillis,
     heartbeat_interval: s.heartbeatIntervalMillis,
     local: { traces: exporter('traces'), metrics: exporter('metrics'), logs: exporter('logs'), sampler: 'always_on' },
   });
+}
+
+const IDENTIFYING = new Set(['service.name', 'service.namespace', 'service.instance.id']);
+
+function withoutIdentifying(attributes: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(attributes).filter(([k]) => !IDENTIFYING.has(k)));
+}
+
+function defaultCacheFile(serviceName: string, xdgCacheHome: string | undefined, log: Logger): string | undefined {
+  const { dir, why } = defaultCacheDir({ xdgCacheHome });
+  if (!dir) log.warn(`the OpAMP cache is off: ${why}. Set OTEL_NODE_OPAMP_CACHE_FILE to a private location.`);
+  return dir && path.join(dir, cacheFileName(serviceName));
 }
 
 function readPem(file: string | undefined, variable: string, log: Logger): Buffer | undefined {

@@ -1,10 +1,11 @@
 // Remote configuration: our own config-map entry ("otel-preload", JSON) and, for servers that
 // speak to EDOT Node.js, its "elastic" entry mapped onto ours. Only an allowlist of settings that
 // are safe to change at run time is accepted; anything else fails the whole config, naming the
-// key (opamp-reference.md: apply all or nothing; unknown keys fail).
+// key (the OpAMP specification: apply all or nothing; unknown keys fail the whole config).
 
 import { LOG_LEVELS, type LogLevel } from '../diag/logger';
 import { splitList } from '../config/parse';
+import { isSensitiveHeader } from '../sdk/redact';
 
 export const OUR_KEY = 'otel-preload';
 export const EDOT_KEY = 'elastic';
@@ -17,6 +18,7 @@ export interface RemoteSettings {
   logsEnabled?: boolean;
   disabledInstrumentations?: string[];
   enabledInstrumentations?: string[];
+  instrumentationDetail?: string[];
   httpRequestHeaders?: string[];
   httpResponseHeaders?: string[];
   metricExportIntervalMillis?: number;
@@ -31,11 +33,16 @@ const names: Parser = (v) => {
   if (!list || !list.every((x) => typeof x === 'string')) return { ok: false, why: 'must be a list of names' };
   return { ok: true, value: list.map((n: string) => n.trim().replace(/^@opentelemetry\/instrumentation-/, '')).filter(Boolean) };
 };
+// Credential headers are never captured on a server's say-so (they would be exported).
 const headerNames: Parser = (v) => {
   const r = names(v);
   if (!r.ok) return r;
   const bad = (r.value as string[]).filter((h) => !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(h));
-  return bad.length ? { ok: false, why: `has invalid header names ${bad.join(', ')}` } : { ok: true, value: (r.value as string[]).map((h) => h.toLowerCase()) };
+  if (bad.length) return { ok: false, why: `has invalid header names ${bad.map((h) => JSON.stringify(h)).join(', ')}` };
+  const lower = (r.value as string[]).map((h) => h.toLowerCase());
+  const sensitive = lower.filter(isSensitiveHeader);
+  if (sensitive.length) return { ok: false, why: `is refused for ${sensitive.join(', ')}: credential headers cannot be captured remotely` };
+  return { ok: true, value: lower };
 };
 const millis = (min: number, max: number): Parser => (v) => {
   const n = typeof v === 'number' ? v : typeof v === 'string' ? parseDuration(v) : NaN;
@@ -51,11 +58,17 @@ export const ALLOWLIST: Record<string, { setting: keyof RemoteSettings; parse: P
   logs_enabled: { setting: 'logsEnabled', parse: bool, description: 'export logs (true/false)' },
   disabled_instrumentations: { setting: 'disabledInstrumentations', parse: names, description: 'instrumentations to turn off (no spans, no metrics)' },
   enabled_instrumentations: { setting: 'enabledInstrumentations', parse: names, description: 'instrumentations to turn back on, even if off locally' },
+  instrumentation_detail: { setting: 'instrumentationDetail', parse: names, description: 'instrumentations whose internal spans are wanted (all, or names); [] = boundary spans only' },
   http_request_headers: { setting: 'httpRequestHeaders', parse: headerNames, description: 'HTTP request headers captured as span attributes' },
   http_response_headers: { setting: 'httpResponseHeaders', parse: headerNames, description: 'HTTP response headers captured as span attributes' },
   metric_export_interval: { setting: 'metricExportIntervalMillis', parse: millis(1000, 3_600_000), description: 'OTEL_METRIC_EXPORT_INTERVAL in ms (or "30s", "1m")' },
   heartbeat_interval: { setting: 'heartbeatIntervalMillis', parse: millis(1000, 86_400_000), description: 'OpAMP heartbeat in ms (or "30s", "5m")' },
 };
+
+/** Own properties only: a key named after an Object.prototype member is not a setting. */
+const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+/** Names that reach prototypes in JavaScript; refused outright, in any entry. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Keys that exist but may never be set remotely, and why. */
 const REFUSED: Array<[RegExp, string]> = [
@@ -74,8 +87,8 @@ export type ParseOutcome = { ok: true; settings: RemoteSettings } | { ok: false;
 export function parseConfigMap(map: ConfigMap): ParseOutcome {
   const settings: RemoteSettings = {};
   const errors: string[] = [];
-  const edot = map[EDOT_KEY];
-  const ours = map[OUR_KEY];
+  const edot = own(map, EDOT_KEY) ? map[EDOT_KEY] : undefined;
+  const ours = own(map, OUR_KEY) ? map[OUR_KEY] : undefined;
   // Our entry wins where both set the same thing.
   for (const [key, file, mapper] of [
     [EDOT_KEY, edot, fromEdot],
@@ -86,14 +99,19 @@ export function parseConfigMap(map: ConfigMap): ParseOutcome {
     if (!body) continue;
     const mapped = mapper(body, errors);
     for (const [k, v] of Object.entries(mapped)) {
-      const rule = ALLOWLIST[k];
+      const name = JSON.stringify(k.slice(0, 100));
+      if (PROTOTYPE_KEYS.has(k)) {
+        errors.push(`${key}: ${name} is refused: not a setting (a JavaScript prototype name)`);
+        continue;
+      }
+      const rule = own(ALLOWLIST, k) ? ALLOWLIST[k] : undefined;
       if (!rule) {
         const refused = REFUSED.find(([re]) => re.test(k));
-        errors.push(refused ? `${key}: "${k}" is refused: ${refused[1]}` : `${key}: "${k}" is not a known setting (allowed: ${Object.keys(ALLOWLIST).join(', ')})`);
+        errors.push(refused ? `${key}: ${name} is refused: ${refused[1]}` : `${key}: ${name} is not a known setting (allowed: ${Object.keys(ALLOWLIST).join(', ')})`);
         continue;
       }
       const parsed = rule.parse(v);
-      if (!parsed.ok) errors.push(`${key}: "${k}" ${parsed.why}`);
+      if (!parsed.ok) errors.push(`${key}: ${name} ${parsed.why}`);
       else (settings as Record<string, unknown>)[rule.setting] = parsed.value;
     }
   }
@@ -124,7 +142,7 @@ function fromEdot(body: Record<string, unknown>, errors: string[]): Record<strin
   for (const [k, v] of Object.entries(body)) {
     switch (k) {
       case 'logging_level':
-        if (typeof v === 'string' && EDOT_LEVELS[v.toLowerCase()]) out.log_level = EDOT_LEVELS[v.toLowerCase()];
+        if (typeof v === 'string' && own(EDOT_LEVELS, v.toLowerCase())) out.log_level = EDOT_LEVELS[v.toLowerCase()];
         else errors.push(`${EDOT_KEY}: "logging_level" must be one of ${Object.keys(EDOT_LEVELS).join(', ')}`);
         break;
       case 'send_traces':
@@ -149,7 +167,7 @@ function fromEdot(body: Record<string, unknown>, errors: string[]): Record<strin
         errors.push(`${EDOT_KEY}: "sampling_rate" is refused: sampling is done centrally; every span is exported`);
         break;
       default:
-        errors.push(`${EDOT_KEY}: "${k}" is not a known setting`);
+        errors.push(`${EDOT_KEY}: ${JSON.stringify(k.slice(0, 100))} is ${PROTOTYPE_KEYS.has(k) ? 'refused: not a setting (a JavaScript prototype name)' : 'not a known setting'}`);
     }
   }
   return out;

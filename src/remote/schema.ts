@@ -1,5 +1,5 @@
 // The OpAMP messages we send and read, written from the field numbers of the OpAMP specification
-// (opamp-spec proto/opamp/v1/opamp.proto, v0.18+; see ../shared/opamp-reference.md) as a
+// (opamp-spec proto/opamp/v1/opamp.proto, v0.18+) as a
 // protobufjs JSON descriptor — no code generation and no .proto parsing at run time.
 // Only the fields this agent uses are declared; protobufjs skips the others when decoding.
 

@@ -1,4 +1,7 @@
 // One OpAMP request over plain HTTP(S): POST a binary AgentToServer, read a bounded ServerToAgent.
+// Every request settles exactly once, whatever the server does: refused, reset mid-body, a body
+// cut short (gzip or not), corrupt gzip, oversize (before or after decompression), or an answer
+// that never ends — an overall deadline covers the whole exchange, not just idle sockets.
 // Sockets are unref'd (they never keep the app alive) and tracing is suppressed around the call.
 
 import * as http from 'http';
@@ -14,10 +17,13 @@ export interface TransportOptions {
   ca?: Buffer;
   cert?: Buffer;
   key?: Buffer;
+  /** The whole exchange, connect to last byte. */
   timeoutMs: number;
   userAgent: string;
   /** Keep the process alive for this request (the disconnect at exit); polls never do. */
   holdProcess?: boolean;
+  /** Aborting settles the request at once (rejects) and closes its socket. */
+  signal?: AbortSignal;
 }
 
 export interface HttpAnswer {
@@ -29,55 +35,103 @@ export interface HttpAnswer {
 export class TransportError extends Error {}
 
 export function post(opts: TransportOptions, body: Uint8Array): Promise<HttpAnswer> {
-  return withoutTracing(
-    () =>
-      new Promise<HttpAnswer>((resolve, reject) => {
-        const url = new URL(opts.endpoint);
-        const client = url.protocol === 'https:' ? https : http;
-        const req = client.request(
-          url,
-          {
-            method: 'POST',
-            agent: false,
-            timeout: opts.timeoutMs,
-            ca: opts.ca,
-            cert: opts.cert,
-            key: opts.key,
-            headers: {
-              ...opts.headers,
-              'Content-Type': 'application/x-protobuf',
-              'Content-Length': body.byteLength,
-              'Accept-Encoding': 'gzip',
-              'User-Agent': opts.userAgent,
-              'OpAMP-Instance-UID': opts.instanceUid,
-            },
-          },
-          (res) => {
-            const gzip = /gzip/i.test(String(res.headers['content-encoding'] ?? ''));
-            const stream = gzip ? res.pipe(zlib.createGunzip()) : res;
-            const chunks: Buffer[] = [];
-            let size = 0;
-            stream.on('data', (chunk: Buffer) => {
-              size += chunk.length;
-              if (size > MAX_RESPONSE_BYTES) {
-                req.destroy(new TransportError(`response larger than ${MAX_RESPONSE_BYTES} bytes`));
-                return;
-              }
-              chunks.push(chunk);
-            });
-            stream.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-            stream.on('error', (err: Error) => reject(new TransportError(`response: ${err.message}`)));
-          },
-        );
-        if (!opts.holdProcess) req.on('socket', (socket) => socket.unref());
-        req.on('timeout', () => req.destroy(new TransportError(`no answer within ${opts.timeoutMs} ms`)));
-        req.on('error', (err) => reject(err instanceof TransportError ? err : new TransportError(err.message)));
-        req.end(body);
-      }),
-  );
+  return withoutTracing(() => new Promise<HttpAnswer>((resolve, reject) => exchange(opts, body, resolve, reject)));
 }
 
-/** OpAMP's own HTTP calls must not be traced (opamp-reference.md, Security). */
+function exchange(opts: TransportOptions, body: Uint8Array, resolve: (a: HttpAnswer) => void, reject: (e: Error) => void): void {
+  let settled = false;
+  let req: http.ClientRequest | undefined;
+  let res: http.IncomingMessage | undefined;
+  let gunzip: zlib.Gunzip | undefined;
+  const onAbort = () => fail('aborted (shutting down)');
+  const deadline = setTimeout(() => fail(`no complete answer within ${opts.timeoutMs} ms`), opts.timeoutMs);
+  if (!opts.holdProcess) deadline.unref();
+
+  function settle(): boolean {
+    if (settled) return false;
+    settled = true;
+    clearTimeout(deadline);
+    opts.signal?.removeEventListener('abort', onAbort);
+    return true;
+  }
+  function fail(why: string): void {
+    if (!settle()) return;
+    gunzip?.destroy();
+    res?.destroy();
+    req?.destroy();
+    reject(new TransportError(why));
+  }
+  function succeed(answer: HttpAnswer): void {
+    if (settle()) resolve(answer);
+  }
+
+  if (opts.signal?.aborted) return fail('aborted (shutting down)');
+  opts.signal?.addEventListener('abort', onAbort);
+  try {
+    const url = new URL(opts.endpoint);
+    const client = url.protocol === 'https:' ? https : http;
+    req = client.request(url, {
+      method: 'POST',
+      agent: false,
+      timeout: opts.timeoutMs,
+      ca: opts.ca,
+      cert: opts.cert,
+      key: opts.key,
+      headers: {
+        ...opts.headers,
+        'Content-Type': 'application/x-protobuf',
+        'Content-Length': body.byteLength,
+        'Accept-Encoding': 'gzip',
+        'User-Agent': opts.userAgent,
+        'OpAMP-Instance-UID': opts.instanceUid,
+      },
+    });
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+  req.on('response', (response) => {
+    res = response;
+    const declared = Number(response.headers['content-length']);
+    if (declared > MAX_RESPONSE_BYTES) return fail(`response larger than ${MAX_RESPONSE_BYTES} bytes (Content-Length ${declared})`);
+    const encoding = String(response.headers['content-encoding'] ?? 'identity').toLowerCase();
+    if (encoding !== 'identity' && encoding !== 'gzip') return fail(`unsupported Content-Encoding "${encoding}"`);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let raw = 0;
+    const collect = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_RESPONSE_BYTES) return fail(`response larger than ${MAX_RESPONSE_BYTES} bytes`);
+      chunks.push(chunk);
+    };
+    const done = () => succeed({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) });
+    response.on('data', (chunk: Buffer) => {
+      raw += chunk.length;
+      if (raw > MAX_RESPONSE_BYTES) return fail(`response larger than ${MAX_RESPONSE_BYTES} bytes`);
+      if (gunzip) gunzip.write(chunk);
+      else collect(chunk);
+    });
+    // An error, or 'close' without a complete body: the server reset or cut the connection mid-body.
+    response.on('error', (err) => fail(`the response broke off (${err.message})`));
+    response.on('close', () => {
+      if (!response.complete) fail('the response broke off (connection closed)');
+    });
+    if (encoding === 'gzip') {
+      gunzip = zlib.createGunzip();
+      gunzip.on('data', collect);
+      gunzip.on('error', (err) => fail(`corrupt gzip response: ${err.message}`));
+      gunzip.on('end', done);
+      response.on('end', () => gunzip?.end());
+    } else {
+      response.on('end', done);
+    }
+  });
+  if (!opts.holdProcess) req.on('socket', (socket) => socket.unref());
+  req.on('timeout', () => fail(`no answer within ${opts.timeoutMs} ms`));
+  req.on('error', (err) => fail(err.message));
+  req.end(body);
+}
+
+/** OpAMP's own HTTP calls must not be traced. */
 function withoutTracing<T>(fn: () => T): T {
   try {
     const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');

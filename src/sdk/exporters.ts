@@ -7,13 +7,20 @@ import type { Signal } from '../config/settings';
 import type { SignalExport } from '../config';
 import type { Logger } from '../diag/logger';
 import type { RuntimeState } from './runtime-state';
-import type { EncodedSpans } from './encoded-span-processor';
 import { DISTRO_VERSION } from '../version';
+import { GRPC_METHODS } from './pending';
+import { exportErrorReporter } from './export-errors';
+
+/** What OTLP span and log exporters receive: a whole Export<Signal>ServiceRequest and its item count. */
+export interface EncodedRequest {
+  bytes: Uint8Array;
+  length: number;
+}
 
 type ExportCallback = (result: { code: number; error?: Error }) => void;
 export interface AnyExporter {
-  /** OTLP span exporters take a whole encoded request (encoded-span-processor.ts). */
-  readonly takesEncodedSpans?: boolean;
+  /** OTLP span and log exporters take a whole encoded request (batch-queue.ts). */
+  readonly takesEncoded?: boolean;
   export(items: unknown, done: ExportCallback): void;
   shutdown(): Promise<void>;
   forceFlush?(): Promise<void>;
@@ -32,7 +39,7 @@ export class LazyExporter implements AnyExporter {
 
   constructor(
     private readonly create: () => AnyExporter,
-    readonly takesEncodedSpans: boolean,
+    readonly takesEncoded: boolean,
     private readonly signal: Signal,
     private readonly describe: string,
     private readonly log: Logger,
@@ -48,7 +55,11 @@ export class LazyExporter implements AnyExporter {
       return done({ code: EXPORT_FAILED, error: this.broken });
     }
     exporter.export(items, (result) => {
-      this.runtime.reportExport(this.signal, result.code === EXPORT_SUCCESS, result.error);
+      try {
+        this.runtime.reportExport(this.signal, result.code === EXPORT_SUCCESS, result.error);
+      } catch {
+        // A health listener's failure must not stop the result from reaching the queue.
+      }
       done(result);
     });
   }
@@ -73,24 +84,30 @@ export class LazyExporter implements AnyExporter {
   }
 }
 
-/** OTLP/http exporters for metrics and logs, used as upstream ships them (spans: ENCODED_SPANS). */
-const HTTP_PACKAGES: Record<'metrics' | 'logs', [pkg: string, cls: string]> = {
-  metrics: ['@opentelemetry/exporter-metrics-otlp-proto', 'OTLPMetricExporter'],
-  logs: ['@opentelemetry/exporter-logs-otlp-proto', 'OTLPLogExporter'],
-};
+/** OTLP/http for metrics, used as upstream ships it (spans and logs: ENCODED). */
+const HTTP_METRICS: [pkg: string, cls: string] = ['@opentelemetry/exporter-metrics-otlp-proto', 'OTLPMetricExporter'];
 
 /** OTLP/gRPC: upstream's serialisers and export delegate over our HTTP/2 transport (grpc-transport.ts). */
-const GRPC: Record<Signal, { method: string; serializer: string; helper: string; component: string }> = {
-  traces: { method: '/opentelemetry.proto.collector.trace.v1.TraceService/Export', serializer: 'ProtobufTraceSerializer', helper: 'TraceExporterMetricsHelper', component: 'otlp_grpc_span_exporter' },
-  metrics: { method: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', serializer: 'ProtobufMetricsSerializer', helper: 'MetricsExporterMetricsHelper', component: 'otlp_grpc_metric_exporter' },
-  logs: { method: '/opentelemetry.proto.collector.logs.v1.LogsService/Export', serializer: 'ProtobufLogsSerializer', helper: 'LogsExporterMetricsHelper', component: 'otlp_grpc_log_exporter' },
+const GRPC: Record<Signal, { serializer: string; helper: string; component: string }> = {
+  traces: { serializer: 'ProtobufTraceSerializer', helper: 'TraceExporterMetricsHelper', component: 'otlp_grpc_span_exporter' },
+  metrics: { serializer: 'ProtobufMetricsSerializer', helper: 'MetricsExporterMetricsHelper', component: 'otlp_grpc_metric_exporter' },
+  logs: { serializer: 'ProtobufLogsSerializer', helper: 'LogsExporterMetricsHelper', component: 'otlp_grpc_log_exporter' },
+};
+const HTTP_ENCODED: Record<'traces' | 'logs', { kind: string; path: string; helper: string; component: string }> = {
+  traces: { kind: 'TRACES', path: 'v1/traces', helper: 'TraceExporterMetricsHelper', component: 'otlp_http_span_exporter' },
+  logs: { kind: 'LOGS', path: 'v1/logs', helper: 'LogsExporterMetricsHelper', component: 'otlp_http_log_exporter' },
 };
 
-/** Spans arrive already encoded as a whole request; responses are read by upstream's deserializer. */
-const ENCODED_SPANS = {
-  serializeRequest: (request: EncodedSpans) => request.bytes,
-  deserializeResponse: (data: Uint8Array) => require('@opentelemetry/otlp-transformer').ProtobufTraceSerializer.deserializeResponse(data),
-};
+/** The otel.component.type of a signal's OTLP exporter (the ledger names it in its counts). */
+export function otlpComponentType(signal: Signal, protocol: SignalExport['protocol']): string {
+  return protocol === 'grpc' ? GRPC[signal].component : signal === 'metrics' ? 'otlp_http_metric_exporter' : HTTP_ENCODED[signal].component;
+}
+
+/** Spans and log records arrive already encoded as a whole request; responses are read by upstream's deserializer. */
+const encoded = (signal: 'traces' | 'logs') => ({
+  serializeRequest: (request: EncodedRequest) => request.bytes,
+  deserializeResponse: (data: Uint8Array) => require('@opentelemetry/otlp-transformer')[GRPC[signal].serializer].deserializeResponse(data),
+});
 
 const CONSOLE: Record<Signal, () => AnyExporter> = {
   traces: () => new (require('@opentelemetry/sdk-trace').ConsoleSpanExporter)(),
@@ -101,7 +118,7 @@ const CONSOLE: Record<Signal, () => AnyExporter> = {
 export function createExporters(signal: Signal, settings: SignalExport, log: Logger, runtime: RuntimeState): AnyExporter[] {
   return settings.exporters.map((kind) => {
     const create = kind === 'console' ? CONSOLE[signal] : () => createOtlpExporter(signal, settings, log);
-    return new LazyExporter(create, kind === 'otlp' && signal === 'traces', signal, `${kind === 'console' ? 'console' : 'OTLP'} ${signal}`, log, runtime);
+    return new LazyExporter(create, kind === 'otlp' && signal !== 'metrics', signal, `${kind === 'console' ? 'console' : 'OTLP'} ${signal}`, log, runtime);
   });
 }
 
@@ -114,24 +131,60 @@ function createOtlpExporter(signal: Signal, s: SignalExport, log: Logger): AnyEx
   const base = require('@opentelemetry/otlp-exporter-base') as typeof import('@opentelemetry/otlp-exporter-base');
   const transformer = require('@opentelemetry/otlp-transformer');
   const hasTls = tls.ca !== undefined || tls.cert !== undefined;
-  const httpOptions = { url: s.endpoint, timeoutMillis: s.timeoutMillis, compression: s.compression, headers: { ...s.headers }, httpAgentOptions: hasTls ? tls : undefined };
-  if (s.protocol === 'http/protobuf' && signal === 'traces') {
+  const httpOptions = { url: s.endpoint, timeoutMillis: s.timeoutMillis, compression: s.compression, headers: { ...s.headers }, httpAgentOptions: unrefAgents(hasTls ? tls : {}) };
+  if (s.protocol === 'http/protobuf' && signal !== 'metrics') {
+    // Upstream's HTTP delegate: its transport retries 429/502/503/504 and network errors with backoff, honouring Retry-After.
+    const h = HTTP_ENCODED[signal];
     const http = require('@opentelemetry/otlp-exporter-base/node-http');
-    const delegate = http.createOtlpHttpExportDelegate(http.convertLegacyHttpOptions(httpOptions, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' }), ENCODED_SPANS, 'otlp_http_span_exporter', transformer.TraceExporterMetricsHelper, undefined);
+    const delegate = http.createOtlpHttpExportDelegate(http.convertLegacyHttpOptions(httpOptions, h.kind, h.path, { 'Content-Type': 'application/x-protobuf' }), encoded(signal), h.component, transformer[h.helper], undefined);
     return new base.OTLPExporterBase(delegate) as unknown as AnyExporter;
   }
-  if (s.protocol === 'http/protobuf') {
-    const [pkg, cls] = HTTP_PACKAGES[signal as 'metrics' | 'logs'];
-    return new (require(pkg)[cls])(httpOptions);
-  }
+  if (s.protocol === 'http/protobuf') return new (require(HTTP_METRICS[0])[HTTP_METRICS[1]])(httpOptions);
   const grpc = GRPC[signal];
   const { Http2GrpcTransport } = require('./grpc-transport') as typeof import('./grpc-transport');
-  const transport = new Http2GrpcTransport({ endpoint: s.endpoint, path: grpc.method, headers: s.headers, compression: s.compression, tls, userAgent: `otel-preload/${DISTRO_VERSION}` });
+  const { RetryingTransport } = require('./retry') as typeof import('./retry');
+  const grpcTransport = new Http2GrpcTransport({ endpoint: s.endpoint, path: GRPC_METHODS[signal], headers: s.headers, compression: s.compression, tls, userAgent: `otel-preload/${DISTRO_VERSION}` });
+  const transport = new RetryingTransport(grpcTransport, undefined, undefined, exportErrorReporter(signal, s.endpoint, log));
+  // Self-metrics are counted by the ledger (loss-ledger.ts); upstream's would count twice.
   const metrics = new base.ExporterMetrics({ componentType: grpc.component, metricsHelper: transformer[grpc.helper], url: s.endpoint, meterProvider: undefined, responseAttributesFromError: () => ({}) });
-  const serializer = signal === 'traces' ? ENCODED_SPANS : transformer[grpc.serializer];
+  const serializer = signal === 'metrics' ? transformer[grpc.serializer] : encoded(signal);
   const delegate = base.createOtlpNetworkExportDelegate({ ...base.getSharedConfigurationDefaults(), timeoutMillis: s.timeoutMillis, compression: s.compression }, serializer, metrics, transport);
   if (signal === 'metrics') return new (require('@opentelemetry/exporter-metrics-otlp-http').OTLPMetricExporterBase)(delegate, {});
   return new base.OTLPExporterBase(delegate as never) as unknown as AnyExporter;
+}
+
+/** The processors' way to an exporter of encoded requests: resolves when delivered, never traced. */
+export function sendVia(exporter: AnyExporter): (bytes: Uint8Array, count: number) => Promise<void> {
+  const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+  const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  return (bytes, count) =>
+    new Promise<void>((resolve, reject) => {
+      // The export's own requests must not be traced.
+      api.context.with(core.suppressTracing(api.context.active()), () => {
+        exporter.export({ bytes, length: count } satisfies EncodedRequest, (result) => {
+          if (result.code === EXPORT_SUCCESS) resolve();
+          else reject(result.error ?? new Error('export failed'));
+        });
+      });
+    });
+}
+
+/**
+ * HTTP agents whose sockets never keep the process alive: an export in flight to a collector that
+ * does not answer must not hold an exiting app; the exit flush holds the loop for at most its
+ * bound (bootstrap/shutdown.ts). Keep-alive as upstream's default agent.
+ */
+function unrefAgents(options: object): (protocol: string) => import('http').Agent {
+  return (protocol) => {
+    const agent: import('http').Agent = new (require(protocol === 'https:' ? 'https' : 'http').Agent)({ keepAlive: true, ...options });
+    const create = (agent as unknown as { createConnection: (...args: unknown[]) => import('net').Socket | undefined }).createConnection.bind(agent);
+    (agent as unknown as { createConnection: unknown }).createConnection = (...args: unknown[]) => {
+      const socket = create(...args);
+      socket?.unref?.();
+      return socket;
+    };
+    return agent;
+  };
 }
 
 function readPem(file: string | undefined, what: string, log: Logger): Buffer | undefined {

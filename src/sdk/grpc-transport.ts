@@ -5,10 +5,18 @@
 // ~70 MiB more resident memory under load than this (bench/README.md) and takes a while to give up
 // on a refused connection at exit. Everything else — serialisation, the concurrency bound,
 // partial-success handling — stays OpenTelemetry's (exporters.ts plugs this into its delegate).
+// It heals as a gRPC client does: an HTTP/2 PING every KEEPALIVE_MS answered within
+// PING_TIMEOUT_MS or the session is dropped, and a fresh session after GOAWAY, a deadline or a
+// connection error. Retryable statuses are answered as 'retryable' (grpc-status.ts) for retry.ts.
 
 import * as http2 from 'http2';
 import { gzip } from 'zlib';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
+import { DEADLINE_EXCEEDED, isRetryable, retryDelayMillis, statusOfHttp, statusText, UNAVAILABLE } from './grpc-status';
+
+/** How often an open session is checked with a PING, and how long the answer may take. */
+export const KEEPALIVE_MS = 20_000;
+export const PING_TIMEOUT_MS = 5_000;
 
 export interface GrpcTarget {
   /** http://host:port (plaintext HTTP/2) or https://host:port (TLS); any path is ignored. */
@@ -19,16 +27,18 @@ export interface GrpcTarget {
   compression: 'gzip' | 'none';
   tls: { ca?: Buffer; cert?: Buffer; key?: Buffer };
   userAgent: string;
+  keepaliveMillis?: number;
+  pingTimeoutMillis?: number;
 }
-
-/** grpc-status codes named in messages (https://grpc.github.io/grpc/core/md_doc_statuscodes.html). */
-const STATUS_NAMES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
 
 export class Http2GrpcTransport implements IExporterTransport {
   private session?: http2.ClientHttp2Session;
   private lastConnectionError?: Error;
   private inFlight = 0;
+  private keepalive?: NodeJS.Timeout;
   private readonly origin: string;
+  /** Sessions opened so far (tests watch it heal). */
+  sessionsOpened = 0;
 
   constructor(private readonly target: GrpcTarget) {
     const url = new URL(target.endpoint);
@@ -38,17 +48,24 @@ export class Http2GrpcTransport implements IExporterTransport {
   send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
     return new Promise((resolve) => {
       const fail = (message: string) => resolve({ status: 'failure', error: new Error(message) });
+      // Nothing may throw out of here: from a zlib callback it would be an uncaught exception in the app.
+      const call = (message: Uint8Array, compressed: boolean) => {
+        try {
+          this.call(message, compressed, timeoutMillis, resolve);
+        } catch (err) {
+          fail(`the request could not be sent: ${(err as Error)?.message ?? err}`);
+        }
+      };
       if (this.target.compression === 'gzip') {
-        gzip(data, (err, compressed) => (err ? fail(`gzip failed: ${err.message}`) : this.call(compressed, true, timeoutMillis, resolve)));
+        gzip(data, (err, compressed) => (err ? fail(`gzip failed: ${err.message}`) : call(compressed, true)));
       } else {
-        this.call(data, false, timeoutMillis, resolve);
+        call(data, false);
       }
     });
   }
 
   shutdown(): void {
-    this.session?.close();
-    this.session = undefined;
+    if (this.session) this.drop(this.session, false);
   }
 
   private call(message: Uint8Array, compressed: boolean, timeoutMillis: number, resolve: (r: ExportResponse) => void): void {
@@ -58,8 +75,9 @@ export class Http2GrpcTransport implements IExporterTransport {
     } catch (err) {
       return resolve({ status: 'failure', error: err as Error });
     }
+    // The session stays unref'd while calls are in flight: an export must never keep the process
+    // alive; at exit the flush's own bound timer holds the loop (bootstrap/shutdown.ts).
     this.inFlight++;
-    session.ref();
     let settled = false;
     const settle = (response: ExportResponse) => {
       if (settled) return;
@@ -68,7 +86,10 @@ export class Http2GrpcTransport implements IExporterTransport {
       if (--this.inFlight === 0 && !session.destroyed) session.unref();
       resolve(response);
     };
-    const failure = (status: string, detail: string): ExportResponse => ({ status: 'failure', error: new Error(`${status}: ${detail}`) });
+    const failure = (code: number, detail: string, retryInMillis?: number): ExportResponse => {
+      const error = new Error(`${statusText(code)}: ${detail}`);
+      return isRetryable(code, retryInMillis) ? { status: 'retryable', error, retryInMillis } : { status: 'failure', error };
+    };
 
     const stream = session.request({
       ':method': 'POST',
@@ -83,7 +104,9 @@ export class Http2GrpcTransport implements IExporterTransport {
     });
     const timer = setTimeout(() => {
       stream.close(http2.constants.NGHTTP2_CANCEL);
-      settle(failure('DEADLINE_EXCEEDED', `no answer within ${timeoutMillis} ms`));
+      // No answer in time: the connection may be half-open behind a proxy; the next call starts afresh.
+      this.drop(session, true);
+      settle(failure(DEADLINE_EXCEEDED, `no answer within ${timeoutMillis} ms`));
     }, timeoutMillis);
     timer.unref();
 
@@ -93,18 +116,19 @@ export class Http2GrpcTransport implements IExporterTransport {
     stream.on('response', (headers) => (responseHeaders = headers));
     stream.on('trailers', (headers) => (trailers = headers));
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('error', (err: Error & { cause?: Error }) => settle(failure('14 UNAVAILABLE', err.cause?.message ?? this.lastConnectionError?.message ?? err.message)));
+    stream.on('error', (err: Error & { cause?: Error }) => settle(failure(UNAVAILABLE, err.cause?.message ?? this.lastConnectionError?.message ?? err.message)));
     stream.on('close', () => {
       // A trailers-only answer carries grpc-status in its headers.
-      const code = Number(trailers['grpc-status'] ?? responseHeaders['grpc-status']);
+      const header = (name: string) => trailers[name] ?? responseHeaders[name];
+      const code = Number(header('grpc-status'));
       const httpStatus = responseHeaders[':status'];
       if (code === 0) return settle({ status: 'success', data: unframe(Buffer.concat(chunks)) });
-      if (Number.isInteger(code)) {
-        const detail = decodeURIComponent(String(trailers['grpc-message'] ?? responseHeaders['grpc-message'] ?? ''));
-        return settle(failure(`${code} ${STATUS_NAMES[code] ?? 'UNKNOWN'}`, detail || 'no message'));
+      if (Number.isInteger(code) && header('grpc-status') !== undefined) {
+        const detail = percentDecoded(String(header('grpc-message') ?? ''));
+        return settle(failure(code, detail || 'no message', retryDelayMillis(header('grpc-status-details-bin') as string | undefined)));
       }
-      if (httpStatus !== undefined) return settle(failure('14 UNAVAILABLE', `HTTP status ${httpStatus} without grpc-status; is ${this.origin} an OTLP/gRPC endpoint?`));
-      settle(failure('14 UNAVAILABLE', this.lastConnectionError?.message ?? 'the stream closed without an answer'));
+      if (httpStatus !== undefined) return settle(failure(statusOfHttp(Number(httpStatus)), `HTTP status ${httpStatus} without grpc-status; is ${this.origin} an OTLP/gRPC endpoint?`));
+      settle(failure(UNAVAILABLE, this.lastConnectionError?.message ?? 'the stream closed without an answer'));
     });
     stream.end(frame(message, compressed));
   }
@@ -114,17 +138,66 @@ export class Http2GrpcTransport implements IExporterTransport {
     if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
     const { ca, cert, key } = this.target.tls;
     const session = http2.connect(this.origin, this.origin.startsWith('https:') ? { ca, cert, key } : {});
+    this.sessionsOpened++;
     session.on('error', (err) => (this.lastConnectionError = err));
     session.on('connect', () => (this.lastConnectionError = undefined));
+    // After GOAWAY the server takes no new streams on this session: new calls get a new one.
     session.on('goaway', () => this.forget(session));
     session.on('close', () => this.forget(session));
     session.unref();
     this.session = session;
+    this.startKeepalive();
     return session;
+  }
+
+  /** PINGs the current session; no answer within the timeout, and the session is dropped. */
+  private startKeepalive(): void {
+    if (this.keepalive) return;
+    this.keepalive = setInterval(() => {
+      const session = this.session;
+      if (!session) {
+        clearInterval(this.keepalive);
+        this.keepalive = undefined;
+        return;
+      }
+      if (!session.socket?.connecting && session.closed === false) this.ping(session);
+    }, this.target.keepaliveMillis ?? KEEPALIVE_MS);
+    this.keepalive.unref();
+  }
+
+  private ping(session: http2.ClientHttp2Session): void {
+    const timer = setTimeout(() => this.drop(session, true), this.target.pingTimeoutMillis ?? PING_TIMEOUT_MS);
+    timer.unref();
+    try {
+      const sent = session.ping((err) => {
+        clearTimeout(timer);
+        if (err) this.drop(session, true);
+      });
+      if (!sent) clearTimeout(timer); // too many PINGs in flight already: the earlier ones decide
+    } catch {
+      clearTimeout(timer);
+      this.drop(session, true);
+    }
+  }
+
+  /** Forgets the session and closes it; `now` destroys it at once (its streams fail and are retried). */
+  private drop(session: http2.ClientHttp2Session, now: boolean): void {
+    this.forget(session);
+    if (now) session.destroy();
+    else session.close();
   }
 
   private forget(session: http2.ClientHttp2Session): void {
     if (this.session === session) this.session = undefined;
+  }
+}
+
+/** grpc-message is percent-encoded; a server that gets it wrong must not throw from our event handler. */
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }
 

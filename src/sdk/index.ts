@@ -1,6 +1,7 @@
 // Builds the three providers from a Config and registers them as the process-wide globals.
 // Called once, on demand, the first time something could produce telemetry.
 
+import type { Meter } from '@opentelemetry/api';
 import type { Config } from '../config';
 import type { Logger } from '../diag/logger';
 import { buildResource } from './resource';
@@ -10,12 +11,30 @@ import { createMeterProvider } from './metrics';
 import { createLoggerProvider } from './logs';
 import { routeOtelDiagnostics } from '../diag/otel-diag';
 import type { RuntimeState } from './runtime-state';
+import { LossLedger, type LossCause } from './loss-ledger';
+import { otlpComponentType } from './exporters';
+import { takePending, type PendingRequest, type PendingSource } from './pending';
+
+export type { PendingRequest, LossCause };
 
 export interface Sdk {
   service: ServiceIdentity;
   setMetricExportIntervalMillis(ms: number): void;
   /** Flushes and stops every provider; resolves even when exports fail. */
   shutdown(): Promise<void>;
+  /**
+   * For the flush at process.exit(): closes open batches and hands over, encoded, every span and
+   * log record queued for OTLP (including a request in flight, which may thus arrive twice). They
+   * leave the queues: the caller delivers each or counts it with countLost. Metrics are not
+   * included (their collection is asynchronous). Synchronous; never throws.
+   */
+  takePendingSync(): PendingRequest[];
+  /** Counts items the caller could not deliver, in the same self-metrics and loss line. */
+  countLost(signal: PendingRequest['signal'], count: number, cause: LossCause): void;
+  /** Writes the loss line now if anything lost is not yet named (e.g. when the exit flush timed out). */
+  reportLosses(): void;
+  /** Items lost so far, all signals. */
+  totalLost(): number;
 }
 
 export function startSdk(config: Readonly<Config>, log: Logger, runtime: RuntimeState, serviceInstanceId: string): Sdk {
@@ -25,10 +44,21 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
 
   routeOtelDiagnostics(api, log);
   const { resource, service } = buildResource(config, log, serviceInstanceId);
-  const metrics = createMeterProvider(config, resource, log, runtime);
+  // Settle the asynchronous resource attributes (host.id, container.id) as soon as their detectors
+  // answer, not at the first export: a process.exit() before it encodes the resource synchronously.
+  void (resource as { waitForAsyncAttributes?: () => Promise<void> }).waitForAsyncAttributes?.().catch(() => undefined);
+  // Metric data points are counted too; the ledger's own counters live in this meter provider.
+  let selfMeter: (() => Meter) | undefined;
+  const ledger = new LossLedger(log, () => selfMeter?.());
+  const metrics = createMeterProvider(config, resource, log, runtime, (n, lost) => (lost ? ledger.lose('metrics', n, lost) : ledger.delivered('metrics', n)));
   const meterProvider = metrics.provider;
-  const tracerProvider = createTracerProvider(config, resource, log, () => meterProvider.getMeter('otel-preload'), runtime);
-  const loggerProvider = createLoggerProvider(config, resource, log, runtime);
+  selfMeter = () => meterProvider.getMeter('otel-preload');
+  ledger.setExporterType('traces', otlpComponentType('traces', config.traces.protocol));
+  ledger.setExporterType('logs', otlpComponentType('logs', config.logs.protocol));
+  ledger.setExporterType('metrics', otlpComponentType('metrics', config.metrics.protocol));
+  const pending: PendingSource[] = [];
+  const tracerProvider = createTracerProvider(config, resource, log, ledger, runtime, pending);
+  const loggerProvider = createLoggerProvider(config, resource, log, ledger, runtime, pending);
 
   api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   api.propagation.setGlobalPropagator(createPropagator(config));
@@ -38,9 +68,16 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
 
   let stopped: Promise<void> | undefined;
   const stop = async () => {
+    // The flush at exit sends what it can once; no backoff may eat the exit bound.
+    (require('./retry') as typeof import('./retry')).stopRetries();
+    ledger.holdLines();
     // Traces and logs first: their exports may still add self-metrics.
     const results = await Promise.allSettled([tracerProvider.shutdown(), loggerProvider.shutdown()]);
+    // From here on a shut-down meter provider cannot hand out meters (it would warn): counts made
+    // later stay in the ledger and its loss line.
+    selfMeter = undefined;
     results.push(...(await Promise.allSettled([meterProvider.shutdown()])));
+    ledger.reportPending(); // metric data points lost in the last export, if any
     // Every signal had its chance; then say what was lost (one line, shutdown.ts).
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error)?.message ?? String(r.reason)] : []));
     if (failures.length) throw new Error([...new Set(failures)].join('; '));
@@ -49,6 +86,10 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
     service,
     setMetricExportIntervalMillis: metrics.setExportIntervalMillis,
     shutdown: () => (stopped ??= stop()),
+    takePendingSync: () => takePending(pending),
+    countLost: (signal, count, cause) => ledger.lose(signal, count, cause),
+    reportLosses: () => ledger.reportPending(),
+    totalLost: () => ledger.totalLost(),
   };
 }
 

@@ -6,7 +6,10 @@ import type { AggregationTemporality, InstrumentType, MetricReader as MetricRead
 
 type Sdk = typeof import('@opentelemetry/sdk-metrics');
 
-export function createIntervalReader(exporter: PushMetricExporter, intervalMillis: number, timeoutMillis: number, temporality: (t: InstrumentType) => AggregationTemporality): MetricReaderT & { setIntervalMillis(ms: number): void } {
+/** Told how many data points each export delivered, or lost and why (the loss ledger). */
+export type MetricOutcome = (dataPoints: number, lost?: 'export_failed' | 'timeout') => void;
+
+export function createIntervalReader(exporter: PushMetricExporter, intervalMillis: number, timeoutMillis: number, temporality: (t: InstrumentType) => AggregationTemporality, outcome: MetricOutcome = () => undefined): MetricReaderT & { setIntervalMillis(ms: number): void } {
   const { MetricReader } = require('@opentelemetry/sdk-metrics') as Sdk;
   const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
   const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
@@ -61,16 +64,29 @@ export function createIntervalReader(exporter: PushMetricExporter, intervalMilli
       if (errors.length) core.globalErrorHandler(errors[0] as Error);
       if (resourceMetrics.scopeMetrics.length === 0) return;
       await resourceMetrics.resource.waitForAsyncAttributes?.();
+      const points = resourceMetrics.scopeMetrics.reduce((n, sm) => n + sm.metrics.reduce((m, metric) => m + metric.dataPoints.length, 0), 0);
       await new Promise<void>((resolve) => {
+        let settled = false;
+        const settle = (lost?: 'export_failed' | 'timeout') => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          try {
+            outcome(points, lost);
+          } catch {
+            // Counting never breaks the reader.
+          }
+          resolve();
+        };
         const timer = setTimeout(() => {
           core.globalErrorHandler(new Error(`metrics export timed out after ${timeoutMillis} ms`));
-          resolve();
+          settle('timeout');
         }, timeoutMillis);
         api.context.with(core.suppressTracing(api.context.active()), () =>
           exporter.export(resourceMetrics as ResourceMetrics, (result) => {
-            clearTimeout(timer);
+            if (settled) return;
             if (result.code !== 0) core.globalErrorHandler(result.error ?? new Error('metrics export failed'));
-            resolve();
+            settle(result.code !== 0 ? 'export_failed' : undefined);
           }),
         );
       });

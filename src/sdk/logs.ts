@@ -1,18 +1,26 @@
-// The logger provider: log records are batched and exported like spans; each record carries the
-// trace and span id of the context it was emitted in.
+// The logger provider: log records are queued and exported like spans (log-processor.ts); each
+// record carries the trace and span id of the context it was emitted in.
 
 import type { Resource } from '@opentelemetry/resources';
-import type { LoggerProvider } from '@opentelemetry/sdk-logs';
+import type { LoggerProvider, LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { Config } from '../config';
 import type { Logger } from '../diag/logger';
 import { createExporters } from './exporters';
+import { QueuedLogRecordProcessor } from './log-processor';
+import type { LossLedger } from './loss-ledger';
+import type { PendingSource } from './pending';
+import { pendingSource, queuedExport } from './queued-export';
 import type { RuntimeState } from './runtime-state';
 
-export function createLoggerProvider(config: Readonly<Config>, resource: Resource, log: Logger, runtime: RuntimeState): LoggerProvider {
+export function createLoggerProvider(config: Readonly<Config>, resource: Resource, log: Logger, ledger: LossLedger, runtime: RuntimeState, pending: PendingSource[]): LoggerProvider {
   const l = require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
-  const processors = createExporters('logs', config.logs, log, runtime).map(
-    (exporter) => new l.BatchLogRecordProcessor({ exporter: exporter as never, ...config.logBatch }),
-  );
+  const processors = createExporters('logs', config.logs, log, runtime).map((exporter): LogRecordProcessor => {
+    if (!exporter.takesEncoded) return new l.BatchLogRecordProcessor({ exporter: exporter as never, ...config.logBatch });
+    const q = queuedExport('logs', exporter, config.logBatch, config.logs, log);
+    const processor = new QueuedLogRecordProcessor(q.send, q.settings, ledger, q.onResult);
+    pending.push(pendingSource('logs', config.logs, () => processor.takePendingSync()));
+    return processor;
+  });
   return new l.LoggerProvider({
     resource,
     processors,

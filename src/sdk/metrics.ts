@@ -6,7 +6,7 @@ import type { MeterProvider, PushMetricExporter, InstrumentType as InstrumentTyp
 import type { Config } from '../config';
 import type { Logger } from '../diag/logger';
 import { createExporters } from './exporters';
-import { createIntervalReader } from './interval-reader';
+import { createIntervalReader, type MetricOutcome } from './interval-reader';
 import type { RuntimeState } from './runtime-state';
 
 export interface Metrics {
@@ -15,11 +15,11 @@ export interface Metrics {
   setExportIntervalMillis(ms: number): void;
 }
 
-export function createMeterProvider(config: Readonly<Config>, resource: Resource, log: Logger, runtime: RuntimeState): Metrics {
+export function createMeterProvider(config: Readonly<Config>, resource: Resource, log: Logger, runtime: RuntimeState, outcome?: MetricOutcome): Metrics {
   const m = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
   const temporality = temporalitySelector(config.metricTemporality, m);
   const readers = createExporters('metrics', config.metrics, log, runtime).map((exporter) =>
-    createIntervalReader(exporter as unknown as PushMetricExporter, config.metricExportIntervalMillis, Math.min(config.metricExportTimeoutMillis, config.metricExportIntervalMillis), temporality),
+    createIntervalReader(exporter as unknown as PushMetricExporter, config.metricExportIntervalMillis, Math.min(config.metricExportTimeoutMillis, config.metricExportIntervalMillis), temporality, outcome),
   );
   return {
     provider: new m.MeterProvider({ resource, readers }),

@@ -61,6 +61,11 @@ export class ScopeSpansBuilder {
     this.count++;
   }
 
+  /** Bytes written so far. */
+  get size(): number {
+    return this.writer.pos;
+  }
+
   finish(): Uint8Array {
     if (this.scope.schemaUrl) {
       this.writer.writeTag(3, LEN);

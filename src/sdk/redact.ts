@@ -10,6 +10,20 @@ export const SENSITIVE_QUERY_PARAMS = ['AWSAccessKeyId', 'Signature', 'sig', 'X-
 const PARAM = new RegExp(`(^|[?&])((?:${SENSITIVE_QUERY_PARAMS.join('|')})=)[^&#]*`, 'g');
 const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]+@/i;
 
+/**
+ * Headers that carry credentials: never captured on a remote config's say-so, and redacted when
+ * captured by local configuration. The named ones, plus any name containing one of the words.
+ */
+export const SENSITIVE_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
+export const SENSITIVE_HEADER_WORDS = ['auth', 'cookie', 'token', 'secret', 'passw', 'api-key', 'apikey', 'session', 'credential', 'signature', 'csrf', 'xsrf'];
+const SENSITIVE_HEADER = new RegExp(`^(?:${SENSITIVE_HEADERS.join('|')})$|${SENSITIVE_HEADER_WORDS.join('|')}`, 'i');
+const HEADER_ATTRIBUTE = /^http\.(?:request|response)\.header\.(.+)$/;
+
+/** `x_api_key` (old semantic conventions) and `x-api-key` alike. */
+export function isSensitiveHeader(name: string): boolean {
+  return SENSITIVE_HEADER.test(name.replace(/_/g, '-'));
+}
+
 export function redactUrlValue(value: string): string {
   let out = value;
   if (out.includes('@')) out = out.replace(USERINFO, '$1REDACTED:REDACTED@');
@@ -22,10 +36,19 @@ export class UrlRedactingProcessor implements SpanProcessor {
   onStart(): void {}
 
   onEnd(span: ReadableSpan): void {
-    const attributes = span.attributes as Record<string, unknown>;
-    for (const key of URL_ATTRIBUTES) {
-      const value = attributes[key];
-      if (typeof value === 'string' && (value.includes('@') || value.includes('='))) attributes[key] = redactUrlValue(value);
+    try {
+      const attributes = span.attributes as Record<string, unknown>;
+      for (const key of URL_ATTRIBUTES) {
+        const value = attributes[key];
+        if (typeof value === 'string' && (value.includes('@') || value.includes('='))) attributes[key] = redactUrlValue(value);
+      }
+      for (const key in attributes) {
+        if (!key.startsWith('http.re')) continue;
+        const header = HEADER_ATTRIBUTE.exec(key);
+        if (header && isSensitiveHeader(header[1])) attributes[key] = Array.isArray(attributes[key]) ? ['REDACTED'] : 'REDACTED';
+      }
+    } catch {
+      // Never into the app's span.end(); the span goes on unredacted only if its attributes cannot be written.
     }
   }
 

@@ -14,6 +14,8 @@ export interface RuntimeSettings {
   disabledInstrumentations: readonly string[];
   /** Remotely (re-)enabled instrumentation names, even if off locally. */
   enabledInstrumentations: readonly string[];
+  /** Frameworks whose internal spans are wanted ('all' = every one). */
+  instrumentationDetail: readonly string[];
   httpRequestHeaders: readonly string[];
   httpResponseHeaders: readonly string[];
   metricExportIntervalMillis: number;
@@ -26,6 +28,7 @@ export function localSettings(config: Readonly<Config>): RuntimeSettings {
     exportEnabled: { traces: true, metrics: true, logs: true },
     disabledInstrumentations: [],
     enabledInstrumentations: [],
+    instrumentationDetail: config.instrumentationDetail,
     httpRequestHeaders: [],
     httpResponseHeaders: [],
     metricExportIntervalMillis: config.metricExportIntervalMillis,

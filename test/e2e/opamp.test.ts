@@ -53,6 +53,19 @@ function startApp(service: string, endpoint: string, extra: Record<string, strin
   return app;
 }
 
+let markers = 0;
+/**
+ * Absence, anchored on a positive marker instead of a sleep: the app makes a manual span (which no
+ * disabled instrumentation suppresses) after the requests under test; once it has arrived, the
+ * export queue has moved past anything those requests produced, so no new SERVER span means none.
+ */
+async function expectNoNewServerSpans(base: string, service: string, before: number): Promise<void> {
+  const name = `marker ${++markers}`;
+  expect((await get(`${base}/mark/${markers}`)).status).toBe(200);
+  await receiver.waitFor(() => receiver.spans.some((s) => s.resource['service.name'] === service && s.name === name), 10_000, name);
+  expect(serverSpans(service).length).toBe(before);
+}
+
 const serverSpans = (service: string) => receiver.spans.filter((s) => s.resource['service.name'] === service && s.kind === 'SPAN_KIND_SERVER');
 const statusOf = (a: AgentToServer) => a.remoteConfigStatus;
 const attrs = (list: Array<{ key: string; value?: { value: { case?: string; value?: unknown } } }> = []) => Object.fromEntries(list.map((kv) => [kv.key, kv.value?.value.value]));
@@ -114,8 +127,7 @@ describe('OpAMP against a server written from the spec', () => {
     expect(effective(applied.a2s)).toMatchObject({ disabled_instrumentations: ['http', 'express'], metric_export_interval: 5000 });
     const before = serverSpans(service).length;
     for (let i = 0; i < 3; i++) expect((await get(`${base}/users/2`)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 600)); // longer than the batch delay (100 ms): nothing may arrive
-    expect(serverSpans(service).length).toBe(before);
+    await expectNoNewServerSpans(base, service, before);
 
     // The server keeps resending until APPLIED; after that, the same hash is not applied again.
     const appliedCount = () => mine().filter((r) => statusOf(r.a2s)?.status === APPLYING).length;
@@ -129,8 +141,7 @@ describe('OpAMP against a server written from the spec', () => {
     const failed = mine().find((r) => statusOf(r.a2s)?.status === FAILED)!;
     expect(statusOf(failed.a2s)!.errorMessage).toMatch(/"exporter_endpoint" is refused/);
     await get(`${base}/users/3`);
-    await new Promise((r) => setTimeout(r, 600));
-    expect(serverSpans(service).length).toBe(before);
+    await expectNoNewServerSpans(base, service, before);
 
     // The key disappears: instrumentations revert to their local (enabled) state.
     const emptyHash = server.setConfig({});
@@ -193,8 +204,7 @@ describe('OpAMP against a server written from the spec', () => {
     expect(Date.now() - t0).toBeLessThan(3000);
     const before = serverSpans(service).length;
     await get(`http://127.0.0.1:${port}/users/1`);
-    await new Promise((r) => setTimeout(r, 600));
-    expect(serverSpans(service).length).toBe(before);
+    await expectNoNewServerSpans(`http://127.0.0.1:${port}`, service, before);
     // The server is down: one line says so (after the jittered first poll), and that the cached config is in effect.
     await waitUntil(() => offline.stderr().includes('OpAMP poll failed'), 5000);
     expect(offline.stderr().trim().split('\n')).toEqual([expect.stringMatching(/OpAMP poll failed .*Local and cached configuration stay in effect/)]);
@@ -217,7 +227,10 @@ describe('OpAMP against a server written from the spec', () => {
     const app = startApp(service, 'http://127.0.0.1:9/v1/opamp', { OTEL_NODE_OPAMP_CACHE_FILE: file });
     const [, port] = await app.waitForLine(/listening (\d+)/);
     await get(`http://127.0.0.1:${port}/users/1`);
-    await new Promise((r) => setTimeout(r, 600));
+    // Traces are off, so no span can serve as the marker: the request's own log record can. It is
+    // emitted before the SERVER span ends, but the log batch waits 1 s (OTEL_BLRP_SCHEDULE_DELAY's
+    // default) against the span batch's 100 ms, so a span, had one been exported, would be here first.
+    await receiver.waitFor(() => receiver.logs.some((l) => l.resource['service.name'] === service && JSON.stringify(l.body).includes('served user 1')), 10_000, 'the log record');
     expect(serverSpans(service)).toEqual([]);
   });
 });
@@ -288,6 +301,10 @@ describe('OpAMP over TLS', () => {
       await app.waitForLine(/listening/);
       await server.waitFor((r) => r.some((x) => attrs(x.a2s.agentDescription?.identifyingAttributes as never)['service.name'] === 'opamp-mtls'));
       expect(server.received.every((x) => attrs(x.a2s.agentDescription?.identifyingAttributes as never)['service.name'] !== 'opamp-tls-no-client-cert')).toBe(true);
+      // The client without a certificate was refused in the handshake, and says so in one line.
+      await waitUntil(() => withoutClientCert.stderr().includes('OpAMP poll failed'), 8000);
+      // (OpenSSL's message carries a newline of its own, so the warning spans two lines today.)
+      expect(withoutClientCert.stderr()).toMatch(/^otel-preload warn: OpAMP poll failed \(.*alert certificate required[^]*; retrying in \d+ s\. Local and cached configuration stay in effect\.\n$/);
     } finally {
       await server.stop();
     }
@@ -311,8 +328,7 @@ describe('OpAMP against @elastic/mockopampserver', () => {
       await waitUntil(() => statuses().some((s: { status: number }) => s.status === APPLIED));
       const before = serverSpans(service).length;
       await get(`http://127.0.0.1:${port}/users/2`);
-      await new Promise((r) => setTimeout(r, 600));
-      expect(serverSpans(service).length).toBe(before);
+      await expectNoNewServerSpans(`http://127.0.0.1:${port}`, service, before);
 
       mock.setAgentConfigMap({ configMap: { elastic: { body: Buffer.from(JSON.stringify({ sampling_rate: '0.1' })), contentType: 'application/json' } } });
       await waitUntil(() => statuses().some((s: { status: number }) => s.status === FAILED));

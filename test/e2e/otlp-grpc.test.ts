@@ -2,7 +2,9 @@
 // @elastic/mockotlpserver): TLS with a private CA and a client certificate, headers as metadata,
 // gzip, and collector errors reported once without harming the job.
 
+import * as http2 from 'http2';
 import * as path from 'path';
+import { gunzipSync } from 'zlib';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,9 +79,48 @@ describe('OTLP over gRPC', () => {
       const metadata = collector.received[0].metadata;
       expect(metadata.get('authorization')).toEqual(['Bearer t0ken']);
       expect(metadata.get('x-team')).toEqual(['checkout']);
-      // grpc-js inflates gzip messages before the handler sees them: decoded spans prove the frame.
+      // grpc-js inflates gzip before the handler sees it; the next test checks gzip on the wire.
     } finally {
       await collector.stop();
+    }
+  });
+
+  it.each([
+    ['gzip', 'gzip', 1],
+    ['none', undefined, 0],
+  ] as const)('OTEL_EXPORTER_OTLP_COMPRESSION=%s, seen on the wire: grpc-encoding header, the frame\'s compressed flag, the body', async (setting, encoding, flag) => {
+    // A bare HTTP/2 server, so nothing between the wire and the assertions inflates anything.
+    const frames: { headers: http2.IncomingHttpHeaders; body: Buffer }[] = [];
+    const server = http2.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        frames.push({ headers: req.headers, body: Buffer.concat(chunks) });
+        res.writeHead(200, { 'content-type': 'application/grpc' });
+        res.addTrailers({ 'grpc-status': '0' });
+        res.end(Buffer.alloc(5));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const service = `otlp-grpc-compression-${setting}`;
+      const result = await run([JOB], { env: { ...ONLY_TRACES, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(server.address() as { port: number }).port}`, OTEL_EXPORTER_OTLP_COMPRESSION: setting } });
+      expect(result.code).toBe(0);
+      expect(withoutNodeWarnings(result.stderr)).toBe('');
+      expect(frames.length).toBeGreaterThan(0);
+      for (const { headers, body } of frames) {
+        expect(headers[':path']).toBe('/opentelemetry.proto.collector.trace.v1.TraceService/Export');
+        expect(headers['grpc-encoding']).toBe(encoding);
+        // gRPC length-prefixed message: 1 byte compressed flag, 4 bytes length, the message.
+        expect(body[0]).toBe(flag);
+        expect(body.readUInt32BE(1)).toBe(body.length - 5);
+        const message = body.subarray(5);
+        if (flag === 1) expect([message[0], message[1]], 'gzip magic').toEqual([0x1f, 0x8b]);
+        const plain = flag === 1 ? gunzipSync(message) : message;
+        expect(plain.includes(Buffer.from(service)), 'the service name inside the protobuf').toBe(true);
+      }
+    } finally {
+      server.close();
     }
   });
 
@@ -92,8 +133,10 @@ describe('OTLP over gRPC', () => {
       expect(result.stdout).toBe('job done\n');
       expect(collector.received.length).toBeGreaterThan(0);
       const lines = withoutNodeWarnings(result.stderr).split('\n').filter(Boolean);
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/8 RESOURCE_EXHAUSTED: quota exceeded for tenant/);
+      // The failure, named once, and what it cost.
+      expect(lines, result.stderr).toHaveLength(2);
+      expect(lines[0]).toMatch(/traces export to http:\/\/127.0.0.1:\d+ failed \(8 RESOURCE_EXHAUSTED: quota exceeded for tenant\)/);
+      expect(lines[1]).toMatch(/telemetry lost: \d+ spans \(export_failed \d+/);
     } finally {
       await collector.stop();
     }
@@ -108,8 +151,9 @@ describe('OTLP over gRPC', () => {
       const result = await run([JOB], { env: { ...ONLY_TRACES, OTEL_SERVICE_NAME: 'otlp-grpc-not-grpc', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` } });
       expect(result.code).toBe(0);
       const lines = withoutNodeWarnings(result.stderr).split('\n').filter(Boolean);
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/UNAVAILABLE/);
+      // Not speaking HTTP/2 is a connection failure (UNAVAILABLE), retried until the exit bound.
+      expect(lines[0], result.stderr).toMatch(/traces export to http:\/\/127.0.0.1:\d+ failed \(14 UNAVAILABLE/);
+      expect(lines.length, result.stderr).toBeLessThanOrEqual(3);
     } finally {
       server.close();
     }

@@ -20,6 +20,10 @@ export interface Received {
 
 /** Replaces the normal answer for one request: status, headers and a raw body. */
 export type Fault = (req: Received) => { status: number; headers?: Record<string, string>; body: Buffer } | undefined;
+/** Takes over the response entirely (cut it, reset it, stall it); returns true when it did. */
+export type RawFault = (req: Received, res: http.ServerResponse) => boolean;
+/** Fields laid over the normal ServerToAgent (new_instance_uid, other capabilities, …). */
+export type Extra = (req: Received) => Record<string, unknown> | undefined;
 
 export class SpecOpampServer {
   received: Received[] = [];
@@ -29,7 +33,9 @@ export class SpecOpampServer {
   private lastSeq = new Map<string, bigint>();
   private waiters: Array<() => void> = [];
   faults: Fault[] = [];
-  heartbeatSeconds?: number;
+  rawFaults: RawFault[] = [];
+  extras: Extra[] = [];
+  heartbeatSeconds?: number | bigint;
   forceFullState = false;
   endpoint = '';
 
@@ -91,6 +97,7 @@ export class SpecOpampServer {
       const received = { a2s, headers: req.headers, at: Date.now() };
       this.received.push(received);
       for (const w of [...this.waiters]) w();
+      for (const fault of this.rawFaults) if (fault(received, res)) return;
       for (const fault of this.faults) {
         const answer = fault(received);
         if (answer) {
@@ -98,8 +105,15 @@ export class SpecOpampServer {
           return;
         }
       }
-      res.writeHead(200, { 'Content-Type': 'application/x-protobuf' }).end(Buffer.from(toBinary(pb.ServerToAgentSchema, this.answer(a2s))));
+      res.writeHead(200, { 'Content-Type': 'application/x-protobuf' }).end(this.encodedAnswer(received));
     });
+  }
+
+  /** The normal answer to this request, encoded (raw faults cut or compress it). */
+  encodedAnswer(received: Received): Buffer {
+    const init: Record<string, unknown> = this.answer(received.a2s);
+    for (const extra of this.extras) Object.assign(init, extra(received) ?? {});
+    return Buffer.from(toBinary(pb.ServerToAgentSchema, create(pb.ServerToAgentSchema, init)));
   }
 
   private answer(a2s: AgentToServer) {
@@ -113,13 +127,13 @@ export class SpecOpampServer {
     }
     const status = a2s.remoteConfigStatus;
     const applied = status && this.configHash && Buffer.from(status.lastRemoteConfigHash).equals(Buffer.from(this.configHash)) && status.status === pb.RemoteConfigStatuses.RemoteConfigStatuses_APPLIED;
-    return create(pb.ServerToAgentSchema, {
+    return {
       instanceUid: a2s.instanceUid,
       flags,
       capabilities: BigInt(pb.ServerCapabilities.ServerCapabilities_AcceptsStatus | pb.ServerCapabilities.ServerCapabilities_OffersRemoteConfig | pb.ServerCapabilities.ServerCapabilities_AcceptsEffectiveConfig),
       remoteConfig: this.configMap && !applied ? { config: { configMap: this.configMap }, configHash: this.configHash } : undefined,
       connectionSettings: this.heartbeatSeconds !== undefined ? { opamp: { heartbeatIntervalSeconds: BigInt(this.heartbeatSeconds) } } : undefined,
-    });
+    };
   }
 }
 

@@ -3,7 +3,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { readConfig, isSdkDisabled } from '../../src/config';
-import { SETTINGS, type Setting } from '../../src/config/settings';
+import { SETTINGS as ALL_SETTINGS, type Setting } from '../../src/config/settings';
+
+// OTEL_CONFIG_FILE switches to the file, whose code loads lazily (test/unit/config-file.test.ts).
+const SETTINGS = ALL_SETTINGS.filter((s) => !s.name.endsWith('CONFIG_FILE'));
 
 function validValue(s: Setting): string {
   if (s.name === 'OTEL_TRACES_SAMPLER') return 'always_on'; // the only value that keeps every span
@@ -13,7 +16,8 @@ function validValue(s: Setting): string {
     case 'enum': return s.kind.values[s.kind.values.length - 1];
     case 'enumList': return s.kind.values.filter((v) => v !== 'none' && v !== 'all').slice(0, 2).join(',');
     case 'list': return 'a,b';
-    case 'keyValue': return 'k1=v1,k2=v%202';
+    case 'keyValue':
+    case 'headers': return 'k1=v1,k2=v%202';
     case 'url': return 'http://collector.example:4317';
     case 'string':
     case 'path': return 'some-value';
@@ -26,7 +30,8 @@ function invalidValue(s: Setting): string | undefined {
     case 'integer': return '-5x';
     case 'enum': return 'bogus';
     case 'enumList': return 'bogus';
-    case 'keyValue': return 'novalue,=x';
+    case 'keyValue':
+    case 'headers': return 'novalue,=x';
     case 'url': return 'not a url';
     default: return undefined; // any non-empty string is a valid list, string or path
   }

@@ -1,10 +1,11 @@
-// The lean express layer wrapper produces what upstream's produces: the same spans (names,
+// With express's detail on, the lean express layer wrapper produces what upstream's produces: the same spans (names,
 // attributes, parents, status, events, when they end), the same route on the SERVER span's
 // RPCMetadata, and the same contexts for the layer and for `next`.
 
 import { EventEmitter } from 'events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leanExpressInstrumentationClass } from '../../src/instrumentations/express-layers';
+import { setDetail } from '../../src/instrumentations/detail';
 
 const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
 const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
@@ -48,7 +49,7 @@ async function run(Class: new (config: object) => { setTracerProvider(p: unknown
   const layer = { name: s.layerName, path: s.layerPath, handle: function (req: unknown, res: unknown, next: () => void) { return s.handler(req, res, next); } };
   instrumentation._applyPatch(layer, s.layerPath);
   const server = provider.getTracer('server').startSpan('GET', { kind: api.SpanKind.SERVER });
-  const rpc: { type: unknown; span: unknown; route?: string } = { type: core.RPCType.HTTP, span: server };
+  const rpc: { type: typeof core.RPCType.HTTP; span: import('@opentelemetry/api').Span; route?: string } = { type: core.RPCType.HTTP, span: server };
   const ctx = core.setRPCMetadata(api.trace.setSpan(api.ROOT_CONTEXT, server), rpc);
   const res = Object.assign(new EventEmitter(), {});
   const req = { originalUrl: s.layerPath ?? '/', res };
@@ -69,7 +70,7 @@ async function run(Class: new (config: object) => { setTracerProvider(p: unknown
   // The response closes (the handler answered, or the app's error handler did).
   res.emit('close');
   server.end();
-  const spans = exporter.getFinishedSpans().filter((x: { name: string }) => x.name !== 'GET').map((x: { name: string; attributes: object; parentSpanContext?: { spanId: string }; status: object; events: { name: string; attributes?: object }[] }) => ({
+  const spans = exporter.getFinishedSpans().filter((x: { name: string }) => x.name !== 'GET').map((x: { name: string; attributes: object; parentSpanContext?: { spanId: string }; status: object; events: { name: string; attributes?: Record<string, unknown> }[] }) => ({
     name: x.name,
     attributes: x.attributes,
     parentIsServer: x.parentSpanContext?.spanId === server.spanContext().spanId,
@@ -79,8 +80,10 @@ async function run(Class: new (config: object) => { setTracerProvider(p: unknown
   return { spans, route: rpc.route, nextSawSpan, threw };
 }
 
-describe('lean express layer wrapper', () => {
+describe('lean express layer wrapper, express detail on', () => {
   const Lean = leanExpressInstrumentationClass() as never;
+  beforeAll(() => setDetail(['express']));
+  afterAll(() => setDetail([]));
   it.each(SCENARIOS)('$name: same as upstream', async (scenario) => {
     const upstream = await run(ExpressInstrumentation, scenario);
     const lean = await run(Lean, scenario);

@@ -8,6 +8,9 @@ import { readConfig } from '../../src/config';
 import { retryAfterMillis, uuidString, uuidv7 } from '../../src/remote/client';
 import { OUR_CAPABILITIES } from '../../src/remote/schema';
 import { decodeServerToAgent, encodeAgentToServer } from '../../src/remote/codec';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import * as pb from '@elastic/mockopampserver/lib/generated/opamp_pb.js';
+import { RemoteConfigStatuses } from '../helpers/opamp-server';
 
 const entry = (key: string, body: unknown, contentType = 'application/json') => ({ [key]: { body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), contentType } });
 
@@ -15,15 +18,15 @@ describe('remote config', () => {
   it('accepts every allowlisted key', () => {
     const r = parseConfigMap(entry('otel-preload', {
       log_level: 'debug', traces_enabled: false, metrics_enabled: 'true', logs_enabled: false,
-      disabled_instrumentations: 'http, @opentelemetry/instrumentation-pg', enabled_instrumentations: ['fs'],
+      disabled_instrumentations: 'http, @opentelemetry/instrumentation-pg', enabled_instrumentations: ['fs'], instrumentation_detail: 'express,koa',
       http_request_headers: ['X-Request-Id'], http_response_headers: 'content-type', metric_export_interval: '30s', heartbeat_interval: 5000,
     }));
     expect(r).toEqual({ ok: true, settings: {
       logLevel: 'debug', tracesEnabled: false, metricsEnabled: true, logsEnabled: false,
-      disabledInstrumentations: ['http', 'pg'], enabledInstrumentations: ['fs'],
+      disabledInstrumentations: ['http', 'pg'], enabledInstrumentations: ['fs'], instrumentationDetail: ['express', 'koa'],
       httpRequestHeaders: ['x-request-id'], httpResponseHeaders: ['content-type'], metricExportIntervalMillis: 30_000, heartbeatIntervalMillis: 5000,
     } });
-    expect(Object.keys(ALLOWLIST)).toHaveLength(10);
+    expect(Object.keys(ALLOWLIST)).toHaveLength(11);
   });
 
   it.each([
@@ -91,9 +94,60 @@ describe('OpAMP client parts', () => {
     expect(retryAfterMillis('soon')).toBeUndefined();
   });
 
-  it('capabilities are 0x3807, and the codec round-trips what the server sends', () => {
+  it('capabilities are 0x3807; garbage does not decode', () => {
     expect(OUR_CAPABILITIES).toBe(0x3807);
-    expect(encodeAgentToServer({ instanceUid: new Uint8Array(16), sequenceNum: 1, capabilities: OUR_CAPABILITIES }).length).toBeGreaterThan(16);
     expect(() => decodeServerToAgent(Buffer.from([0xff, 0xff, 0xff]))).toThrow();
+  });
+
+  // Differential round trips: our codec on one side, code generated from the official opamp.proto
+  // (@bufbuild/protobuf) on the other, so a field our schema numbers or types wrongly shows up here.
+  it('AgentToServer: what we encode, the official schema decodes field for field', () => {
+    const uid = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
+    const hash = Uint8Array.from([0xab, 0xcd, 0xef]);
+    const bytes = encodeAgentToServer({
+      instanceUid: uid,
+      sequenceNum: 7,
+      capabilities: OUR_CAPABILITIES,
+      agentDescription: { identifyingAttributes: [{ key: 'service.name', value: { stringValue: 'checkout' } }], nonIdentifyingAttributes: [{ key: 'os.pid', value: { intValue: 42 } }, { key: 'debug', value: { boolValue: true } }] },
+      health: { healthy: false, startTimeUnixNano: 1_700_000_000_000_000_000n.toString(), lastError: 'export failed', status: 'degraded' },
+      effectiveConfig: { configMap: { configMap: { 'otel-preload': { body: Buffer.from('{"a":1}'), contentType: 'application/json' } } } },
+      remoteConfigStatus: { lastRemoteConfigHash: hash, status: RemoteConfigStatuses.RemoteConfigStatuses_FAILED, errorMessage: 'bad key' },
+      agentDisconnect: {},
+    });
+    const m = fromBinary(pb.AgentToServerSchema, bytes);
+    expect(Buffer.from(m.instanceUid)).toEqual(Buffer.from(uid));
+    expect(m.sequenceNum).toBe(7n);
+    expect(m.capabilities).toBe(0x3807n);
+    const kv = (list: Array<{ key: string; value?: { value: { case?: string; value?: unknown } } }> = []) => list.map((x) => [x.key, x.value?.value.case, x.value?.value.value]);
+    expect(kv(m.agentDescription?.identifyingAttributes)).toEqual([['service.name', 'stringValue', 'checkout']]);
+    expect(kv(m.agentDescription?.nonIdentifyingAttributes)).toEqual([['os.pid', 'intValue', 42n], ['debug', 'boolValue', true]]);
+    expect(m.health).toMatchObject({ healthy: false, startTimeUnixNano: 1_700_000_000_000_000_000n, lastError: 'export failed', status: 'degraded' });
+    const file = m.effectiveConfig!.configMap!.configMap['otel-preload'];
+    expect([Buffer.from(file.body).toString(), file.contentType]).toEqual(['{"a":1}', 'application/json']);
+    expect(Buffer.from(m.remoteConfigStatus!.lastRemoteConfigHash)).toEqual(Buffer.from(hash));
+    expect([m.remoteConfigStatus!.status, m.remoteConfigStatus!.errorMessage]).toEqual([RemoteConfigStatuses.RemoteConfigStatuses_FAILED, 'bad key']);
+    expect(m.agentDisconnect).toBeDefined();
+  });
+
+  it('ServerToAgent: what the official schema encodes, we decode field for field', () => {
+    const bytes = toBinary(pb.ServerToAgentSchema, create(pb.ServerToAgentSchema, {
+      instanceUid: new Uint8Array(16).fill(9),
+      remoteConfig: { config: { configMap: { 'otel-preload': { body: Buffer.from('{"log_level":"debug"}'), contentType: 'application/json' } } }, configHash: Uint8Array.from([1, 2, 3]) },
+      connectionSettings: { opamp: { heartbeatIntervalSeconds: 17n } },
+      errorResponse: { type: pb.ServerErrorResponseType.ServerErrorResponseType_Unavailable, errorMessage: 'busy', Details: { case: 'retryInfo', value: { retryAfterNanoseconds: 2_000_000_000n } } },
+      flags: BigInt(pb.ServerToAgentFlags.ServerToAgentFlags_ReportFullState),
+      capabilities: 3n,
+      agentIdentification: { newInstanceUid: new Uint8Array(16).fill(5) },
+    }));
+    const m = decodeServerToAgent(bytes);
+    expect(Buffer.from(m.instanceUid!)).toEqual(Buffer.alloc(16, 9));
+    const file = m.remoteConfig!.config!.configMap!['otel-preload'];
+    expect([Buffer.from(file.body!).toString(), file.contentType]).toEqual(['{"log_level":"debug"}', 'application/json']);
+    expect(Buffer.from(m.remoteConfig!.configHash!)).toEqual(Buffer.from([1, 2, 3]));
+    expect(m.connectionSettings?.opamp?.heartbeatIntervalSeconds).toBe(17);
+    expect(m.errorResponse).toMatchObject({ type: pb.ServerErrorResponseType.ServerErrorResponseType_Unavailable, errorMessage: 'busy', retryInfo: { retryAfterNanoseconds: 2_000_000_000 } });
+    expect(m.flags).toBe(pb.ServerToAgentFlags.ServerToAgentFlags_ReportFullState);
+    expect(m.capabilities).toBe(3);
+    expect(Buffer.from(m.agentIdentification!.newInstanceUid!)).toEqual(Buffer.alloc(16, 5));
   });
 });

@@ -1,0 +1,41 @@
+// SIGTERM and SIGINT under the preload, whoever handles them: nobody (Node's default), the app
+// (exits, sets exitCode and closes its server, keeps serving while it drains), or signal-exit v3/v4
+// (the real packages, loaded before or after the preload's SDK starts). Against a collector that
+// works, is down or never answers: exit code, signal, stdout and time as under plain node; spans
+// (those of a drain included) delivered exactly, or counted and named in one line.
+
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { COLLECTORS, Collectors, expectLikePlain, ROUND_TRIPS, runCase, type ExitCase, type Outcome } from '../helpers/exit-matrix';
+
+const serve = (env: Record<string, string>, signal: NodeJS.Signals = 'SIGTERM', trips = ROUND_TRIPS): ExitCase => ({
+  name: `${signal}, ${Object.values(env).join(' ') || 'no handler'}`,
+  env: { EXIT_KIND: 'serve', ...env },
+  signal,
+  spans: 2 * trips,
+});
+
+const CASES: ExitCase[] = [
+  serve({}),
+  serve({}, 'SIGINT'),
+  serve({ HANDLER: 'exit' }),
+  serve({ HANDLER: 'exitcode' }),
+  serve({ HANDLER: 'drain' }, 'SIGTERM', 2 * ROUND_TRIPS),
+  ...['v3-before', 'v3-after', 'v4-before', 'v4-after'].map((v) => serve({ SIGNAL_EXIT: v })),
+  serve({ SIGNAL_EXIT: 'v4-after' }, 'SIGINT'),
+  // OTLP/HTTP: an export in flight to a black hole must not hold the app's exit either.
+  { ...serve({ HANDLER: 'exitcode', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_BSP_SCHEDULE_DELAY: '100' }), collectors: ['black hole'] },
+];
+
+const collectors = new Collectors();
+const plain = new Map<string, Outcome>();
+beforeAll(async () => {
+  await collectors.start();
+  for (const c of CASES) plain.set(c.name, await runCase(c, {}));
+}, 120_000);
+afterAll(() => collectors.stop());
+
+describe.each(CASES)('$name', (c) => {
+  it.each(c.collectors ?? COLLECTORS)('collector %s: exit code, signal, stdout and time as plain node; spans delivered or counted', async (collector) => {
+    await expectLikePlain(c, plain.get(c.name)!, collector, collectors);
+  });
+});

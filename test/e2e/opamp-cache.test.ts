@@ -1,0 +1,234 @@
+// The OpAMP cache against hostile local users. The tests run as root; the app runs as root or as
+// `nobody` (a second local user), against cache files planted by the other one: a file owned by
+// someone else, a group/other-writable file, a FIFO, a symlinked target, a symlink planted at the
+// temp name. Whether a planted config was applied is read from the first AgentToServer the app
+// sends (its effective config and remote-config status) — a positive marker, never a sleep.
+
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { execFileSync } from 'child_process';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { OtlpReceiver } from '../../scripts/otlp-receiver';
+import { start, withoutNodeWarnings, type Running } from '../helpers/processes';
+import { SpecOpampServer, RemoteConfigStatuses, type AgentToServer } from '../helpers/opamp-server';
+
+const APPLIED = RemoteConfigStatuses.RemoteConfigStatuses_APPLIED;
+const NOBODY = 65534;
+const asRoot = process.getuid?.() === 0;
+if (!asRoot) console.log('opamp-cache: these tests need root (to run the app as a second user); skipped');
+
+let receiver: OtlpReceiver;
+let tmp: string;
+const running: Running[] = [];
+const servers: SpecOpampServer[] = [];
+const cleanup: string[] = [];
+
+beforeAll(async () => {
+  receiver = await new OtlpReceiver('grpc').start();
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-preload-opamp-cache-'));
+  fs.chmodSync(tmp, 0o755);
+});
+afterAll(async () => {
+  await receiver.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+afterEach(async () => {
+  for (const app of running.splice(0)) {
+    app.child.kill('SIGKILL');
+    await app.exited;
+  }
+  for (const server of servers.splice(0)) await server.stop();
+  for (const p of cleanup.splice(0)) fs.rmSync(p, { recursive: true, force: true });
+});
+
+async function newServer(): Promise<SpecOpampServer> {
+  const server = await new SpecOpampServer().start();
+  servers.push(server);
+  return server;
+}
+
+function startApp(service: string, endpoint: string, env: Record<string, string | undefined>, uid = 0): Running {
+  const app = start(['cjs-app/app.js'], {
+    uid,
+    gid: uid,
+    env: {
+      NODE_OPTIONS: '--require otel-preload/register',
+      OTEL_SERVICE_NAME: service,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_NODE_OPAMP_ENDPOINT: endpoint,
+      OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL: '1000',
+      HOME: uid === 0 ? process.env.HOME : '/nonexistent',
+      XDG_CACHE_HOME: undefined,
+      ...env,
+    },
+  });
+  running.push(app);
+  return app;
+}
+
+/** A cache file as the preload writes it, holding `{ traces_enabled: false }`. */
+const PLANTED_HASH = 'ee'.repeat(16);
+const planted = JSON.stringify({ hash: PLANTED_HASH, configMap: { 'otel-preload': { contentType: 'application/json', body: Buffer.from(JSON.stringify({ traces_enabled: false })).toString('base64') } } });
+
+function plant(file: string, owner: number, mode = 0o644): void {
+  fs.writeFileSync(file, planted);
+  fs.chownSync(file, owner, owner);
+  fs.chmodSync(file, mode);
+}
+
+function dirFor(name: string, owner: number, mode: number): string {
+  const dir = path.join(tmp, name);
+  fs.mkdirSync(dir);
+  fs.chownSync(dir, owner, owner);
+  fs.chmodSync(dir, mode);
+  return dir;
+}
+
+const effective = (a: AgentToServer) => JSON.parse(Buffer.from(a.effectiveConfig!.configMap!.configMap['otel-preload'].body).toString('utf8'));
+const lines = (app: Running) => withoutNodeWarnings(app.stderr()).split('\n').filter(Boolean);
+
+/** What the first message says: was the planted config applied? */
+async function plantedApplied(server: SpecOpampServer): Promise<boolean> {
+  await server.waitFor((r) => r.length >= 1, 20_000, 'the first AgentToServer');
+  const first = server.received[0].a2s;
+  const status = first.remoteConfigStatus;
+  const applied = effective(first).traces_enabled === false;
+  expect(applied).toBe(status !== undefined && Buffer.from(status.lastRemoteConfigHash).toString('hex') === PLANTED_HASH);
+  return applied;
+}
+
+async function pushAndWaitApplied(server: SpecOpampServer, config: unknown): Promise<Uint8Array> {
+  const hash = server.setConfig({ 'otel-preload': config });
+  await server.waitFor((r) => r.some((x) => x.a2s.remoteConfigStatus?.status === APPLIED && Buffer.from(x.a2s.remoteConfigStatus.lastRemoteConfigHash).equals(Buffer.from(hash))), 20_000, 'APPLIED');
+  return hash;
+}
+
+describe.skipIf(!asRoot)('the default cache location is private to the user', () => {
+  it('a config planted in the shared temp directory (the old default) is not applied; ours goes to $XDG_CACHE_HOME/otel-preload, 0700/0600', async () => {
+    const service = `opamp-planted-${process.pid}`;
+    const shared = path.join(os.tmpdir(), 'otel-preload');
+    fs.mkdirSync(shared, { recursive: true });
+    const trap = path.join(shared, `opamp-${service}.json`);
+    cleanup.push(trap);
+    plant(trap, NOBODY);
+    const xdg = dirFor('xdg-root', 0, 0o700);
+    const server = await newServer();
+    const app = startApp(service, server.endpoint, { XDG_CACHE_HOME: xdg });
+    expect(await plantedApplied(server)).toBe(false);
+    const hash = await pushAndWaitApplied(server, { log_level: 'warn' });
+    const file = path.join(xdg, 'otel-preload', `opamp-${service}.json`);
+    await waitForFile(file);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).hash).toBe(Buffer.from(hash).toString('hex'));
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
+    expect(lines(app)).toEqual([]);
+  });
+
+  it('as nobody with no usable home: a 0700 directory named for the uid; one pre-created by someone else is refused', async () => {
+    const own = path.join(os.tmpdir(), `otel-preload-${NOBODY}`);
+    fs.rmSync(own, { recursive: true, force: true });
+    cleanup.push(own);
+    const service = 'opamp-nobody-default';
+    const server = await newServer();
+    startApp(service, server.endpoint, {}, NOBODY);
+    await pushAndWaitApplied(server, { log_level: 'warn' });
+    const file = path.join(own, `opamp-${service}.json`);
+    await waitForFile(file);
+    expect(fs.statSync(own)).toMatchObject({ uid: NOBODY, mode: expect.any(Number) });
+    expect(fs.statSync(own).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(file).uid).toBe(NOBODY);
+
+    // Another user (root here) got there first and planted a config: the cache is off, one warning.
+    for (const app of running.splice(0)) app.child.kill('SIGKILL');
+    fs.rmSync(own, { recursive: true, force: true });
+    fs.mkdirSync(own, { mode: 0o777 });
+    fs.chmodSync(own, 0o777);
+    plant(path.join(own, `opamp-${service}.json`), NOBODY);
+    const server2 = await newServer();
+    const app = startApp(service, server2.endpoint, {}, NOBODY);
+    expect(await plantedApplied(server2)).toBe(false);
+    expect(lines(app)).toEqual([expect.stringMatching(new RegExp(`the OpAMP cache is off: .*otel-preload-${NOBODY} belongs to uid 0, not to us \\(uid ${NOBODY}\\)`))]);
+  });
+});
+
+describe.skipIf(!asRoot)('a cache file is read only if it is trustworthy', () => {
+  it.each([
+    ['root app, file owned by nobody in a shared (1777) directory', 0, () => dirFor('shared-a', 0, 0o1777), NOBODY, 0o644, /is owned by uid 65534, not by us \(uid 0\) or root/],
+    ['nobody app, file owned by root in a shared (1777) directory', NOBODY, () => dirFor('shared-b', 0, 0o1777), 0, 0o644, /is owned by root in a directory that is not root-owned or is writable by others/],
+    ['nobody app, root-owned file in a root-owned directory writable by others (0777)', NOBODY, () => dirFor('shared-c', 0, 0o777), 0, 0o644, /is owned by root in a directory that is not root-owned or is writable by others/],
+    ['root app, its own file writable by others', 0, () => dirFor('own-d', 0, 0o755), 0, 0o666, /is writable by group or others \(mode 666\)/],
+    ['nobody app, its own file writable by its group', NOBODY, () => dirFor('own-e', NOBODY, 0o755), NOBODY, 0o664, /is writable by group or others \(mode 664\)/],
+  ])('%s: one warning, ignored', async (_name, appUid, makeDir, owner, mode, why) => {
+    const file = path.join(makeDir(), 'cache.json');
+    plant(file, owner, mode);
+    const server = await newServer();
+    const app = startApp('opamp-untrusted', server.endpoint, { OTEL_NODE_OPAMP_CACHE_FILE: file }, appUid);
+    expect(await plantedApplied(server)).toBe(false);
+    expect(lines(app)).toEqual([expect.stringMatching(why)]);
+  });
+
+  it('nobody app, root-owned read-only file in a root-owned 0755 directory: applied (a fleet default)', async () => {
+    const file = path.join(dirFor('fleet', 0, 0o755), 'cache.json');
+    plant(file, 0, 0o444);
+    const server = await newServer();
+    const app = startApp('opamp-fleet-default', server.endpoint, { OTEL_NODE_OPAMP_CACHE_FILE: file }, NOBODY);
+    expect(await plantedApplied(server)).toBe(true);
+    expect(lines(app)).toEqual([]);
+  });
+
+  it('a FIFO at the cache path: start-up does not block; one warning', async () => {
+    const file = path.join(dirFor('fifo', 0, 0o700), 'cache.json');
+    execFileSync('mkfifo', ['-m', '600', file]);
+    const server = await newServer();
+    const t0 = Date.now();
+    const app = startApp('opamp-fifo', server.endpoint, { OTEL_NODE_OPAMP_CACHE_FILE: file });
+    await app.waitForLine(/listening (\d+)/, 20_000);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(await plantedApplied(server)).toBe(false);
+    expect(lines(app)).toEqual([expect.stringMatching(/cache\.json is not a regular file; it is ignored/)]);
+  });
+
+  it('a symlinked cache path is not followed on read, and is replaced (its target untouched) on write', async () => {
+    const dir = dirFor('symlink-target', 0, 0o700);
+    const target = path.join(dir, 'elsewhere.json');
+    plant(target, 0, 0o600);
+    const file = path.join(dir, 'cache.json');
+    fs.symlinkSync(target, file);
+    const server = await newServer();
+    const app = startApp('opamp-symlink', server.endpoint, { OTEL_NODE_OPAMP_CACHE_FILE: file });
+    expect(await plantedApplied(server)).toBe(false);
+    expect(lines(app)).toEqual([expect.stringMatching(/cache\.json is a symbolic link; it is ignored/)]);
+    const hash = await pushAndWaitApplied(server, { log_level: 'warn' });
+    await waitFor(() => !fs.lstatSync(file).isSymbolicLink(), 'the cache file to replace the symlink');
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).hash).toBe(Buffer.from(hash).toString('hex'));
+    expect(fs.readFileSync(target, 'utf8')).toBe(planted);
+  });
+
+  it('a symlink planted at the temp name of the old writer (<cache>.<pid>.tmp) is never followed', async () => {
+    const dir = dirFor('symlink-tmp', 0, 0o700);
+    const victim = path.join(dir, 'victim.txt');
+    fs.writeFileSync(victim, 'precious\n');
+    const file = path.join(dir, 'cache.json');
+    const server = await newServer();
+    const app = startApp('opamp-symlink-tmp', server.endpoint, { OTEL_NODE_OPAMP_CACHE_FILE: file });
+    fs.symlinkSync(victim, `${file}.${app.child.pid}.tmp`);
+    await app.waitForLine(/listening (\d+)/, 20_000);
+    const hash = await pushAndWaitApplied(server, { log_level: 'warn' });
+    await waitForFile(file);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).hash).toBe(Buffer.from(hash).toString('hex'));
+    expect(fs.readFileSync(victim, 'utf8')).toBe('precious\n');
+    // Nothing left behind but the planted link: the temp file was renamed away.
+    expect(fs.readdirSync(dir).sort()).toEqual(['cache.json', `cache.json.${app.child.pid}.tmp`, 'victim.txt']);
+  });
+});
+
+async function waitFor(check: () => boolean, what: string, ms = 15_000): Promise<void> {
+  const t0 = Date.now();
+  while (!check()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const waitForFile = (file: string) => waitFor(() => fs.existsSync(file), file);

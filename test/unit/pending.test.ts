@@ -1,0 +1,87 @@
+// The synchronous hand-over for the flush at process.exit(): everything queued (open batch,
+// waiting batches, the request in flight) leaves the queue as whole OTLP requests, once.
+
+import { describe, expect, it } from 'vitest';
+import type { QueueSettings } from '../../src/sdk/batch-queue';
+import { logBodies, spanNames } from '../helpers/otlp-decode';
+
+// The SDK loads its parts lazily with require(), which vitest cannot resolve in TypeScript
+// sources: these tests run the build (npm test builds first).
+const B = '../../build/src';
+const { EncodedSpanProcessor } = require(`${B}/sdk/encoded-span-processor`) as typeof import('../../src/sdk/encoded-span-processor');
+const { QueuedLogRecordProcessor } = require(`${B}/sdk/log-processor`) as typeof import('../../src/sdk/log-processor');
+const { LossLedger } = require(`${B}/sdk/loss-ledger`) as typeof import('../../src/sdk/loss-ledger');
+const { createLogger } = require(`${B}/diag/logger`) as typeof import('../../src/diag/logger');
+const { readConfig } = require(`${B}/config`) as typeof import('../../src/config');
+const { startSdk } = require(`${B}/sdk`) as typeof import('../../src/sdk');
+const { RuntimeState, localSettings } = require(`${B}/sdk/runtime-state`) as typeof import('../../src/sdk/runtime-state');
+const { unregisterGlobals } = require(`${B}/sdk/unregister`) as typeof import('../../src/sdk/unregister');
+
+const { TracerProvider } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
+const { LoggerProvider } = require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
+const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+
+const settings: QueueSettings = { scheduledDelayMillis: 60_000, exportTimeoutMillis: 60_000, maxQueueSize: 100, maxExportBatchSize: 3, maxQueueBytes: 1 << 20 };
+const lines: string[] = [];
+const quiet = () => createLogger('warn', (l) => lines.push(l));
+
+describe('takePendingSync', () => {
+  it('spans: the batch in flight, the open batch — each once, and new spans queue as before', async () => {
+    const sent: Uint8Array[] = [];
+    const ledger = new LossLedger(quiet(), () => undefined);
+    // The first export never answers: its batch stays in flight.
+    const processor = new EncodedSpanProcessor((bytes) => (sent.push(bytes), new Promise<void>(() => undefined)), settings, ledger, () => undefined);
+    const tracer = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'p' }), spanProcessors: [processor] }).getTracer('t');
+    for (let i = 0; i < 5; i++) tracer.startSpan(`s${i}`).end();
+    await new Promise((r) => setImmediate(r));
+    expect(sent).toHaveLength(1); // s0..s2 in flight, s3..s4 open
+    const taken = processor.takePendingSync();
+    expect(taken.map((t) => t.count)).toEqual([3, 2]);
+    expect(taken.flatMap((t) => spanNames(t.bytes))).toEqual(['s0', 's1', 's2', 's3', 's4']);
+    expect(Buffer.from(taken[0].bytes).equals(Buffer.from(sent[0]))).toBe(true);
+    expect(processor.size).toEqual({ items: 0, bytes: 0 });
+    expect(processor.takePendingSync()).toEqual([]);
+    tracer.startSpan('after').end();
+    expect(processor.takePendingSync().flatMap((t) => spanNames(t.bytes))).toEqual(['after']);
+    // Handed over is neither delivered nor lost: the caller accounts for it.
+    expect(ledger.totalLost()).toBe(0);
+    expect(ledger.exported.traces).toBe(0);
+  });
+
+  it('logs: queued records come out as one ExportLogsServiceRequest', () => {
+    const ledger = new LossLedger(quiet(), () => undefined);
+    const processor = new QueuedLogRecordProcessor(() => new Promise<void>(() => undefined), { ...settings, maxExportBatchSize: 10 }, ledger, () => undefined);
+    const logger = new LoggerProvider({ resource: resourceFromAttributes({ 'service.name': 'p' }), processors: [processor] }).getLogger('l');
+    for (let i = 0; i < 4; i++) logger.emit({ body: `line ${i}` });
+    const taken = processor.takePendingSync();
+    expect(taken.map((t) => t.count)).toEqual([4]);
+    expect(logBodies(taken[0].bytes)).toEqual(['line 0', 'line 1', 'line 2', 'line 3']);
+  });
+
+  it('the Sdk hands over spans and logs with their targets, and countLost counts', async () => {
+    const { config } = readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_EXPORTER_OTLP_HEADERS: 'x-a=b', OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/protobuf', OTEL_METRICS_EXPORTER: 'none' });
+    const log = quiet();
+    const sdk = startSdk(config, log, new RuntimeState(localSettings(config)), 'id');
+    const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+    const { logs } = require('@opentelemetry/api-logs') as typeof import('@opentelemetry/api-logs');
+    try {
+      api.trace.getTracer('x').startSpan('one').end();
+      logs.getLogger('x').emit({ body: 'hello' });
+      const pending = sdk.takePendingSync();
+      expect(pending.map((p) => [p.signal, p.count, p.target.protocol, p.target.endpoint, p.target.path])).toEqual([
+        ['traces', 1, 'grpc', 'http://127.0.0.1:9', '/opentelemetry.proto.collector.trace.v1.TraceService/Export'],
+        ['logs', 1, 'http/protobuf', 'http://127.0.0.1:9', '/v1/logs'],
+      ]);
+      expect(pending[0].target.headers).toEqual({ 'x-a': 'b' });
+      expect(spanNames(pending[0].bytes)).toEqual(['one']);
+      expect(sdk.takePendingSync()).toEqual([]);
+      sdk.countLost('traces', 1, 'timeout');
+      expect(sdk.totalLost()).toBe(1);
+      sdk.reportLosses();
+      expect(lines.at(-1)).toMatch(/telemetry lost: 1 spans \(timeout 1; 1 in total\)/);
+    } finally {
+      unregisterGlobals();
+      await sdk.shutdown().catch(() => undefined);
+    }
+  });
+});
