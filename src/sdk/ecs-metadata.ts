@@ -4,8 +4,8 @@
 // whose suppression of tracing is set before the SDK's context manager exists, so the calls showed
 // up as CLIENT spans and in http.client.request.duration of every process on ECS.
 // Here each call bypasses the http instrumentation (and runs with tracing suppressed, for anything
-// below it), is abandoned after ECS_METADATA_TIMEOUT_MS, and its socket and timer are
-// unref'd: a metadata endpoint that never answers costs a job nothing at exit.
+// below it), is abandoned after ECS_METADATA_TIMEOUT_MS, and its socket is unref'd: a metadata
+// endpoint that never answers costs a job at most that bound at exit.
 // Upstream keeps the attribute mapping; only its fetch (a static method) is replaced.
 
 import type { ResourceDetector } from '@opentelemetry/resources';
@@ -43,8 +43,9 @@ export function getJson(url: string, timeoutMs: number): Promise<unknown> {
           }
         });
       });
+      // The timer stays ref'd: it bounds the wait, and the resource (which exports wait for,
+      // also at exit) must settle even when nothing else keeps the loop alive.
       const timer = setTimeout(() => request.destroy(new Error(`${url} did not answer within ${timeoutMs} ms`)), timeoutMs);
-      timer.unref();
       request.on('socket', (socket) => socket.unref());
       request.on('error', (err) => {
         clearTimeout(timer);

@@ -31,7 +31,7 @@ export function corpusSuite(app: CorpusApp, skip = false): void {
       let run: Run;
       beforeAll(async () => {
         run = await runApp(app, dir, mode, seed);
-      }, 120_000);
+      }, 180_000);
 
       it('exit, stdout and responses identical to plain node; nothing on stderr', () => {
         expect(run.finished.hung, `still running 15 s after ${app.stopSignal}: the signal was swallowed (SIGKILLed)`).toBe(false);

