@@ -2,13 +2,14 @@
 // preload, and whether its telemetry would arrive. Reads the environment through the same config
 // module as the preload itself.
 
-import { readFileSync } from 'fs';
+import { existsSync, readFileSync } from 'fs';
 import * as path from 'path';
 import { isSupportedNode } from '../bootstrap/guards';
 import { readConfig, isSdkDisabled, type Config } from '../config';
 import { SIGNALS } from '../config/settings';
-import { CATALOGUE } from '../instrumentations/table';
 import { findPackageJson } from '../util/package-json';
+import { coverageOf, type Coverage } from './coverage';
+import { unknownInstrumentations, unknownVariables } from './names';
 import { DISTRO_VERSION } from '../version';
 import { probe, probeOpamp } from './probe';
 import { redactUrl } from './summary';
@@ -25,7 +26,7 @@ export interface DoctorReport {
   version: string;
   node: string;
   checks: Check[];
-  app: { dir: string; name?: string; moduleType: 'esm' | 'commonjs'; instrumented: Array<{ instrumentation: string; module: string; version?: string }> };
+  app: { dir: string; name?: string; moduleType: 'esm' | 'commonjs'; instrumented: Array<{ instrumentation: string; module: string; version?: string }>; notCovered: Coverage[] };
   nodeOptions: string;
   ok: boolean;
 }
@@ -41,10 +42,15 @@ export async function doctor(env: NodeJS.ProcessEnv = process.env, cwd: string =
 
   // OTEL_CONFIG_FILE is validated by the very code the preload runs at start-up.
   const { config, warnings, off, file, sources } = readConfig(env);
+  // With a config file, other OTEL_* variables act only through substitution: none is "unknown".
+  const unknown = file ? [] : unknownVariables(env);
+  const badNames = unknownInstrumentations([...(config.enabledInstrumentations ?? []), ...config.disabledInstrumentations]);
   if (file) add('config file', true, `OTEL_CONFIG_FILE ${file.path} (file_format ${file.fileFormat}); other OTEL_* variables act only through substitution in it`);
   if (sources) add('config sources', true, `${sources.map((s) => `${s.setting} ← ${s.path} (${s.from})`).join('; ')}; everything else: default`);
-  if (warnings.length === 0) add('configuration', true, file ? 'every value in the config file is valid' : 'every OTEL_* variable is valid');
+  if (warnings.length === 0 && unknown.length === 0 && badNames.length === 0) add('configuration', true, file ? 'every value in the config file is valid' : 'every OTEL_* variable is valid');
   for (const w of warnings) add('configuration', false, w, false);
+  for (const u of unknown) add('configuration', false, `${u.name} is not a variable otel-preload reads: it is ignored${u.nearest ? `; did you mean ${u.nearest}?` : ''}`, false);
+  for (const u of badNames) add('configuration', false, `"${u.name}" in OTEL_NODE_{ENABLED,DISABLED}_INSTRUMENTATIONS is no instrumentation name: it is ignored${u.nearest ? `; did you mean ${u.nearest}?` : ''}`, false);
   if (off && !isSdkDisabled(env)) add('config file', false, file ? 'the config file sets disabled: true: no telemetry' : 'the config file cannot be used (see above): no telemetry from any process');
 
   await probeEndpoints(config, add);
@@ -60,6 +66,10 @@ export async function doctor(env: NodeJS.ProcessEnv = process.env, cwd: string =
   }
 
   const app = inspectApp(cwd);
+  for (const c of app.notCovered) {
+    const why = c.instrumentation ? `the ${c.instrumentation} instrumentation supports ${c.supported}` : 'otel-preload has no instrumentation for it';
+    add('coverage', false, `${c.module}${c.version ? ` ${c.version}` : ''}: not covered (${why}); its calls produce no spans`, false);
+  }
   return { version: DISTRO_VERSION, node: process.versions.node, checks, app, nodeOptions: nodeOptionsFor(app.moduleType, cwd), ok: checks.every((c) => c.ok || !c.blocking) };
 }
 
@@ -68,15 +78,19 @@ async function probeEndpoints(config: Readonly<Config>, add: (check: string, ok:
   const exporting = SIGNALS.filter((s) => config[s].exporters.includes('otlp'));
   if (exporting.length === 0) add('export', false, 'no signal is exported over OTLP (all exporters are console or none)', false);
   for (const s of exporting) {
-    const { endpoint, protocol, certificate } = config[s];
+    const { endpoint, protocol, certificate, clientCertificate, clientKey, headers } = config[s];
     const key = `${protocol} ${endpoint}`;
-    let ca: Buffer | undefined;
-    try {
-      ca = certificate ? readFileSync(certificate) : undefined;
-    } catch (err) {
-      add(`${s} certificate`, false, `${certificate} cannot be read (${(err as NodeJS.ErrnoException).code})`);
-    }
-    if (!seen.has(key)) seen.set(key, probe(endpoint, protocol, s, ca));
+    // The probe presents what the exporter would: headers (authentication), CA, client certificate.
+    const file = (name: string, value: string | undefined) => {
+      try {
+        return value ? readFileSync(value) : undefined;
+      } catch (err) {
+        add(`${s} ${name}`, false, `${value} cannot be read (${(err as NodeJS.ErrnoException).code})`);
+        return undefined;
+      }
+    };
+    const auth = { headers, ca: file('certificate', certificate), cert: file('client certificate', clientCertificate), key: file('client key', clientKey) };
+    if (!seen.has(key)) seen.set(key, probe(endpoint, protocol, s, auth));
     const r = await seen.get(key)!;
     add(`${s} endpoint`, r.ok, `${s} → ${protocol} ${redactUrl(endpoint)}: ${[...r.steps, r.problem].filter(Boolean).join(', ')}`);
   }
@@ -85,35 +99,23 @@ async function probeEndpoints(config: Readonly<Config>, add: (check: string, ok:
 function inspectApp(cwd: string): DoctorReport['app'] {
   const pkg = findPackageJson(cwd, () => true);
   const moduleType = pkg?.type === 'module' ? 'esm' : 'commonjs';
-  const deps = Object.keys(pkg?.dependencies ?? {});
-  const instrumented: DoctorReport['app']['instrumented'] = [];
-  for (const entry of CATALOGUE) {
-    for (const m of entry.modules) {
-      if (!deps.includes(m)) continue;
-      instrumented.push({ instrumentation: entry.name, module: m, version: installedVersion(cwd, m) });
-    }
-  }
+  const coverage = coverageOf(Object.keys(pkg?.dependencies ?? {}), cwd);
+  const instrumented: DoctorReport['app']['instrumented'] = coverage.filter((c) => c.covered).map((c) => ({ instrumentation: c.instrumentation!, module: c.module, version: c.version }));
   instrumented.push({ instrumentation: 'http', module: 'http/https (core, when used)' }, { instrumentation: 'undici', module: 'fetch() (core, when used)' });
-  return { dir: cwd, name: pkg?.name, moduleType, instrumented };
+  return { dir: cwd, name: pkg?.name, moduleType, instrumented, notCovered: coverage.filter((c) => !c.covered) };
 }
 
-/** The version the app would load, resolved as Node would from its directory. */
-function installedVersion(cwd: string, name: string): string | undefined {
-  try {
-    return JSON.parse(readFileSync(require.resolve(`${name}/package.json`, { paths: [cwd] }), 'utf8')).version;
-  } catch {
-    return undefined;
-  }
-}
-
-/** By package name when the app can resolve otel-preload itself, else by this install's absolute path. */
+/**
+ * By package name only when the app has otel-preload in its own node_modules; else this install's
+ * absolute path. Resolving from the distribution folder itself (the package's self-reference) or
+ * through NODE_PATH would recommend a name that `--import` and other directories cannot resolve.
+ */
 function nodeOptionsFor(moduleType: 'esm' | 'commonjs', cwd: string): string {
   const flag = moduleType === 'esm' ? '--import' : '--require';
   let byName = false;
-  try {
-    byName = require.resolve('otel-preload/register', { paths: [cwd] }) !== undefined;
-  } catch {
-    byName = false;
+  for (let dir = path.resolve(cwd); !byName; dir = path.dirname(dir)) {
+    byName = existsSync(path.join(dir, 'node_modules', 'otel-preload', 'package.json'));
+    if (path.dirname(dir) === dir) break;
   }
   const target = byName ? 'otel-preload/register' : path.join(ROOT, moduleType === 'esm' ? 'register.mjs' : 'register.cjs');
   return `NODE_OPTIONS="${flag} ${target}"`;

@@ -7,6 +7,7 @@ import type { Config } from '../config';
 import type { Logger } from '../diag/logger';
 import { DISTRO_NAME, DISTRO_VERSION } from '../version';
 import { serviceIdentity, type ServiceIdentity } from './service-identity';
+import { boundedEcsDetector } from './ecs-metadata';
 
 /**
  * `serviceInstanceId` is generated once per process by the bootstrap, so that the resource and
@@ -51,7 +52,8 @@ function detectorsFor(config: Readonly<Config>, r: typeof import('@opentelemetry
   if (on('os')) detectors.push(r.osDetector);
   if (on('process')) detectors.push(r.processDetector);
   if (on('container')) detectors.push(require('@opentelemetry/resource-detector-container').containerDetector);
-  // The ECS detector calls the task metadata endpoint: only when ECS says it is there.
-  if (on('aws') && config.ecsMetadataUri) detectors.push(require('@opentelemetry/resource-detector-aws').awsEcsDetector);
+  // The ECS detector calls the task metadata endpoint: only when ECS says it is there; bounded and
+  // never traced (ecs-metadata.ts).
+  if (on('aws') && config.ecsMetadataUri) detectors.push(boundedEcsDetector());
   return detectors;
 }

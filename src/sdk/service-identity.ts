@@ -1,10 +1,14 @@
 // Where service.name comes from (design.md §6): OTEL_SERVICE_NAME, then OTEL_RESOURCE_ATTRIBUTES,
-// then the nearest package.json (with a name) above the entry script, then unknown_service:node.
+// then the application's package.json, then unknown_service:node. The application's package.json
+// is the nearest one (with a name) above the entry script — unless the entry script lives inside
+// node_modules (`next start`, `nest start`, json-server and other framework CLIs, `npm start`-style
+// launches of a dependency's bin): then it is the package owning that node_modules, else the
+// working directory's. Otherwise every Next.js app would be called `next`.
 
 import * as path from 'path';
 import type { Config } from '../config';
 import type { Logger } from '../diag/logger';
-import { findPackageJson } from '../util/package-json';
+import { findPackageJson, type PackageJson } from '../util/package-json';
 
 export interface ServiceIdentity {
   name: string;
@@ -12,13 +16,30 @@ export interface ServiceIdentity {
   source: 'OTEL_SERVICE_NAME' | 'OTEL_RESOURCE_ATTRIBUTES' | 'package.json' | 'default';
 }
 
-export function serviceIdentity(config: Readonly<Config>, log: Logger, entryScript: string | undefined = process.argv[1]): ServiceIdentity {
+export function serviceIdentity(config: Readonly<Config>, log: Logger, entryScript: string | undefined = process.argv[1], cwd: string = process.cwd()): ServiceIdentity {
   if (config.serviceName) return { name: config.serviceName, source: 'OTEL_SERVICE_NAME' };
   const fromAttributes = config.resourceAttributes['service.name'];
   if (fromAttributes) return { name: fromAttributes, source: 'OTEL_RESOURCE_ATTRIBUTES' };
-  const pkg = entryScript
-    ? findPackageJson(path.dirname(path.resolve(entryScript)), (p) => typeof p.name === 'string' && p.name !== '', (file, why) => log.warn(`${file} ${why}; service.name falls back further.`))
-    : undefined;
+  const pkg = entryScript ? applicationPackage(path.resolve(cwd, entryScript), cwd, log) : undefined;
   if (pkg?.name) return { name: pkg.name, version: typeof pkg.version === 'string' ? pkg.version : undefined, source: 'package.json' };
   return { name: 'unknown_service:node', source: 'default' };
+}
+
+function applicationPackage(entry: string, cwd: string, log: Logger): PackageJson | undefined {
+  const named = (p: PackageJson) => typeof p.name === 'string' && p.name !== '';
+  const onProblem = (file: string, why: string) => log.warn(`${file} ${why}; service.name falls back further.`);
+  const owner = nodeModulesOwner(entry);
+  if (owner === undefined) return findPackageJson(path.dirname(entry), named, onProblem);
+  return findPackageJson(owner, named, onProblem) ?? findPackageJson(cwd, named, onProblem);
+}
+
+/**
+ * The directory holding the outermost node_modules on the path (pnpm nests packages as
+ * node_modules/.pnpm/x/node_modules/x), or undefined when the path has none.
+ */
+export function nodeModulesOwner(file: string): string | undefined {
+  const parts = file.split(path.sep);
+  const at = parts.indexOf('node_modules');
+  if (at < 0) return undefined;
+  return parts.slice(0, at).join(path.sep) || path.sep;
 }

@@ -7,6 +7,7 @@ import type { Config } from '../config';
 import type { Logger } from '../diag/logger';
 import { createExporters } from './exporters';
 import { UrlRedactingProcessor } from './redact';
+import { NextJsRequestProcessor } from './nextjs-dedupe';
 import { EncodedSpanProcessor } from './encoded-span-processor';
 import type { RuntimeState } from './runtime-state';
 import type { LossLedger } from './loss-ledger';
@@ -24,7 +25,7 @@ export function createTracerProvider(config: Readonly<Config>, resource: Resourc
     return processor;
   });
   // Redaction first, so that every exporter sees redacted URLs.
-  return new t.TracerProvider({ resource, sampler: recordEverything, spanLimits: { ...config.spanLimits }, spanProcessors: [new UrlRedactingProcessor(), ...spanProcessors] });
+  return new t.TracerProvider({ resource, sampler: recordEverything, spanLimits: { ...config.spanLimits }, spanProcessors: [new NextJsRequestProcessor(), new UrlRedactingProcessor(), ...spanProcessors] });
 }
 
 /**

@@ -1,0 +1,84 @@
+// The corpus of third-party apps (test/corpus/apps): each app's sources and lockfile are in the
+// repo; its node_modules (from the npm registry, at the lockfile's versions) and its build (`next
+// build`) live in a cache outside the checkout, reused between runs. The cache key is a hash of
+// the app's files, so an edited app is installed afresh and stale copies are removed.
+// `node build/scripts/corpus.js [app...]` warms the cache and prints what each step took.
+
+import { execFileSync } from 'child_process';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { repoRoot } from './repo-root';
+
+export const CORPUS_APPS = path.join(repoRoot(), 'test', 'corpus', 'apps');
+export const CORPUS_CACHE = process.env.OTEL_PRELOAD_CORPUS_CACHE ?? path.join(os.homedir(), '.cache', 'otel-preload-corpus');
+const READY = '.corpus-ready';
+
+export interface Prepared {
+  dir: string;
+  /** What preparing took now, in ms (0 when the cache already had it). */
+  installMs: number;
+  buildMs: number;
+}
+
+/** The app's installed (and built) copy in the cache, installing it first when missing. */
+export function prepareApp(name: string): Prepared {
+  const source = path.join(CORPUS_APPS, name);
+  const dir = path.join(CORPUS_CACHE, `${name}-${hashTree(source)}`);
+  if (fs.existsSync(path.join(dir, READY))) return { dir, installMs: 0, buildMs: 0 };
+
+  // Half-done earlier attempt (killed run): start over.
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(CORPUS_CACHE, { recursive: true });
+  fs.cpSync(source, dir, { recursive: true });
+  const env = toolEnv();
+  let t0 = Date.now();
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const installMs = Date.now() - t0;
+  t0 = Date.now();
+  const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  if (pkg.scripts?.build) execFileSync('npm', ['run', 'build', '--silent'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const buildMs = Date.now() - t0;
+  fs.writeFileSync(path.join(dir, READY), new Date().toISOString());
+  removeStale(name, dir);
+  return { dir, installMs, buildMs };
+}
+
+/** Installs and builds run without the preload and without the developer's OTEL_* settings. */
+function toolEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_') && k !== 'NODE_OPTIONS') env[k] = v;
+  env.NEXT_TELEMETRY_DISABLED = '1';
+  return env;
+}
+
+function hashTree(root: string): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (entry.name === 'node_modules' || entry.name === '.next') continue;
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else hash.update(path.relative(root, file)).update('\0').update(fs.readFileSync(file)).update('\0');
+    }
+  };
+  walk(root);
+  return hash.digest('hex').slice(0, 12);
+}
+
+function removeStale(name: string, keep: string): void {
+  for (const entry of fs.readdirSync(CORPUS_CACHE)) {
+    const dir = path.join(CORPUS_CACHE, entry);
+    if (dir !== keep && entry.startsWith(`${name}-`) && /^[0-9a-f]{12}$/.test(entry.slice(name.length + 1))) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  const names = process.argv.slice(2).length ? process.argv.slice(2) : fs.readdirSync(CORPUS_APPS);
+  for (const name of names) {
+    const t0 = Date.now();
+    const { dir, installMs, buildMs } = prepareApp(name);
+    console.log(`${name}: ${dir} (install ${installMs} ms, build ${buildMs} ms, total ${Date.now() - t0} ms)`);
+  }
+}

@@ -1,0 +1,62 @@
+// Which of the app's packages telemetry would cover, checked the way the instrumentation itself
+// decides: the installed version against the ranges its module definitions declare. A version
+// outside them is patched by nothing, so doctor says "not covered" instead of listing it.
+
+import { readFileSync } from 'fs';
+import { CATALOGUE, type InstrumentationEntry } from '../instrumentations/table';
+
+/** Popular drivers and clients no instrumentation of this distribution covers. */
+export const UNCOVERED_DRIVERS = ['mariadb', 'postgres', 'better-sqlite3', 'sqlite3', 'neo4j-driver', 'couchbase', 'mqtt', 'nats', 'bullmq', '@prisma/client', 'mssql'];
+
+export interface Coverage {
+  module: string;
+  version?: string;
+  instrumentation?: string;
+  covered: boolean;
+  /** The supported ranges, when the version is outside them. */
+  supported?: string;
+}
+
+export function coverageOf(dependencies: readonly string[], cwd: string): Coverage[] {
+  const out: Coverage[] = [];
+  for (const entry of CATALOGUE) {
+    for (const module of entry.modules) {
+      if (!dependencies.includes(module)) continue;
+      const version = installedVersion(cwd, module);
+      const ranges = supportedRanges(entry, module);
+      const covered = version === undefined || ranges === undefined || ranges.some((r) => satisfies(version, r));
+      out.push({ module, version, instrumentation: entry.name, covered, ...(covered ? {} : { supported: ranges!.join(' || ') }) });
+    }
+  }
+  for (const module of UNCOVERED_DRIVERS) {
+    if (dependencies.includes(module) && !out.some((c) => c.module === module)) out.push({ module, version: installedVersion(cwd, module), covered: false });
+  }
+  return out;
+}
+
+/** The version the app would load, resolved as Node would from its directory. */
+export function installedVersion(cwd: string, name: string): string | undefined {
+  try {
+    return JSON.parse(readFileSync(require.resolve(`${name}/package.json`, { paths: [cwd] }), 'utf8')).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The ranges the instrumentation's definitions declare for `module` (built disabled: patches nothing). */
+function supportedRanges(entry: InstrumentationEntry, module: string): string[] | undefined {
+  try {
+    const Cls = entry.lean ? entry.lean() : require(entry.pkg)[entry.cls];
+    const instance = new Cls({ enabled: false });
+    const definitions = (instance.getModuleDefinitions?.() ?? []) as Array<{ name: string; supportedVersions: string[] }>;
+    const ranges = definitions.filter((d) => d.name === module).flatMap((d) => d.supportedVersions);
+    return ranges.length && !ranges.includes('*') ? ranges : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function satisfies(version: string, range: string): boolean {
+  const semver = require('semver') as { satisfies(v: string, r: string, o?: object): boolean };
+  return semver.satisfies(version, range, { includePrerelease: true });
+}

@@ -1,0 +1,2 @@
+// Plain defaults: the corpus tests what a new user of Next.js gets.
+module.exports = {};
