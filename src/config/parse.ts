@@ -34,8 +34,12 @@ export function parseValue(kind: Kind, raw: string): ParseResult {
       if (unknown.length) return { error: `has unknown entries ${unknown.map((u) => JSON.stringify(u)).join(', ')} (known: ${kind.values.join(', ')})` };
       return { value: items };
     }
-    case 'list':
-      return { value: splitList(text) };
+    case 'list': {
+      const items = splitList(text);
+      // Names never hold control characters; one that does would also break the warning naming it.
+      if (items.some((i) => /[\u0000-\u001f\u007f\u2028\u2029]/.test(i))) return { error: 'has entries with control characters' };
+      return { value: items };
+    }
     case 'keyValue':
       return parseKeyValues(text);
     case 'headers': {

@@ -105,3 +105,12 @@ describe('headers that cannot be sent are refused at config time', () => {
     expect(warnings[0]).toMatch(/"a b".*"crlf".*":path".*"CONNECTION"/);
   });
 });
+
+describe('names never carry control characters', () => {
+  it('a list with a line break in an entry is refused whole, in one single-line warning', () => {
+    const { config, warnings } = readConfig({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,ex\npress' });
+    expect(config.enabledInstrumentations).toBeUndefined();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).not.toMatch(/\n/);
+  });
+});

@@ -99,6 +99,12 @@ describe('precedence: with a file, other OTEL_* variables act only through subst
     expect(warnings).toEqual(['OTEL_EXPERIMENTAL_CONFIG_FILE is deprecated; set OTEL_CONFIG_FILE instead.']);
   });
 
+  it('the deprecated name with an unusable file: still one line', () => {
+    const { warnings, off } = readConfig({ OTEL_EXPERIMENTAL_CONFIG_FILE: '1.5' });
+    expect(off).toBe(true);
+    expect(warnings).toEqual(['OTEL_EXPERIMENTAL_CONFIG_FILE (deprecated: set OTEL_CONFIG_FILE) 1.5 does not exist; no telemetry from this process.']);
+  });
+
   it('substitution: defaults, $$ escapes, env: prefix, and typed plain scalars', () => {
     const f = file(`file_format: "1.1"
 tracer_provider:

@@ -20,7 +20,9 @@ export function readConfigFile(file: string, env: Env): ConfigResult {
   const deprecated = !env.OTEL_CONFIG_FILE?.trim() ? ['OTEL_EXPERIMENTAL_CONFIG_FILE is deprecated; set OTEL_CONFIG_FILE instead.'] : [];
   const shown = showPath(file);
   const loaded = loadModel(file, env);
-  if ('error' in loaded) return off(`OTEL_CONFIG_FILE ${shown} ${loaded.error}; no telemetry from this process.`, deprecated);
+  // One line per variable: with the deprecated name, the deprecation rides on the file's line.
+  const name = deprecated.length ? 'OTEL_EXPERIMENTAL_CONFIG_FILE (deprecated: set OTEL_CONFIG_FILE)' : 'OTEL_CONFIG_FILE';
+  if ('error' in loaded) return off(`${name} ${shown} ${loaded.error}; no telemetry from this process.`, []);
 
   const mapper = new ModelMapper();
   const mapped = mapper.map(loaded.model);
