@@ -1,29 +1,42 @@
-// One error line per failure episode and signal, naming the endpoint and the cause: a collector
-// that stays down for an hour is one line, not one per batch; recovery ends the episode.
+// Why exports fail, said once per failure episode and signal, with the endpoint and the cause: a
+// collector that stays down for an hour is one episode, not one line per batch; recovery ends it.
+// The cause is not written on its own line: it rides on the loss ledger's next line (what the
+// failure cost), so a short job whose collector is down prints one line, not two. An episode that
+// heals before anything is lost cost nothing and is only mentioned at the info level.
 
 import type { Logger } from '../diag/logger';
 
 const reporters = new Map<string, (error?: Error) => void>();
+/** Causes of the current episodes not yet named on a loss line. */
+const unnamed = new Map<string, string>();
 
 /** The reporter of a signal's exports to an endpoint; the queue and the transport's retries share it. */
 export function exportErrorReporter(signal: string, endpoint: string, log: Logger): (error?: Error) => void {
   const key = `${signal} ${endpoint}`;
   let reporter = reporters.get(key);
-  if (!reporter) reporters.set(key, (reporter = newReporter(signal, endpoint, log)));
+  if (!reporter) reporters.set(key, (reporter = newReporter(key, log)));
   return reporter;
 }
 
-function newReporter(signal: string, endpoint: string, log: Logger): (error?: Error) => void {
+/** The causes to name on the loss line being written now (each episode once). */
+export function takeUnnamedFailures(): string[] {
+  const causes = [...unnamed.values()];
+  unnamed.clear();
+  return causes;
+}
+
+function newReporter(key: string, log: Logger): (error?: Error) => void {
   let failingSince: number | undefined;
   return (error) => {
     if (!error) {
-      if (failingSince !== undefined) log.info(`${signal} export to ${endpoint} works again after ${Math.round((Date.now() - failingSince) / 1000)} s.`);
+      if (failingSince !== undefined) log.info(`${key.replace(' ', ' export to ')} works again after ${Math.round((Date.now() - failingSince) / 1000)} s.`);
       failingSince = undefined;
+      unnamed.delete(key);
       return;
     }
     if (failingSince !== undefined) return;
     failingSince = Date.now();
     const cause = error.message.replace(/\s*\n\s*/g, ' ');
-    log.error(`${signal} export to ${endpoint} failed (${cause}); what cannot be delivered after retries is counted as lost.`);
+    unnamed.set(key, `${key.replace(' ', ' export to ')} failed (${cause})`);
   };
 }

@@ -78,14 +78,13 @@ export function createIntervalReader(exporter: PushMetricExporter, intervalMilli
           }
           resolve();
         };
+        // A failed or timed-out export is counted (and its cause named) by the loss ledger.
         const timer = setTimeout(() => {
-          core.globalErrorHandler(new Error(`metrics export timed out after ${timeoutMillis} ms`));
           settle('timeout');
         }, timeoutMillis);
         api.context.with(core.suppressTracing(api.context.active()), () =>
           exporter.export(resourceMetrics as ResourceMetrics, (result) => {
             if (settled) return;
-            if (result.code !== 0) core.globalErrorHandler(result.error ?? new Error('metrics export failed'));
             settle(result.code !== 0 ? 'export_failed' : undefined);
           }),
         );

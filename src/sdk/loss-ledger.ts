@@ -10,6 +10,7 @@
 
 import type { Attributes, Counter, Meter } from '@opentelemetry/api';
 import type { Logger } from '../diag/logger';
+import { takeUnnamedFailures } from './export-errors';
 
 export type LossCause = 'queue_full' | 'export_failed' | 'timeout' | 'shutdown';
 export type LedgerSignal = 'traces' | 'logs' | 'metrics';
@@ -95,7 +96,9 @@ export class LossLedger {
     if (parts.length === 0) return;
     this.unreported = { traces: zero(), logs: zero(), metrics: zero() };
     this.lastLine = this.now();
-    this.log.warn(`telemetry lost: ${parts.join(', ')}; counted in otel.sdk.processor.*.processed and otel.sdk.exporter.*.exported by error.type.`);
+    const causes = takeUnnamedFailures();
+    const why = causes.length ? ` because ${causes.join('; ')}` : '';
+    this.log.warn(`telemetry lost: ${parts.join(', ')}${why}; counted in otel.sdk.processor.*.processed and otel.sdk.exporter.*.exported by error.type.`);
   }
 
   private processorAttrs(signal: LedgerSignal): Attributes {
