@@ -2,7 +2,6 @@
 // shell: the exporter packages (and the HTTP/2 client with them) are loaded on the first export,
 // so a process that never produces telemetry never pays for it.
 
-import { readFileSync } from 'fs';
 import type { Signal } from '../config/settings';
 import type { SignalExport } from '../config';
 import type { Logger } from '../diag/logger';
@@ -10,6 +9,7 @@ import type { RuntimeState } from './runtime-state';
 import { DISTRO_VERSION } from '../version';
 import { GRPC_METHODS } from './pending';
 import { exportErrorReporter } from './export-errors';
+import { readPemFile } from '../util/read-small-file';
 
 /** What OTLP span and log exporters receive: a whole Export<Signal>ServiceRequest and its item count. */
 export interface EncodedRequest {
@@ -189,10 +189,9 @@ function unrefAgents(options: object): (protocol: string) => import('http').Agen
 
 function readPem(file: string | undefined, what: string, log: Logger): Buffer | undefined {
   if (!file) return undefined;
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    log.warn(`OTLP ${what} file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? err}); connecting without it.`);
-    return undefined;
-  }
+  const read = readPemFile(file);
+  if ('pem' in read) return read.pem;
+  // Every signal reads the same file: one warning, not one per signal.
+  log.warnOnce(`pem:${file}`, `OTLP ${what} file ${file} cannot be used (${read.reason}); connecting without it.`);
+  return undefined;
 }

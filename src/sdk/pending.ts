@@ -2,7 +2,7 @@
 // requests and where to send them. Whatever takes them delivers each or counts it lost
 // (Sdk.countLost); the queues no longer hold them, so nothing is sent or counted twice.
 
-import { readFileSync } from 'fs';
+import { readPemFile } from '../util/read-small-file';
 import type { SignalExport } from '../config';
 import type { TakenBatch } from './batch-queue';
 
@@ -79,9 +79,6 @@ export function takePending(sources: readonly PendingSource[]): PendingRequest[]
 
 function readPem(file: string | undefined): string | undefined {
   if (!file) return undefined;
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined; // the exporter already said so when it was built
-  }
+  const read = readPemFile(file); // never blocks: this runs inside the 'exit' event
+  return 'pem' in read ? read.pem.toString('utf8') : undefined; // the exporter already said why not
 }
