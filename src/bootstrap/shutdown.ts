@@ -67,6 +67,8 @@ export function installExitHandlers(work: ExitWork, timeoutMillis: number, log: 
   let flushing: Promise<boolean> | undefined;
   let flushProblem: string | undefined;
   let finished = false;
+  /** A second signal: the operator will not wait, so what is pending is counted, not sent. */
+  let hurry = false;
 
   /** Resolves true when the flush ended (well or not), false when the bound cut it short. */
   const boundedFlush = (): Promise<boolean> =>
@@ -96,7 +98,9 @@ export function installExitHandlers(work: ExitWork, timeoutMillis: number, log: 
     try {
       startClock();
       const pending = work.takePending();
-      if (pending.length) {
+      if (pending.length && hurry) {
+        for (const request of pending) work.countLost(request.signal, request.count, 'shutdown');
+      } else if (pending.length) {
         const t0 = Date.now();
         const outcome = deliver(pending, startClock());
         log.debug(`at exit, ${pending.length - outcome.lost.length} of ${pending.length} pending requests delivered in ${Date.now() - t0} ms.`);
@@ -143,7 +147,10 @@ export function installExitHandlers(work: ExitWork, timeoutMillis: number, log: 
   for (const signal of SIGNALS) {
     const onSignal = (): void => {
       // A second signal while we flush: the operator does not want to wait.
-      if (stopping) return reraise(signal);
+      if (stopping) {
+        hurry = true;
+        return reraise(signal);
+      }
       if (appHandles(signal, onSignal, proc, options.global)) return;
       stopping = signal;
       void boundedFlush().then(() => reraise(signal));

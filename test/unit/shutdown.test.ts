@@ -129,12 +129,14 @@ describe('SIGTERM / SIGINT', () => {
     expect(proc.kill).toHaveBeenCalledWith(4242, 'SIGTERM');
   });
 
-  it('a second signal while flushing: re-raised at once', async () => {
-    const { proc } = setup({ flush: never });
+  it('a second signal while flushing: re-raised at once; what is pending is counted, not sent', async () => {
+    const { proc, deliver, lost } = setup({ flush: never, pending: [request(5)] });
     proc.emit('SIGINT');
     await vi.advanceTimersByTimeAsync(100);
     proc.emit('SIGINT');
     expect(proc.kill).toHaveBeenCalledWith(4242, 'SIGINT');
+    expect(deliver).not.toHaveBeenCalled();
+    expect(lost).toEqual([['traces', 5, 'shutdown']]);
   });
 
   it('the app has its own handler: no flush, no re-raise; its exit later is bounded by the same clock', async () => {
