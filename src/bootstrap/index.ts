@@ -32,7 +32,7 @@ export function start(entry: Entry, entryFile: string): void {
     const guards = configFilePath() === undefined ? undefined : processGuards();
     if (guards && isExcludedProcess(processNames(), guards.excluded, guards.included)) return;
     const { config, warnings, off } = readConfig();
-    const { createLogger } = require('../diag/logger') as typeof import('../diag/logger');
+    const { createLogger } = require('../log/logger') as typeof import('../log/logger');
     const log = createLogger(config.logLevel);
     const excludedAs = isExcludedProcess(processNames(), config.excludedProcesses, config.includedProcesses);
     if (excludedAs) {

@@ -4,7 +4,7 @@
 // and never keeps the process alive. Every interval it is handed is clamped (bounds.ts); shutdown
 // aborts a request in flight instead of waiting for it.
 
-import type { Logger } from '../diag/logger';
+import type { Logger } from '../log/logger';
 import { heartbeatMillis, MIN_HEARTBEAT_MS, retryAfterMillis, retryMillis, serverHeartbeatMillis } from './bounds';
 import { decodeServerToAgent, encodeAgentToServer, type AgentToServer, type ComponentHealth, type KeyValue, type ServerToAgent } from './codec';
 import { OUR_CAPABILITIES, RemoteConfigStatuses, ServerErrorTypes, ServerToAgentFlags } from './schema';

@@ -3,9 +3,9 @@
 
 import { readFileSync } from 'fs';
 import type { Config } from '../config';
-import type { Logger } from '../diag/logger';
+import type { Logger } from '../log/logger';
 import { redactUrl } from '../diag/summary';
-import { localSettings, type RuntimeSettings, type RuntimeState } from '../sdk/runtime-state';
+import { localSettings, type RuntimeSettings, type RuntimeState } from '../runtime/state';
 import { DISTRO_NAME, DISTRO_VERSION } from '../version';
 import { readCache, writeCache } from './cache';
 import { cacheFileName, defaultCacheDir } from './cache-dir';

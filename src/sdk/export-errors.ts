@@ -1,7 +1,7 @@
 // One error line per failure episode and signal, naming the endpoint and the cause: a collector
 // that stays down for an hour is one line, not one per batch; recovery ends the episode.
 
-import type { Logger } from '../diag/logger';
+import type { Logger } from '../log/logger';
 
 const reporters = new Map<string, (error?: Error) => void>();
 

@@ -5,8 +5,8 @@
 import { readFileSync } from 'fs';
 import type { Signal } from '../config/settings';
 import type { SignalExport } from '../config';
-import type { Logger } from '../diag/logger';
-import type { RuntimeState } from './runtime-state';
+import type { Logger } from '../log/logger';
+import type { RuntimeState } from '../runtime/state';
 import { DISTRO_VERSION } from '../version';
 import { GRPC_METHODS } from './pending';
 import { exportErrorReporter } from './export-errors';

@@ -11,7 +11,7 @@ import { clamp, heartbeatMillis, MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS, retryMillis
 import { parseConfigMap } from '../../src/remote/remote-config';
 import { isSensitiveHeader, UrlRedactingProcessor } from '../../src/sdk/redact';
 import { readCache, untrusted, writeCache } from '../../src/remote/cache';
-import { createLogger } from '../../src/diag/logger';
+import { createLogger } from '../../src/log/logger';
 
 const entry = (body: string) => ({ 'otel-preload': { body: Buffer.from(body), contentType: 'application/json' } });
 

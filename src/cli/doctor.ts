@@ -11,7 +11,7 @@ import { CATALOGUE } from '../instrumentations/table';
 import { findPackageJson } from '../util/package-json';
 import { DISTRO_VERSION } from '../version';
 import { probe, probeOpamp } from './probe';
-import { redactUrl } from './summary';
+import { redactUrl } from '../diag/summary';
 
 export interface Check {
   check: string;
