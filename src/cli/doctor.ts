@@ -11,7 +11,7 @@ import { CATALOGUE } from '../instrumentations/table';
 import { findPackageJson } from '../util/package-json';
 import { DISTRO_VERSION } from '../version';
 import { probe, probeOpamp } from './probe';
-import { redactUrl } from '../diag/summary';
+import { redactUrl } from '../util/redact';
 
 export interface Check {
   check: string;

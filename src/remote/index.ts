@@ -4,7 +4,7 @@
 import { readFileSync } from 'fs';
 import type { Config } from '../config';
 import type { Logger } from '../log/logger';
-import { redactUrl } from '../diag/summary';
+import { redactUrl } from '../util/redact';
 import { localSettings, type RuntimeSettings, type RuntimeState } from '../runtime/state';
 import { DISTRO_NAME, DISTRO_VERSION } from '../version';
 import { readCache, writeCache } from './cache';

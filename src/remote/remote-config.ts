@@ -5,7 +5,7 @@
 
 import { LOG_LEVELS, type LogLevel } from '../log/logger';
 import { splitList } from '../config/parse';
-import { isSensitiveHeader } from '../sdk/redact';
+import { isSensitiveHeader } from '../util/redact';
 
 export const OUR_KEY = 'otel-preload';
 export const EDOT_KEY = 'elastic';

@@ -6,7 +6,7 @@ import type { Sampler, SpanProcessor, TracerProvider } from '@opentelemetry/sdk-
 import type { Config } from '../config';
 import type { Logger } from '../log/logger';
 import { createExporters } from './exporters';
-import { UrlRedactingProcessor } from './redact';
+import { UrlRedactingProcessor } from '../util/redact';
 import { EncodedSpanProcessor } from './encoded-span-processor';
 import type { RuntimeState } from '../runtime/state';
 import type { LossLedger } from './loss-ledger';

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { clamp, heartbeatMillis, MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS, retryMillis, serverHeartbeatMillis } from '../../src/remote/bounds';
 import { parseConfigMap } from '../../src/remote/remote-config';
-import { isSensitiveHeader, UrlRedactingProcessor } from '../../src/sdk/redact';
+import { isSensitiveHeader, UrlRedactingProcessor } from '../../src/util/redact';
 import { readCache, untrusted, writeCache } from '../../src/remote/cache';
 import { createLogger } from '../../src/log/logger';
 
