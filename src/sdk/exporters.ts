@@ -2,11 +2,11 @@
 // shell: the exporter packages (and the HTTP/2 client with them) are loaded on the first export,
 // so a process that never produces telemetry never pays for it.
 
-import { readFileSync } from 'fs';
 import type { Signal } from '../config/settings';
 import type { SignalExport } from '../config';
 import type { Logger } from '../log/logger';
 import type { RuntimeState } from '../runtime/state';
+import { readPem } from '../util/pem';
 import { DISTRO_VERSION } from '../version';
 import { GRPC_METHODS } from './pending';
 import { exportErrorReporter } from './export-errors';
@@ -124,9 +124,9 @@ export function createExporters(signal: Signal, settings: SignalExport, log: Log
 
 function createOtlpExporter(signal: Signal, s: SignalExport, log: Logger): AnyExporter {
   const tls = {
-    ca: readPem(s.certificate, 'certificate', log),
-    cert: readPem(s.clientCertificate, 'client certificate', log),
-    key: readPem(s.clientKey, 'client key', log),
+    ca: readPem(s.certificate, (f) => `OTLP certificate file ${f}`, log),
+    cert: readPem(s.clientCertificate, (f) => `OTLP client certificate file ${f}`, log),
+    key: readPem(s.clientKey, (f) => `OTLP client key file ${f}`, log),
   };
   const base = require('@opentelemetry/otlp-exporter-base') as typeof import('@opentelemetry/otlp-exporter-base');
   const transformer = require('@opentelemetry/otlp-transformer');
@@ -185,14 +185,4 @@ function unrefAgents(options: object): (protocol: string) => import('http').Agen
     };
     return agent;
   };
-}
-
-function readPem(file: string | undefined, what: string, log: Logger): Buffer | undefined {
-  if (!file) return undefined;
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    log.warn(`OTLP ${what} file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? err}); connecting without it.`);
-    return undefined;
-  }
 }
