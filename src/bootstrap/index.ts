@@ -3,8 +3,7 @@
 // and every failure contained so that the host process runs on as if we were absent.
 
 import { isExcludedProcess, isSupportedNode, processNames } from './guards';
-
-export type Entry = 'require' | 'import';
+import type { Entry } from './types';
 
 interface PreloadState {
   entry: Entry;

@@ -6,7 +6,7 @@ import { randomUUID } from 'crypto';
 import type { Config } from '../config';
 import type { Logger } from '../log/logger';
 import type { Sdk } from '../sdk';
-import type { Entry } from './index';
+import type { Entry } from './types';
 import { startLazyInstrumentations, type LazyInstrumentations } from '../instrumentations';
 import { installExitHandlers } from './shutdown';
 
