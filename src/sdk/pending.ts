@@ -2,9 +2,9 @@
 // requests and where to send them. Whatever takes them delivers each or counts it lost
 // (Sdk.countLost); the queues no longer hold them, so nothing is sent or counted twice.
 
-import { readFileSync } from 'fs';
 import type { SignalExport } from '../config';
 import type { TakenBatch } from './batch-queue';
+import { readPemText } from '../util/pem';
 
 export interface PendingRequest {
   signal: 'traces' | 'logs' | 'metrics';
@@ -54,9 +54,9 @@ export function pendingTarget(signal: PendingRequest['signal'], s: Readonly<Sign
       path: s.protocol === 'grpc' ? GRPC_METHODS[signal] : `${url.pathname}${url.search}`,
       headers: { ...s.headers },
       compression: s.compression,
-      ca: readPem(s.certificate),
-      cert: readPem(s.clientCertificate),
-      key: readPem(s.clientKey),
+      ca: readPemText(s.certificate),
+      cert: readPemText(s.clientCertificate),
+      key: readPemText(s.clientKey),
       timeoutMillis: s.timeoutMillis,
     };
     return target;
@@ -75,13 +75,4 @@ export function takePending(sources: readonly PendingSource[]): PendingRequest[]
     }
   }
   return out;
-}
-
-function readPem(file: string | undefined): string | undefined {
-  if (!file) return undefined;
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined; // the exporter already said so when it was built
-  }
 }

@@ -15,3 +15,16 @@ export function readPem(file: string | undefined, describe: (file: string) => st
     return undefined;
   }
 }
+
+/**
+ * The same file as text, silently: for the flush at exit, whose worker thread takes strings; the
+ * exporter built earlier already named an unreadable file.
+ */
+export function readPemText(file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
