@@ -5,7 +5,6 @@
 
 import Module = require('module');
 import { pathToFileURL } from 'url';
-import { nodeVersion } from '../util/node-version';
 import { findPackageJson } from '../util/package-json';
 import * as path from 'path';
 
@@ -131,7 +130,7 @@ export function isEsmEntry(script: string): boolean {
 
 /** import-in-the-middle's in-thread hooks need a module.registerHooks that accepts nullish CJS source. */
 function supportsSyncHooks(): boolean {
-  const [major, minor, patch] = nodeVersion();
+  const [major, minor, patch] = process.versions.node.split('.').map(Number);
   if (major >= 26) return true;
   if (major === 25) return minor >= 1;
   if (major === 24) return minor > 11 || (minor === 11 && patch >= 1);
