@@ -3,8 +3,7 @@
 // and every failure contained so that the host process runs on as if we were absent.
 
 import { isExcludedProcess, isSupportedNode, processNames } from './guards';
-
-export type Entry = 'require' | 'import';
+import type { Entry } from './types';
 
 interface PreloadState {
   entry: Entry;
@@ -32,7 +31,7 @@ export function start(entry: Entry, entryFile: string): void {
     const guards = configFilePath() === undefined ? undefined : processGuards();
     if (guards && isExcludedProcess(processNames(), guards.excluded, guards.included)) return;
     const { config, warnings, off } = readConfig();
-    const { createLogger } = require('../diag/logger') as typeof import('../diag/logger');
+    const { createLogger } = require('../log/logger') as typeof import('../log/logger');
     const log = createLogger(config.logLevel);
     const excludedAs = isExcludedProcess(processNames(), config.excludedProcesses, config.includedProcesses);
     if (excludedAs) {

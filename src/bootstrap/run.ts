@@ -4,14 +4,14 @@
 
 import { randomUUID } from 'crypto';
 import type { Config } from '../config';
-import type { Logger } from '../diag/logger';
+import type { Logger } from '../log/logger';
 import type { Sdk } from '../sdk';
-import type { Entry } from './index';
+import type { Entry } from './types';
 import { startLazyInstrumentations, type LazyInstrumentations } from '../instrumentations';
 import { installExitHandlers } from './shutdown';
 
 import { fileUrlOf } from '../instrumentations/lazy-hooks';
-import { localSettings, RuntimeState } from '../sdk/runtime-state';
+import { localSettings, RuntimeState } from '../runtime/state';
 import { serviceIdentity } from '../sdk/service-identity';
 
 export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFile: string): void {

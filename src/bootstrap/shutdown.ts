@@ -15,7 +15,7 @@
 // Whatever is not delivered is counted in the SDK's loss ledger, which names it in one stderr line.
 // Installed only once the SDK exists: a process with nothing to deliver gets no listeners at all.
 
-import type { Logger } from '../diag/logger';
+import type { Logger } from '../log/logger';
 import type { LossCause, PendingRequest } from '../sdk';
 import type { SyncOutcome } from '../exit/deliver-sync';
 import { appHandles } from './signal-owners';

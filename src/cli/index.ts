@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `otel-preload` command (package.json "bin"): `otel-preload doctor [--json]`.
 
-import { doctor, renderReport } from '../diag/doctor';
+import { doctor, renderReport } from './doctor';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...flags] = argv;

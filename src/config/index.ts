@@ -5,7 +5,7 @@
 import { parseValue, splitList, type Parsed } from './parse';
 import { SETTINGS, SETTINGS_BY_NAME, SIGNALS, DEFAULT_EXCLUDED_PROCESSES, type Signal } from './settings';
 import type { BatchSettings, Config, ConfigResult, SignalExport } from './types';
-import type { LogLevel } from '../diag/logger';
+import type { LogLevel } from '../log/logger';
 
 export type { BatchSettings, Config, ConfigResult, SignalExport } from './types';
 

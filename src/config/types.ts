@@ -1,6 +1,6 @@
 // The shape of the configuration the SDK is built from, whatever the source (environment or file).
 
-import type { LogLevel } from '../diag/logger';
+import type { LogLevel } from '../log/logger';
 
 export interface SignalExport {
   exporters: ReadonlyArray<'otlp' | 'console'>;

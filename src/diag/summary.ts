@@ -4,6 +4,7 @@
 
 import type { Config, SignalExport } from '../config';
 import type { ServiceIdentity } from '../sdk/service-identity';
+import { redactUrl } from '../util/redact';
 import { DISTRO_VERSION } from '../version';
 
 export interface SummaryInput {
@@ -48,19 +49,4 @@ function signal(s: SignalExport): Record<string, unknown> | string {
         }
       : {}),
   };
-}
-
-/** Drops user:password and query parameters (tokens travel there) from a URL. */
-export function redactUrl(raw: string): string {
-  try {
-    const url = new URL(raw);
-    if (url.username || url.password) {
-      url.username = 'REDACTED';
-      url.password = '';
-    }
-    if (url.search) url.search = '?REDACTED';
-    return url.toString().replace(/\/$/, '');
-  } catch {
-    return '<invalid URL>';
-  }
 }

@@ -3,7 +3,7 @@
 // on error the module is returned unpatched and one warning names what failed.
 
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import type { Logger } from '../diag/logger';
+import type { Logger } from '../log/logger';
 
 type Patchable = { name: string; patch?: (exports: unknown, version?: string) => unknown };
 type Definition = Patchable & { files?: Patchable[] };

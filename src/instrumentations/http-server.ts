@@ -18,7 +18,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { Attributes, Context, Histogram, Span, Tracer } from '@opentelemetry/api';
-import { SENSITIVE_QUERY_PARAMS } from '../sdk/redact';
+import { SENSITIVE_QUERY_PARAMS } from '../util/redact';
 import { hasRouteResolvers, routeAtResponse } from './route-at-response';
 import { AttributeSets, installCarriedHashes } from './metric-attributes';
 

@@ -4,12 +4,12 @@
 
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Config } from '../config';
-import type { Logger } from '../diag/logger';
+import type { Logger } from '../log/logger';
 import { CATALOGUE, createInstrumentation, selectInstrumentations, type InstrumentationEntry } from './table';
 import { installFetchTrigger, installImportHook, installRequireHook, packageNameOfUrl, type EsmHookMode } from './lazy-hooks';
 import { containPatchErrors } from './contain';
 import { appSdkLoaded, APP_SDK_PACKAGES, SDK_PARTS } from './app-sdk';
-import type { RuntimeSettings, RuntimeState } from '../sdk/runtime-state';
+import type { RuntimeSettings, RuntimeState } from '../runtime/state';
 import { DETAIL_NAMES, setDetail } from './detail';
 
 const DETAIL_LIST = DETAIL_NAMES.join(', ');

@@ -8,7 +8,7 @@
 
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Config } from '../config';
-import type { RuntimeSettings } from '../sdk/runtime-state';
+import type { RuntimeSettings } from '../runtime/state';
 import { detailListed, FRAMEWORKS } from './detail';
 import { boundaryTracerProvider } from './boundary-tracer';
 import { addRouteResolver, type RouteResolver } from './route-at-response';

@@ -4,7 +4,7 @@
 // and never keeps the process alive. Every interval it is handed is clamped (bounds.ts); shutdown
 // aborts a request in flight instead of waiting for it.
 
-import type { Logger } from '../diag/logger';
+import type { Logger } from '../log/logger';
 import { heartbeatMillis, MIN_HEARTBEAT_MS, retryAfterMillis, retryMillis, serverHeartbeatMillis } from './bounds';
 import { decodeServerToAgent, encodeAgentToServer, type AgentToServer, type ComponentHealth, type KeyValue, type ServerToAgent } from './codec';
 import { OUR_CAPABILITIES, RemoteConfigStatuses, ServerErrorTypes, ServerToAgentFlags } from './schema';
@@ -87,7 +87,7 @@ export class OpampClient {
     // Never wait on a request that may be dead: abort it (it settles at once).
     this.abort.abort();
     await this.inFlight?.catch(() => undefined);
-    const message = this.build(false);
+    const message = this.build();
     message.agentDisconnect = {};
     await post({ ...this.opts.transport, instanceUid: uuidString(this.instanceUid), timeoutMs: DISCONNECT_TIMEOUT_MS, holdProcess: true }, encodeAgentToServer(message)).catch(() => undefined);
   }
@@ -127,7 +127,7 @@ export class OpampClient {
   private async exchange(): Promise<void> {
     this.pending = false;
     this.lastRequestAt = Date.now();
-    const message = this.build(false);
+    const message = this.build();
     const sentParts = this.parts(message);
     const answer = await post({ ...this.opts.transport, instanceUid: uuidString(this.instanceUid), signal: this.abort.signal }, encodeAgentToServer(message));
     const s2a = this.checkAnswer(answer);
@@ -235,7 +235,7 @@ export class OpampClient {
   }
 
   /** The message, with sub-messages omitted when unchanged since the last one the server got. */
-  private build(full: boolean): AgentToServer {
+  private build(): AgentToServer {
     const message: AgentToServer = { instanceUid: this.instanceUid, sequenceNum: ++this.sequenceNum, capabilities: OUR_CAPABILITIES };
     const desc = this.opts.description();
     const parts = {
@@ -246,7 +246,7 @@ export class OpampClient {
     };
     for (const [key, value] of Object.entries(parts)) {
       if (value === undefined) continue;
-      if (full || this.lastSent[key] !== fingerprint(key, value)) (message as unknown as Record<string, unknown>)[key] = value;
+      if (this.lastSent[key] !== fingerprint(key, value)) (message as unknown as Record<string, unknown>)[key] = value;
     }
     return message;
   }

@@ -1,11 +1,11 @@
 // Wires remote configuration: the cached config first (before any network I/O), then the OpAMP
 // client, whose accepted configs update the run-time settings all at once.
 
-import { readFileSync } from 'fs';
 import type { Config } from '../config';
-import type { Logger } from '../diag/logger';
-import { redactUrl } from '../diag/summary';
-import { localSettings, type RuntimeSettings, type RuntimeState } from '../sdk/runtime-state';
+import type { Logger } from '../log/logger';
+import { readPem } from '../util/pem';
+import { redactUrl } from '../util/redact';
+import { localSettings, type RuntimeSettings, type RuntimeState } from '../runtime/state';
 import { DISTRO_NAME, DISTRO_VERSION } from '../version';
 import { readCache, writeCache } from './cache';
 import { cacheFileName, defaultCacheDir } from './cache-dir';
@@ -59,9 +59,9 @@ export function startOpamp(config: Readonly<Config>, log: Logger, runtime: Runti
     transport: {
       endpoint: opamp.endpoint,
       headers: opamp.headers,
-      ca: readPem(opamp.certificate, 'OTEL_NODE_OPAMP_CERTIFICATE', log),
-      cert: readPem(opamp.clientCertificate, 'OTEL_NODE_OPAMP_CLIENT_CERTIFICATE', log),
-      key: readPem(opamp.clientKey, 'OTEL_NODE_OPAMP_CLIENT_KEY', log),
+      ca: readPem(opamp.certificate, (f) => `OTEL_NODE_OPAMP_CERTIFICATE=${f}`, log),
+      cert: readPem(opamp.clientCertificate, (f) => `OTEL_NODE_OPAMP_CLIENT_CERTIFICATE=${f}`, log),
+      key: readPem(opamp.clientKey, (f) => `OTEL_NODE_OPAMP_CLIENT_KEY=${f}`, log),
       timeoutMs: 10_000,
       userAgent: `${DISTRO_NAME}/${DISTRO_VERSION}`,
     },
@@ -165,14 +165,4 @@ function defaultCacheFile(serviceName: string, xdgCacheHome: string | undefined,
   const { dir, why } = defaultCacheDir({ xdgCacheHome });
   if (!dir) log.warn(`the OpAMP cache is off: ${why}. Set OTEL_NODE_OPAMP_CACHE_FILE to a private location.`);
   return dir && path.join(dir, cacheFileName(serviceName));
-}
-
-function readPem(file: string | undefined, variable: string, log: Logger): Buffer | undefined {
-  if (!file) return undefined;
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    log.warn(`${variable}=${file} cannot be read (${(err as NodeJS.ErrnoException).code}); connecting without it.`);
-    return undefined;
-  }
 }

@@ -3,9 +3,9 @@
 // are safe to change at run time is accepted; anything else fails the whole config, naming the
 // key (the OpAMP specification: apply all or nothing; unknown keys fail the whole config).
 
-import { LOG_LEVELS, type LogLevel } from '../diag/logger';
+import { LOG_LEVELS, type LogLevel } from '../log/logger';
 import { splitList } from '../config/parse';
-import { isSensitiveHeader } from '../sdk/redact';
+import { isSensitiveHeader } from '../util/redact';
 
 export const OUR_KEY = 'otel-preload';
 export const EDOT_KEY = 'elastic';

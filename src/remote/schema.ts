@@ -102,4 +102,3 @@ export const OUR_CAPABILITIES = Object.values(CAPABILITIES).reduce((a, b) => a |
 export const RemoteConfigStatuses = { UNSET: 0, APPLIED: 1, APPLYING: 2, FAILED: 3 } as const;
 export const ServerErrorTypes = { Unknown: 0, BadRequest: 1, Unavailable: 2 } as const;
 export const ServerToAgentFlags = { ReportFullState: 0x1 } as const;
-export const AgentToServerFlags = { RequestInstanceUid: 0x1 } as const;

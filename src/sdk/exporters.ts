@@ -4,12 +4,12 @@
 
 import type { Signal } from '../config/settings';
 import type { SignalExport } from '../config';
-import type { Logger } from '../diag/logger';
-import type { RuntimeState } from './runtime-state';
+import type { Logger } from '../log/logger';
+import type { RuntimeState } from '../runtime/state';
+import { readPem } from '../util/pem';
 import { DISTRO_VERSION } from '../version';
 import { GRPC_METHODS } from './pending';
 import { exportErrorReporter } from './export-errors';
-import { readPemFile } from '../util/read-small-file';
 
 /** What OTLP span and log exporters receive: a whole Export<Signal>ServiceRequest and its item count. */
 export interface EncodedRequest {
@@ -124,9 +124,9 @@ export function createExporters(signal: Signal, settings: SignalExport, log: Log
 
 function createOtlpExporter(signal: Signal, s: SignalExport, log: Logger): AnyExporter {
   const tls = {
-    ca: readPem(s.certificate, 'certificate', log),
-    cert: readPem(s.clientCertificate, 'client certificate', log),
-    key: readPem(s.clientKey, 'client key', log),
+    ca: readPem(s.certificate, (f) => `OTLP certificate file ${f}`, log),
+    cert: readPem(s.clientCertificate, (f) => `OTLP client certificate file ${f}`, log),
+    key: readPem(s.clientKey, (f) => `OTLP client key file ${f}`, log),
   };
   const base = require('@opentelemetry/otlp-exporter-base') as typeof import('@opentelemetry/otlp-exporter-base');
   const transformer = require('@opentelemetry/otlp-transformer');
@@ -185,13 +185,4 @@ function unrefAgents(options: object): (protocol: string) => import('http').Agen
     };
     return agent;
   };
-}
-
-function readPem(file: string | undefined, what: string, log: Logger): Buffer | undefined {
-  if (!file) return undefined;
-  const read = readPemFile(file);
-  if ('pem' in read) return read.pem;
-  // Every signal reads the same file: one warning, not one per signal.
-  log.warnOnce(`pem:${file}`, `OTLP ${what} file ${file} cannot be used (${read.reason}); connecting without it.`);
-  return undefined;
 }

@@ -3,14 +3,14 @@
 
 import type { Meter } from '@opentelemetry/api';
 import type { Config } from '../config';
-import type { Logger } from '../diag/logger';
+import type { Logger } from '../log/logger';
 import { buildResource } from './resource';
 import type { ServiceIdentity } from './service-identity';
 import { createTracerProvider } from './traces';
 import { createMeterProvider } from './metrics';
 import { createLoggerProvider } from './logs';
-import { routeOtelDiagnostics } from '../diag/otel-diag';
-import type { RuntimeState } from './runtime-state';
+import { routeOtelDiagnostics } from '../log/otel-diag';
+import type { RuntimeState } from '../runtime/state';
 import { LossLedger, type LossCause } from './loss-ledger';
 import { otlpComponentType } from './exporters';
 import { takePending, type PendingRequest, type PendingSource } from './pending';

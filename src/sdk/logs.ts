@@ -4,13 +4,13 @@
 import type { Resource } from '@opentelemetry/resources';
 import type { LoggerProvider, LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { Config } from '../config';
-import type { Logger } from '../diag/logger';
+import type { Logger } from '../log/logger';
 import { createExporters } from './exporters';
 import { QueuedLogRecordProcessor } from './log-processor';
 import type { LossLedger } from './loss-ledger';
 import type { PendingSource } from './pending';
 import { pendingSource, queuedExport } from './queued-export';
-import type { RuntimeState } from './runtime-state';
+import type { RuntimeState } from '../runtime/state';
 
 export function createLoggerProvider(config: Readonly<Config>, resource: Resource, log: Logger, ledger: LossLedger, runtime: RuntimeState, pending: PendingSource[]): LoggerProvider {
   const l = require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');

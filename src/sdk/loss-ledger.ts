@@ -9,7 +9,7 @@
 // stderr line names the losses with the running total, and shutdown reports the rest.
 
 import type { Attributes, Counter, Meter } from '@opentelemetry/api';
-import type { Logger } from '../diag/logger';
+import type { Logger } from '../log/logger';
 import { takeUnnamedFailures } from './export-errors';
 
 export type LossCause = 'queue_full' | 'export_failed' | 'timeout' | 'shutdown';

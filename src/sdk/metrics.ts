@@ -4,10 +4,10 @@
 import type { Resource } from '@opentelemetry/resources';
 import type { MeterProvider, PushMetricExporter, InstrumentType as InstrumentTypeT, AggregationTemporality as TemporalityT } from '@opentelemetry/sdk-metrics';
 import type { Config } from '../config';
-import type { Logger } from '../diag/logger';
+import type { Logger } from '../log/logger';
 import { createExporters } from './exporters';
 import { createIntervalReader, type MetricOutcome } from './interval-reader';
-import type { RuntimeState } from './runtime-state';
+import type { RuntimeState } from '../runtime/state';
 
 export interface Metrics {
   provider: MeterProvider;

@@ -2,9 +2,9 @@
 // requests and where to send them. Whatever takes them delivers each or counts it lost
 // (Sdk.countLost); the queues no longer hold them, so nothing is sent or counted twice.
 
-import { readPemFile } from '../util/read-small-file';
 import type { SignalExport } from '../config';
 import type { TakenBatch } from './batch-queue';
+import { readPemText } from '../util/pem';
 
 export interface PendingRequest {
   signal: 'traces' | 'logs' | 'metrics';
@@ -54,9 +54,9 @@ export function pendingTarget(signal: PendingRequest['signal'], s: Readonly<Sign
       path: s.protocol === 'grpc' ? GRPC_METHODS[signal] : `${url.pathname}${url.search}`,
       headers: { ...s.headers },
       compression: s.compression,
-      ca: readPem(s.certificate),
-      cert: readPem(s.clientCertificate),
-      key: readPem(s.clientKey),
+      ca: readPemText(s.certificate),
+      cert: readPemText(s.clientCertificate),
+      key: readPemText(s.clientKey),
       timeoutMillis: s.timeoutMillis,
     };
     return target;
@@ -75,10 +75,4 @@ export function takePending(sources: readonly PendingSource[]): PendingRequest[]
     }
   }
   return out;
-}
-
-function readPem(file: string | undefined): string | undefined {
-  if (!file) return undefined;
-  const read = readPemFile(file); // never blocks: this runs inside the 'exit' event
-  return 'pem' in read ? read.pem.toString('utf8') : undefined; // the exporter already said why not
 }

@@ -2,7 +2,7 @@
 // settings (with the byte bound), the error line per episode and the exit hand-over source.
 
 import type { BatchSettings, SignalExport } from '../config';
-import type { Logger } from '../diag/logger';
+import type { Logger } from '../log/logger';
 import type { QueueSettings, Send, TakenBatch } from './batch-queue';
 import { exportErrorReporter } from './export-errors';
 import { type AnyExporter, sendVia } from './exporters';

@@ -4,7 +4,7 @@
 
 import type { Resource, ResourceDetector } from '@opentelemetry/resources';
 import type { Config } from '../config';
-import type { Logger } from '../diag/logger';
+import type { Logger } from '../log/logger';
 import { DISTRO_NAME, DISTRO_VERSION } from '../version';
 import { serviceIdentity, type ServiceIdentity } from './service-identity';
 import { boundedEcsDetector } from './ecs-metadata';

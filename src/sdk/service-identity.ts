@@ -7,7 +7,7 @@
 
 import * as path from 'path';
 import type { Config } from '../config';
-import type { Logger } from '../diag/logger';
+import type { Logger } from '../log/logger';
 import { findPackageJson, type PackageJson } from '../util/package-json';
 
 export interface ServiceIdentity {

@@ -4,12 +4,12 @@
 import type { Resource } from '@opentelemetry/resources';
 import type { Sampler, SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Config } from '../config';
-import type { Logger } from '../diag/logger';
+import type { Logger } from '../log/logger';
 import { createExporters } from './exporters';
-import { UrlRedactingProcessor } from './redact';
+import { UrlRedactingProcessor } from '../util/redact';
 import { NextJsRequestProcessor } from './nextjs-dedupe';
 import { EncodedSpanProcessor } from './encoded-span-processor';
-import type { RuntimeState } from './runtime-state';
+import type { RuntimeState } from '../runtime/state';
 import type { LossLedger } from './loss-ledger';
 import type { PendingSource } from './pending';
 import { pendingSource, queuedExport } from './queued-export';

@@ -27,14 +27,3 @@ export function readSmallFile(file: string, maxBytes: number): Buffer {
   }
 }
 
-/** A certificate bundle or key is a few KiB; a megabyte is generous and still bounded. */
-export const MAX_PEM_BYTES = 1024 * 1024;
-
-/** A PEM file named in a setting, or the reason it cannot be used. */
-export function readPemFile(file: string): { pem: Buffer } | { reason: string } {
-  try {
-    return { pem: readSmallFile(file, MAX_PEM_BYTES) };
-  } catch (err) {
-    return { reason: (err as NodeJS.ErrnoException).code ?? (err as Error).message };
-  }
-}

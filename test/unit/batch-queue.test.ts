@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BatchQueue, type BatchBuilder, type QueueSettings } from '../../src/sdk/batch-queue';
 import { LossLedger } from '../../src/sdk/loss-ledger';
-import { createLogger } from '../../src/diag/logger';
+import { createLogger } from '../../src/log/logger';
 
 /** Items are their own size in bytes. */
 class Sized implements BatchBuilder<number> {

@@ -8,7 +8,7 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import * as pb from '@elastic/mockopampserver/lib/generated/opamp_pb.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Logger } from '../../src/diag/logger';
+import type { Logger } from '../../src/log/logger';
 import { MIN_BACKOFF_MS, OpampClient, type OpampClientOptions } from '../../src/remote/client';
 import { post, type HttpAnswer } from '../../src/remote/transport';
 

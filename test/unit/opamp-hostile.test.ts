@@ -9,9 +9,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { clamp, heartbeatMillis, MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS, retryMillis, serverHeartbeatMillis } from '../../src/remote/bounds';
 import { parseConfigMap } from '../../src/remote/remote-config';
-import { isSensitiveHeader, UrlRedactingProcessor } from '../../src/sdk/redact';
+import { isSensitiveHeader, UrlRedactingProcessor } from '../../src/util/redact';
 import { readCache, untrusted, writeCache } from '../../src/remote/cache';
-import { createLogger } from '../../src/diag/logger';
+import { createLogger } from '../../src/log/logger';
 
 const entry = (body: string) => ({ 'otel-preload': { body: Buffer.from(body), contentType: 'application/json' } });
 

@@ -11,10 +11,10 @@ const B = '../../build/src';
 const { EncodedSpanProcessor } = require(`${B}/sdk/encoded-span-processor`) as typeof import('../../src/sdk/encoded-span-processor');
 const { QueuedLogRecordProcessor } = require(`${B}/sdk/log-processor`) as typeof import('../../src/sdk/log-processor');
 const { LossLedger } = require(`${B}/sdk/loss-ledger`) as typeof import('../../src/sdk/loss-ledger');
-const { createLogger } = require(`${B}/diag/logger`) as typeof import('../../src/diag/logger');
+const { createLogger } = require(`${B}/log/logger`) as typeof import('../../src/log/logger');
 const { readConfig } = require(`${B}/config`) as typeof import('../../src/config');
 const { startSdk } = require(`${B}/sdk`) as typeof import('../../src/sdk');
-const { RuntimeState, localSettings } = require(`${B}/sdk/runtime-state`) as typeof import('../../src/sdk/runtime-state');
+const { RuntimeState, localSettings } = require(`${B}/runtime/state`) as typeof import('../../src/runtime/state');
 const { unregisterGlobals } = require(`${B}/sdk/unregister`) as typeof import('../../src/sdk/unregister');
 
 const { TracerProvider } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALLOWLIST, parseConfigMap } from '../../src/remote/remote-config';
 import { compose } from '../../src/remote';
-import { localSettings } from '../../src/sdk/runtime-state';
+import { localSettings } from '../../src/runtime/state';
 import { readConfig } from '../../src/config';
 import { retryAfterMillis, uuidString, uuidv7 } from '../../src/remote/client';
 import { OUR_CAPABILITIES } from '../../src/remote/schema';

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/config';
-import { createLogger } from '../../src/diag/logger';
+import { createLogger } from '../../src/log/logger';
 import { nodeModulesOwner, serviceIdentity } from '../../src/sdk/service-identity';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'service-identity-'));

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { installExitHandlers, type ExitProcess, type ExitWork } from '../../src/bootstrap/shutdown';
-import { createLogger } from '../../src/diag/logger';
+import { createLogger } from '../../src/log/logger';
 import type { SyncOutcome } from '../../src/exit/deliver-sync';
 import type { PendingRequest } from '../../src/sdk';
 

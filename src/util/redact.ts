@@ -1,6 +1,10 @@
-// Redacts credentials from URLs on every span before export, whatever instrumentation set them:
-// user:password in the authority, and the query parameters the HTTP semantic conventions name
-// as sensitive (https://opentelemetry.io/docs/specs/semconv/http/http-spans/, url.full).
+// The one place that decides what a secret looks like. Two strengths on purpose:
+// - a configured endpoint shown in the start-up summary, the doctor or OpAMP's effective config
+//   (redactUrl) loses its credentials and its whole query: nobody needs to see them there;
+// - a URL on a span (redactUrlValue, UrlRedactingProcessor) keeps its query, minus user:password
+//   in the authority and the parameters the HTTP semantic conventions name as sensitive
+//   (https://opentelemetry.io/docs/specs/semconv/http/http-spans/, url.full), because the rest
+//   is what the span is about.
 
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 
@@ -22,6 +26,21 @@ const HEADER_ATTRIBUTE = /^http\.(?:request|response)\.header\.(.+)$/;
 /** `x_api_key` (old semantic conventions) and `x-api-key` alike. */
 export function isSensitiveHeader(name: string): boolean {
   return SENSITIVE_HEADER.test(name.replace(/_/g, '-'));
+}
+
+/** Drops user:password and query parameters (tokens travel there) from a URL. */
+export function redactUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.username || url.password) {
+      url.username = 'REDACTED';
+      url.password = '';
+    }
+    if (url.search) url.search = '?REDACTED';
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    return '<invalid URL>';
+  }
 }
 
 export function redactUrlValue(value: string): string {

@@ -4,7 +4,7 @@
 
 import type { Config } from '../config';
 import type { Signal } from '../config/settings';
-import type { LogLevel } from '../diag/logger';
+import type { LogLevel } from '../log/logger';
 
 /** The complete set of run-time settings: local values with remote ones laid over them. */
 export interface RuntimeSettings {

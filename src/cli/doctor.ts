@@ -12,7 +12,7 @@ import { coverageOf, type Coverage } from './coverage';
 import { unknownInstrumentations, unknownVariables } from './names';
 import { DISTRO_VERSION } from '../version';
 import { probe, probeOpamp } from './probe';
-import { redactUrl } from './summary';
+import { redactUrl } from '../util/redact';
 
 export interface Check {
   check: string;
