@@ -6,7 +6,8 @@ import type { Context } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { BatchQueue, type BatchBuilder, type QueueSettings, type Send, type TakenBatch } from './batch-queue';
+import { BatchQueue, type BatchBuilder, type QueueSettings, type Send } from './batch-queue';
+import { QueueProcessor } from './queue-processor';
 import type { LossLedger } from './loss-ledger';
 
 /** What the exporter receives: a whole ExportTraceServiceRequest and its span count. */
@@ -60,16 +61,14 @@ class SpanBatch implements BatchBuilder<ReadableSpan> {
   }
 }
 
-export class EncodedSpanProcessor implements SpanProcessor {
-  private readonly queue: BatchQueue<ReadableSpan>;
-  private encoding?: Encoding;
-
+export class EncodedSpanProcessor extends QueueProcessor<ReadableSpan> implements SpanProcessor {
   constructor(send: Send, settings: QueueSettings, ledger: LossLedger, onResult: (error?: Error) => void) {
+    let encoding: Encoding | undefined;
     const newBatch = (first: ReadableSpan) => {
-      this.encoding ??= require('./otlp-span-encoding') as Encoding;
-      return new SpanBatch(this.encoding, first.resource, settings.maxExportBatchSize);
+      encoding ??= require('./otlp-span-encoding') as Encoding;
+      return new SpanBatch(encoding, first.resource, settings.maxExportBatchSize);
     };
-    this.queue = new BatchQueue<ReadableSpan>('traces', settings, newBatch, send, ledger, onResult);
+    super(new BatchQueue<ReadableSpan>('traces', settings, newBatch, send, ledger, onResult));
   }
 
   onStart(_span: Span, _ctx: Context): void {}
@@ -77,18 +76,6 @@ export class EncodedSpanProcessor implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & SAMPLED) === 0) return;
     this.queue.offer(span);
-  }
-
-  forceFlush(): Promise<void> {
-    return this.queue.forceFlush();
-  }
-
-  shutdown(): Promise<void> {
-    return this.queue.shutdown();
-  }
-
-  takePendingSync(): TakenBatch[] {
-    return this.queue.takePendingSync();
   }
 
   get size(): { items: number; bytes: number } {

@@ -4,7 +4,8 @@
 
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opentelemetry/sdk-logs';
-import { BatchQueue, type BatchBuilder, type QueueSettings, type Send, type TakenBatch } from './batch-queue';
+import { BatchQueue, type BatchBuilder, type QueueSettings, type Send } from './batch-queue';
+import { QueueProcessor } from './queue-processor';
 import type { LossLedger } from './loss-ledger';
 
 // What a record costs besides its strings: ids, timestamps, severity, framing.
@@ -41,28 +42,15 @@ class LogBatch implements BatchBuilder<ReadableLogRecord> {
   }
 }
 
-export class QueuedLogRecordProcessor implements LogRecordProcessor {
-  private readonly queue: BatchQueue<ReadableLogRecord>;
-
+export class QueuedLogRecordProcessor extends QueueProcessor<ReadableLogRecord> implements LogRecordProcessor {
   constructor(send: Send, settings: QueueSettings, ledger: LossLedger, onResult: (error?: Error) => void) {
-    this.queue = new BatchQueue<ReadableLogRecord>('logs', settings, (first) => new LogBatch(first.resource), send, ledger, onResult);
+    super(new BatchQueue<ReadableLogRecord>('logs', settings, (first) => new LogBatch(first.resource), send, ledger, onResult));
   }
 
   onEmit(record: SdkLogRecord): void {
     this.queue.offer(record as unknown as ReadableLogRecord);
   }
 
-  forceFlush(): Promise<void> {
-    return this.queue.forceFlush();
-  }
-
-  shutdown(): Promise<void> {
-    return this.queue.shutdown();
-  }
-
-  takePendingSync(): TakenBatch[] {
-    return this.queue.takePendingSync();
-  }
 }
 
 /** Bytes a value adds to the queue, counted by its strings (the byte bound's unit), bounded in depth. */
