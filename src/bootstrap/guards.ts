@@ -3,10 +3,11 @@
 // Node.js the Injector may put us into (the version check must run on Node 16 too).
 
 import * as path from 'path';
+import { nodeVersion } from '../util/node-version';
 
 /** Supported: ^18.19.0 || >=20.6.0 (module.register and the OpenTelemetry JS 2.x line). */
 export function isSupportedNode(version: string = process.versions.node): boolean {
-  const [major, minor] = version.split('.').map((n) => parseInt(n, 10));
+  const [major, minor] = nodeVersion(version);
   if (major === 18) return minor >= 19;
   if (major === 20) return minor >= 6;
   return major > 20;

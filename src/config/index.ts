@@ -3,7 +3,7 @@
 // other OTEL_* variables act only through substitution in the file, as the specification says.
 
 import { parseValue, splitList, type Parsed } from './parse';
-import { SETTINGS, SETTINGS_BY_NAME, SIGNALS, DEFAULT_EXCLUDED_PROCESSES, type Signal } from './settings';
+import { SETTINGS, SIGNALS, DEFAULT_EXCLUDED_PROCESSES, type Signal } from './settings';
 import type { BatchSettings, Config, ConfigResult, SignalExport } from './types';
 import type { LogLevel } from '../log/logger';
 
@@ -14,15 +14,6 @@ type Env = Record<string, string | undefined>;
 /** The cheapest possible check, done before anything else is loaded. */
 export function isSdkDisabled(env: Env = process.env): boolean {
   return (env.OTEL_SDK_DISABLED ?? '').trim().toLowerCase() === 'true';
-}
-
-/** Names of the OTEL_* variables that are set (for diagnostics), secrets included as names only. */
-export function setVariableNames(env: Env = process.env): string[] {
-  return Object.keys(env).filter((k) => k.startsWith('OTEL_'));
-}
-
-export function isSecretSetting(name: string): boolean {
-  return SETTINGS_BY_NAME.get(name)?.secret === true;
 }
 
 /** The config file named by OTEL_CONFIG_FILE (or the deprecated OTEL_EXPERIMENTAL_CONFIG_FILE), if any. */

@@ -38,6 +38,8 @@ interface Upstream {
 const UPSTREAM_PATH_OPTIONS = ['requestHook', 'spanNameHook', 'ignoreLayers', 'ignoreLayersType'];
 // What express passes to `next` that is not an error.
 const NOT_ERRORS = new Set<unknown>([undefined, null, 'route', 'router']);
+/** The route a route handler matched before it called next() (see the route resolver). */
+const ROUTE_PASSED_ON = Symbol('otel-preload.express.routePassedOn');
 
 export function leanExpressInstrumentationClass(): new (config?: Record<string, unknown>) => unknown {
   const api = require('@opentelemetry/api') as Api;
@@ -51,7 +53,15 @@ export function leanExpressInstrumentationClass(): new (config?: Record<string, 
 
   class LeanExpressInstrumentation extends ExpressInstrumentation {}
   // Express's answer at the end of a request it handled: the route its layers recorded, or none.
-  addRouteResolver((req) => (Array.isArray((req as never)[LAYERS]) ? (utils.getActualMatchedRoute(req) ?? null) : undefined));
+  // A route handler may pass the answer on with next() to a final middleware that renders it
+  // (json-server does): the route it matched still names the request, unless nothing answered (404).
+  addRouteResolver((req) => {
+    if (!Array.isArray((req as never)[LAYERS])) return undefined;
+    const current: string | undefined = utils.getActualMatchedRoute(req);
+    if (current) return current;
+    const passedOn = (req as never as Record<symbol, string | undefined>)[ROUTE_PASSED_ON];
+    return passedOn && (req as { res?: { statusCode?: number } }).res?.statusCode !== 404 ? passedOn : null;
+  });
   const upstreamApplyPatch = (ExpressInstrumentation.prototype as Upstream)._applyPatch;
 
   (LeanExpressInstrumentation.prototype as Upstream)._applyPatch = function (this: Upstream, layer, layerPath) {
@@ -154,6 +164,10 @@ export function leanExpressInstrumentationClass(): new (config?: Record<string, 
       const next = args[i] as Handle;
       let popped = false;
       args[i] = function (this: unknown, maybeError?: unknown) {
+        // A route's own layer passing the request on: remember the route it matched.
+        if (!popped && (req.route as { path?: unknown } | undefined)?.path === layerPath && NOT_ERRORS.has(maybeError)) {
+          (req as Record<symbol, unknown>)[ROUTE_PASSED_ON] = utils.getActualMatchedRoute(req) ?? (req as Record<symbol, unknown>)[ROUTE_PASSED_ON];
+        }
         if (!popped && !(req.route && !NOT_ERRORS.has(maybeError))) (req[LAYERS] as string[]).pop();
         popped = true;
         return next.apply(this, arguments as never);

@@ -7,6 +7,7 @@ import Module = require('module');
 import { pathToFileURL } from 'url';
 import { findPackageJson } from '../util/package-json';
 import * as path from 'path';
+import { nodeVersion } from '../util/node-version';
 
 /** Called with the package name and the file that required it, or 'import' for an ESM import. */
 type Activate = (moduleName: string, loadedBy?: string) => void;
@@ -130,7 +131,7 @@ export function isEsmEntry(script: string): boolean {
 
 /** import-in-the-middle's in-thread hooks need a module.registerHooks that accepts nullish CJS source. */
 function supportsSyncHooks(): boolean {
-  const [major, minor, patch] = process.versions.node.split('.').map(Number);
+  const [major, minor, patch] = nodeVersion();
   if (major >= 26) return true;
   if (major === 25) return minor >= 1;
   if (major === 24) return minor > 11 || (minor === 11 && patch >= 1);

@@ -16,7 +16,17 @@ export interface ServiceIdentity {
   source: 'OTEL_SERVICE_NAME' | 'OTEL_RESOURCE_ATTRIBUTES' | 'package.json' | 'default';
 }
 
+/** The last answer: the bootstrap (OpAMP, summary) and the resource ask the same question once per start. */
+let last: { config: Readonly<Config>; entryScript?: string; cwd: string; identity: ServiceIdentity } | undefined;
+
 export function serviceIdentity(config: Readonly<Config>, log: Logger, entryScript: string | undefined = process.argv[1], cwd: string = process.cwd()): ServiceIdentity {
+  if (last && last.config === config && last.entryScript === entryScript && last.cwd === cwd) return last.identity;
+  const identity = findServiceIdentity(config, log, entryScript, cwd);
+  last = { config, entryScript, cwd, identity };
+  return identity;
+}
+
+function findServiceIdentity(config: Readonly<Config>, log: Logger, entryScript: string | undefined, cwd: string): ServiceIdentity {
   if (config.serviceName) return { name: config.serviceName, source: 'OTEL_SERVICE_NAME' };
   const fromAttributes = config.resourceAttributes['service.name'];
   if (fromAttributes) return { name: fromAttributes, source: 'OTEL_RESOURCE_ATTRIBUTES' };
