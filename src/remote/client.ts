@@ -204,6 +204,8 @@ export class OpampClient {
     } catch (err) {
       error = `the config could not be applied (${err instanceof Error ? err.message : String(err)})`;
     }
+    // Bounded whatever the applier returned: it goes into every status report and agent_disconnect.
+    if (error && error.length > 1024) error = `${error.slice(0, 1023)}…`;
     this.remoteStatus = error ? { hash, status: RemoteConfigStatuses.FAILED, error } : { hash, status: RemoteConfigStatuses.APPLIED };
     this.pending = true;
   }

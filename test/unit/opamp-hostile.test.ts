@@ -110,3 +110,30 @@ describe('the cache trusts only private regular files', () => {
     expect(Object.keys(cached!.configMap)).toEqual([]);
   });
 });
+
+describe('an oversized remote config is bounded', () => {
+  it('3.6 MB (300,000 invalid header names + 20,000 unknown keys): FAILED "too large", at once', () => {
+    const body: Record<string, unknown> = { http_request_headers: Array.from({ length: 300_000 }, (_, i) => `bad header ${i}`) };
+    for (let i = 0; i < 20_000; i++) body[`unknown_${i}`] = i;
+    const map = entry(JSON.stringify(body));
+    const started = performance.now();
+    const r = parseConfigMap(map);
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(!r.ok && r.error).toMatch(/^the remote config is too large \(\d+ bytes; at most 262144 are accepted\)$/);
+  });
+
+  it('under the size cap, many problems: the first few and "and N more", at most 1 KiB', () => {
+    const body: Record<string, unknown> = { http_request_headers: Array.from({ length: 200 }, (_, i) => `bad header ${i}`) };
+    for (let i = 0; i < 5000; i++) body[`unknown_${i}`] = i;
+    const r = parseConfigMap(entry(JSON.stringify(body)));
+    const error = !r.ok ? r.error : '';
+    expect(error.length).toBeLessThanOrEqual(1024);
+    expect(error).toMatch(/and 4996 more$/);
+    expect(error).toMatch(/invalid header names "bad header 0", .* and 195 more/);
+  });
+
+  it('a list longer than 256 entries is refused, naming the setting', () => {
+    const r = parseConfigMap(entry(JSON.stringify({ disabled_instrumentations: Array.from({ length: 300 }, (_, i) => `i${i}`) })));
+    expect(!r.ok && r.error).toBe('otel-preload: "disabled_instrumentations" has 300 entries; at most 256 are accepted');
+  });
+});
