@@ -59,6 +59,15 @@ describe('remote config is prototype-safe', () => {
 
 describe('the sensitive-header rule', () => {
   it.each(['authorization', 'Proxy-Authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token', 'x_csrf_token', 'x-amz-security-token', 'x-session-id'])('%s is sensitive', (h) => expect(isSensitiveHeader(h)).toBe(true));
+  const vendorCredentials = ['ocp-apim-subscription-key', 'x-functions-key', 'x-access-key', 'x-jwt-assertion', 'X-Goog-Signature'];
+  it.each(vendorCredentials)('%s (a vendor credential) is sensitive: refused remotely and redacted locally', (h) => {
+    expect(isSensitiveHeader(h)).toBe(true);
+    const r = parseConfigMap(entry(JSON.stringify({ http_request_headers: ['x-request-id', h] })));
+    expect(!r.ok && r.error).toContain(`is refused for ${h.toLowerCase()}: credential headers cannot be captured remotely`);
+    const attributes: Record<string, unknown> = { [`http.request.header.${h.toLowerCase()}`]: ['s3cret'] };
+    new UrlRedactingProcessor().onEnd({ attributes } as unknown as ReadableSpan);
+    expect(Object.values(attributes)).toEqual([['REDACTED']]);
+  });
   it.each(['x-request-id', 'content-type', 'user-agent', 'traceparent', 'accept'])('%s is not', (h) => expect(isSensitiveHeader(h)).toBe(false));
 
   it('captured headers named sensitive are redacted on every span, whatever configured them', () => {
