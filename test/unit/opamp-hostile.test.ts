@@ -7,7 +7,7 @@ import * as path from 'path';
 import { execFileSync } from 'child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { clamp, heartbeatMillis, MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS, retryMillis, serverHeartbeatMillis } from '../../src/remote/bounds';
+import { clamp, heartbeatMillis, MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS, retryAfterMillis, retryMillis, serverHeartbeatMillis } from '../../src/remote/bounds';
 import { parseConfigMap } from '../../src/remote/remote-config';
 import { isSensitiveHeader, UrlRedactingProcessor } from '../../src/sdk/redact';
 import { readCache, untrusted, writeCache } from '../../src/remote/cache';
@@ -40,6 +40,19 @@ describe('interval bounds', () => {
     expect(serverHeartbeatMillis(2 ** 40, warn)).toBe(86_400_000);
     expect(out).toHaveLength(4);
     expect(out[1]).toMatch(/OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL=300 is outside 1000 … 86400000 ms; using 1000 ms/);
+  });
+});
+
+describe('Retry-After', () => {
+  it.each(['-5', '-0.5', '1.5', '+3', '5 seconds', '0x10', 'garbage', '-', '2026-13-99'])('%s is unreadable: absent (our own backoff), not a date in the past', (v) => {
+    expect(retryAfterMillis(v, 1_000_000)).toBeUndefined();
+  });
+  it('delay-seconds and HTTP dates are read', () => {
+    const now = Date.parse('Mon, 30 Nov 2026 01:00:00 GMT');
+    expect(retryAfterMillis(' 7 ', now)).toBe(7000);
+    expect(retryAfterMillis('0', now)).toBe(0);
+    expect(retryAfterMillis('Mon, 30 Nov 2026 01:00:09 GMT', now)).toBe(9000);
+    expect(retryAfterMillis('Monday, 30-Nov-26 00:59:00 GMT', now)).toBe(0);
   });
 });
 
