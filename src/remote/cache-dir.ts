@@ -14,9 +14,24 @@ export interface CacheDirOptions {
   tmpDir?: () => string;
 }
 
+/**
+ * Why `p` may not hold our cache, or undefined when it may: a real directory (not a symlink),
+ * owned by us or root, not writable by group or others. As root with HOME pointing into another
+ * user's home (su without -, sudo -E), that user owns the directory and could swap in a symlink
+ * that makes root write anywhere.
+ */
+export function unsafeDir(st: fs.Stats, uid = process.geteuid?.()): string | undefined {
+  if (st.isSymbolicLink()) return 'is a symbolic link';
+  if (!st.isDirectory()) return 'is not a directory';
+  if (uid === undefined) return undefined; // Windows: no uids or modes to check
+  if (st.uid !== uid && st.uid !== 0) return `belongs to uid ${st.uid}, not to us (uid ${uid}) or root`;
+  if (st.mode & 0o022) return `is writable by group or others (mode ${(st.mode & 0o777).toString(8)})`;
+  return undefined;
+}
+
 /** The directory, created if missing; undefined (with the reason) when no private place exists. */
 export function defaultCacheDir(opts: CacheDirOptions = {}): { dir?: string; why?: string } {
-  const uid = process.getuid?.();
+  const uid = process.geteuid?.();
   const bases: string[] = [];
   if (opts.xdgCacheHome && path.isAbsolute(opts.xdgCacheHome)) bases.push(opts.xdgCacheHome);
   try {
@@ -28,13 +43,25 @@ export function defaultCacheDir(opts: CacheDirOptions = {}): { dir?: string; why
   for (const base of bases) {
     const dir = path.join(base, 'otel-preload');
     try {
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      // Never create through someone else's directory (mkdir follows symlinks).
+      fs.mkdirSync(base, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') continue; // not ours to create: next place
+    }
+    try {
+      const why = unsafeDir(fs.lstatSync(base), uid);
+      if (why) return { why: `${base} ${why}` };
+      try {
+        fs.mkdirSync(dir, { mode: 0o700 });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') continue;
+      }
+      const bad = unsafeDir(fs.lstatSync(dir), uid);
+      if (bad) return { why: `${dir} ${bad}` };
       fs.accessSync(dir, fs.constants.W_OK);
-      const st = fs.lstatSync(dir);
-      // A directory others may write to is only acceptable if it is ours (a shared XDG_CACHE_HOME).
-      if (st.isDirectory() && (uid === undefined || st.uid === uid || !(st.mode & 0o022))) return { dir };
+      return { dir };
     } catch {
-      // not ours to write (a HOME inherited from another user): try the next place
+      // not ours to write: try the next place
     }
   }
   if (uid === undefined) return { dir: path.join((opts.tmpDir ?? os.tmpdir)(), 'otel-preload') };

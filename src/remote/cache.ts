@@ -12,6 +12,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ConfigMap } from './remote-config';
+import { unsafeDir } from './cache-dir';
 
 export interface CachedConfig {
   hash: Uint8Array;
@@ -35,9 +36,9 @@ export function untrusted(st: fs.Stats, dir: fs.Stats | undefined, uid = process
   return undefined;
 }
 
-export function readCache(file: string, warn: (msg: string) => void): CachedConfig | undefined {
+export function readCache(file: string, warn: (msg: string) => void, label = `OTEL_NODE_OPAMP_CACHE_FILE ${file}`): CachedConfig | undefined {
   const refuse = (why: string) => {
-    warn(`OTEL_NODE_OPAMP_CACHE_FILE ${file} ${why}; it is ignored and local configuration applies.`);
+    warn(`${label} ${why}; it is ignored and local configuration applies.`);
     return undefined;
   };
   let text: string;
@@ -78,13 +79,16 @@ export function readCache(file: string, warn: (msg: string) => void): CachedConf
     }
     return { hash: Buffer.from(data.hash, 'hex'), configMap };
   } catch (err) {
-    warn(`OTEL_NODE_OPAMP_CACHE_FILE ${file} is not a valid cache (${(err as Error).message}); it is ignored.`);
+    warn(`${label} is not a valid cache (${(err as Error).message}); it is ignored.`);
     return undefined;
   }
 }
 
-/** Returns false when the file cannot be written (read-only image, no space): not an error. */
-export function writeCache(file: string, cached: CachedConfig): boolean {
+/**
+ * Returns false when the file cannot be written (read-only image, no space, a directory that is
+ * not ours or not the one `expectedDir` describes): not an error.
+ */
+export function writeCache(file: string, cached: CachedConfig, expectedDir?: fs.Stats): boolean {
   const configMap: Record<string, { body: string; contentType: string }> = {};
   for (const [key, f] of Object.entries(cached.configMap)) configMap[key] = { body: Buffer.from(f.body ?? new Uint8Array()).toString('base64'), contentType: f.contentType ?? '' };
   const text = JSON.stringify({ hash: Buffer.from(cached.hash).toString('hex'), configMap, savedAt: new Date().toISOString() }, null, 2);
@@ -92,6 +96,10 @@ export function writeCache(file: string, cached: CachedConfig): boolean {
   let created = false;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    // Re-checked right before writing: the directory may have been swapped for a symlink (or
+    // another user's directory) since start-up; then nothing is written.
+    const dir = fs.lstatSync(path.dirname(file));
+    if (unsafeDir(dir) || (expectedDir && (dir.dev !== expectedDir.dev || dir.ino !== expectedDir.ino || dir.uid !== expectedDir.uid))) return false;
     // 'wx' = O_CREAT | O_EXCL: fails on anything already there, a planted symlink included.
     const fd = fs.openSync(tmp, 'wx', 0o600);
     created = true;

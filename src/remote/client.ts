@@ -1,6 +1,7 @@
 // The OpAMP client over plain HTTP (OpAMP spec v0.18+): one request in flight, one up-to-date
 // pending report, jittered heartbeats, status compression, ReportFullState, backoff with
-// Retry-After / retry_info, remote config handled once per hash. It never throws into the app
+// Retry-After / retry_info, remote config handled once per hash (applied as it arrives, its
+// status reported on the next request: no request inside another). It never throws into the app
 // and never keeps the process alive. Every interval it is handed is clamped (bounds.ts); shutdown
 // aborts a request in flight instead of waiting for it.
 
@@ -134,7 +135,7 @@ export class OpampClient {
     if (!s2a) return;
     this.failures = 0;
     Object.assign(this.lastSent, sentParts);
-    await this.handle(s2a);
+    this.handle(s2a);
   }
 
   /** Returns the decoded message, or undefined after recording why the poll failed. */
@@ -160,7 +161,8 @@ export class OpampClient {
     }
   }
 
-  private async handle(s2a: ServerToAgent): Promise<void> {
+  private handle(s2a: ServerToAgent): void {
+    if (this.stopped) return;
     const newUid = s2a.agentIdentification?.newInstanceUid;
     if (newUid && newUid.length === 16) {
       this.instanceUid = Uint8Array.from(newUid);
@@ -182,15 +184,19 @@ export class OpampClient {
     if (Number(s2a.flags ?? 0) & ServerToAgentFlags.ReportFullState) this.requestFullState();
     const seconds = s2a.connectionSettings?.opamp?.heartbeatIntervalSeconds;
     if (seconds !== undefined) this.offeredHeartbeatMs = serverHeartbeatMillis(Number(seconds), this.warnOnce);
-    if (s2a.remoteConfig?.configHash) await this.onRemoteConfig(s2a.remoteConfig.config?.configMap ?? {}, s2a.remoteConfig.configHash);
+    if (s2a.remoteConfig?.configHash) this.onRemoteConfig(s2a.remoteConfig.config?.configMap ?? {}, s2a.remoteConfig.configHash);
   }
 
-  private async onRemoteConfig(map: ConfigMap, hash: Uint8Array): Promise<void> {
+  /**
+   * Applies the newest config of this answer at once and reports its status on the next request,
+   * which the loop in poll() spaces by MIN_HEARTBEAT_MS like any other: a server sending a new
+   * hash in every answer gets one request a second, never a recursive storm, and the last config
+   * it sent is the one that stays applied (and cached).
+   */
+  private onRemoteConfig(map: ConfigMap, hash: Uint8Array): void {
     // Servers resend the config until it is reported APPLIED (and after FAILED): once per hash.
-    if (hex(hash) === this.lastProcessedHash) return;
+    if (this.stopped || hex(hash) === this.lastProcessedHash) return;
     this.lastProcessedHash = hex(hash);
-    this.remoteStatus = { hash, status: RemoteConfigStatuses.APPLYING };
-    await this.sendNow();
     // Whatever goes wrong while applying, the server hears FAILED (never APPLYING forever).
     let error: string | undefined;
     try {
@@ -198,14 +204,10 @@ export class OpampClient {
     } catch (err) {
       error = `the config could not be applied (${err instanceof Error ? err.message : String(err)})`;
     }
+    // Bounded whatever the applier returned: it goes into every status report and agent_disconnect.
+    if (error && error.length > 1024) error = `${error.slice(0, 1023)}…`;
     this.remoteStatus = error ? { hash, status: RemoteConfigStatuses.FAILED, error } : { hash, status: RemoteConfigStatuses.APPLIED };
     this.pending = true;
-  }
-
-  /** One more exchange right away, inside the current one (still one request at a time). */
-  private async sendNow(): Promise<void> {
-    if (this.stopped) return;
-    await this.exchange().catch((err) => this.fail(err instanceof Error ? err.message : String(err)));
   }
 
   private requestFullState(): void {

@@ -1,6 +1,7 @@
 // Wires remote configuration: the cached config first (before any network I/O), then the OpAMP
 // client, whose accepted configs update the run-time settings all at once.
 
+import * as fs from 'fs';
 import type { Config } from '../config';
 import type { Logger } from '../log/logger';
 import { readPem } from '../util/pem';
@@ -35,22 +36,26 @@ export function startOpamp(config: Readonly<Config>, log: Logger, runtime: Runti
     runtime.update({ ...runtime.settings, heartbeatIntervalMillis: heartbeat });
   }
   const cacheFile = opamp.cacheFile ?? defaultCacheFile(identity.serviceName, opamp.xdgCacheHome, log);
+  // The directory as it was checked now; a write later goes ahead only into that same directory.
+  const cacheDir = !opamp.cacheFile && cacheFile ? lstatOrUndefined(path.dirname(cacheFile)) : undefined;
+  // Warnings name the setting only when the operator set it.
+  const cacheLabel = opamp.cacheFile ? `OTEL_NODE_OPAMP_CACHE_FILE ${cacheFile}` : `the OpAMP cache file ${cacheFile}`;
 
   const apply = (map: ConfigMap, hash: Uint8Array, fromCache: boolean): string | undefined => {
     const parsed = parseConfigMap(map);
     if (!parsed.ok) return parsed.error;
     runtime.update(compose(local, parsed.settings));
-    if (!fromCache && cacheFile && !writeCache(cacheFile, { hash, configMap: map })) log.debug(`OpAMP cache ${cacheFile} is not writable; the config applies but is not cached.`);
+    if (!fromCache && cacheFile && !writeCache(cacheFile, { hash, configMap: map }, cacheDir)) log.debug(`${cacheLabel} is not writable; the config applies but is not cached.`);
     log.debug(`remote configuration ${Buffer.from(hash).toString('hex').slice(0, 12)} applied${fromCache ? ' from the cache' : ''}`);
     return undefined;
   };
 
   // The last good config, before any network I/O.
   let initial: { hash: Uint8Array; status: number; error?: string } | undefined;
-  const cached = cacheFile ? readCache(cacheFile, (m) => log.warn(m)) : undefined;
+  const cached = cacheFile ? readCache(cacheFile, (m) => log.warn(m), cacheLabel) : undefined;
   if (cached) {
     const error = apply(cached.configMap, cached.hash, true);
-    if (error) log.warn(`OTEL_NODE_OPAMP_CACHE_FILE ${cacheFile} holds a config that is refused (${error}); it is ignored.`);
+    if (error) log.warn(`${cacheLabel} holds a config that is refused (${error}); it is ignored.`);
     else initial = { hash: cached.hash, status: RemoteConfigStatuses.APPLIED };
   }
 
@@ -166,3 +171,12 @@ function defaultCacheFile(serviceName: string, xdgCacheHome: string | undefined,
   if (!dir) log.warn(`the OpAMP cache is off: ${why}. Set OTEL_NODE_OPAMP_CACHE_FILE to a private location.`);
   return dir && path.join(dir, cacheFileName(serviceName));
 }
+
+function lstatOrUndefined(p: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(p);
+  } catch {
+    return undefined;
+  }
+}
+

@@ -25,12 +25,21 @@ export interface RemoteSettings {
   heartbeatIntervalMillis?: number;
 }
 
+/** A remote config larger than this (all entries' bodies) is refused whole, unparsed. */
+export const MAX_CONFIG_BYTES = 256 * 1024;
+/** The longest list a setting accepts (instrumentations and headers number in the tens). */
+export const MAX_LIST_ENTRIES = 256;
+/** The error reported to the server (and logged): the first problems, then a count. */
+export const MAX_ERROR_CHARS = 1024;
+const MAX_PROBLEMS = 5;
+
 type Parser = (value: unknown) => { ok: true; value: unknown } | { ok: false; why: string };
 
 const bool: Parser = (v) => (typeof v === 'boolean' ? { ok: true, value: v } : v === 'true' || v === 'false' ? { ok: true, value: v === 'true' } : { ok: false, why: 'must be true or false' });
 const names: Parser = (v) => {
   const list = Array.isArray(v) ? v : typeof v === 'string' ? splitList(v) : undefined;
   if (!list || !list.every((x) => typeof x === 'string')) return { ok: false, why: 'must be a list of names' };
+  if (list.length > MAX_LIST_ENTRIES) return { ok: false, why: `has ${list.length} entries; at most ${MAX_LIST_ENTRIES} are accepted` };
   return { ok: true, value: list.map((n: string) => n.trim().replace(/^@opentelemetry\/instrumentation-/, '')).filter(Boolean) };
 };
 // Credential headers are never captured on a server's say-so (they would be exported).
@@ -38,10 +47,10 @@ const headerNames: Parser = (v) => {
   const r = names(v);
   if (!r.ok) return r;
   const bad = (r.value as string[]).filter((h) => !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(h));
-  if (bad.length) return { ok: false, why: `has invalid header names ${bad.map((h) => JSON.stringify(h)).join(', ')}` };
+  if (bad.length) return { ok: false, why: `has invalid header names ${summarize(bad.map((h) => JSON.stringify(h.slice(0, 100))), ', ')}` };
   const lower = (r.value as string[]).map((h) => h.toLowerCase());
   const sensitive = lower.filter(isSensitiveHeader);
-  if (sensitive.length) return { ok: false, why: `is refused for ${sensitive.join(', ')}: credential headers cannot be captured remotely` };
+  if (sensitive.length) return { ok: false, why: `is refused for ${summarize(sensitive, ', ')}: credential headers cannot be captured remotely` };
   return { ok: true, value: lower };
 };
 const millis = (min: number, max: number): Parser => (v) => {
@@ -85,8 +94,11 @@ export type ParseOutcome = { ok: true; settings: RemoteSettings } | { ok: false;
 
 /** Parses a whole config map; a map with neither of our entries means "no remote settings". */
 export function parseConfigMap(map: ConfigMap): ParseOutcome {
+  let size = 0;
+  for (const entry of Object.values(map)) size += entry?.body?.length ?? 0;
+  if (size > MAX_CONFIG_BYTES) return { ok: false, error: `the remote config is too large (${size} bytes; at most ${MAX_CONFIG_BYTES} are accepted)` };
   const settings: RemoteSettings = {};
-  const errors: string[] = [];
+  const errors = new Problems();
   const edot = own(map, EDOT_KEY) ? map[EDOT_KEY] : undefined;
   const ours = own(map, OUR_KEY) ? map[OUR_KEY] : undefined;
   // Our entry wins where both set the same thing.
@@ -115,10 +127,30 @@ export function parseConfigMap(map: ConfigMap): ParseOutcome {
       else (settings as Record<string, unknown>)[rule.setting] = parsed.value;
     }
   }
-  return errors.length ? { ok: false, error: errors.join('; ') } : { ok: true, settings };
+  return errors.total ? { ok: false, error: errors.summary() } : { ok: true, settings };
 }
 
-function readJsonObject(key: string, file: { body?: Uint8Array; contentType?: string }, errors: string[]): Record<string, unknown> | undefined {
+/** Keeps the first few problems only (20,000 bad keys must not build 20,000 messages). */
+class Problems {
+  private readonly shown: string[] = [];
+  total = 0;
+  push(problem: string): void {
+    if (this.total++ < MAX_PROBLEMS) this.shown.push(problem);
+  }
+  summary(): string {
+    return summarize(this.shown, '; ', this.total);
+  }
+}
+
+/** The first few problems and how many more, at most MAX_ERROR_CHARS: never megabytes to the server. */
+export function summarize(problems: string[], separator: string, total = problems.length): string {
+  const shown = problems.slice(0, MAX_PROBLEMS).join(separator);
+  const more = total > MAX_PROBLEMS ? ` and ${total - MAX_PROBLEMS} more` : '';
+  const room = MAX_ERROR_CHARS - more.length;
+  return (shown.length > room ? `${shown.slice(0, room - 1)}…` : shown) + more;
+}
+
+function readJsonObject(key: string, file: { body?: Uint8Array; contentType?: string }, errors: Problems): Record<string, unknown> | undefined {
   const type = (file.contentType ?? '').toLowerCase();
   if (type && !type.includes('json')) {
     errors.push(`${key}: content type "${file.contentType}" is not supported (use application/json)`);
@@ -137,7 +169,7 @@ function readJsonObject(key: string, file: { body?: Uint8Array; contentType?: st
 const EDOT_LEVELS: Record<string, LogLevel> = { trace: 'verbose', debug: 'debug', info: 'info', warn: 'warn', warning: 'warn', error: 'error', critical: 'error', off: 'none' };
 
 /** EDOT Node.js central config (flat keys) → our keys. */
-function fromEdot(body: Record<string, unknown>, errors: string[]): Record<string, unknown> {
+function fromEdot(body: Record<string, unknown>, errors: Problems): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(body)) {
     switch (k) {

@@ -19,7 +19,9 @@ const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]+@/i;
  * captured by local configuration. The named ones, plus any name containing one of the words.
  */
 export const SENSITIVE_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
-export const SENSITIVE_HEADER_WORDS = ['auth', 'cookie', 'token', 'secret', 'passw', 'api-key', 'apikey', 'session', 'credential', 'signature', 'csrf', 'xsrf'];
+// Broad on purpose: vendors name credential headers freely (ocp-apim-subscription-key,
+// x-functions-key, x-jwt-assertion); a header wrongly redacted costs little, a leaked key a lot.
+export const SENSITIVE_HEADER_WORDS = ['key', 'jwt', 'assertion', 'signature', 'auth', 'token', 'secret', 'passw', 'cookie', 'session', 'credential', 'csrf', 'xsrf'];
 const SENSITIVE_HEADER = new RegExp(`^(?:${SENSITIVE_HEADERS.join('|')})$|${SENSITIVE_HEADER_WORDS.join('|')}`, 'i');
 const HEADER_ATTRIBUTE = /^http\.(?:request|response)\.header\.(.+)$/;
 

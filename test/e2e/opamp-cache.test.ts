@@ -168,6 +168,17 @@ describe.skipIf(!asRoot)('a cache file is read only if it is trustworthy', () =>
     expect(lines(app)).toEqual([expect.stringMatching(why)]);
   });
 
+  it('the default path (not set by the operator): the warning names the OpAMP cache file, not OTEL_NODE_OPAMP_CACHE_FILE', async () => {
+    const xdg = dirFor('xdg-label', 0, 0o700);
+    fs.mkdirSync(path.join(xdg, 'otel-preload'), { mode: 0o700 });
+    const file = path.join(xdg, 'otel-preload', 'opamp-opamp-label.json');
+    plant(file, 0, 0o666);
+    const server = await newServer();
+    const app = startApp('opamp-label', server.endpoint, { XDG_CACHE_HOME: xdg });
+    expect(await plantedApplied(server)).toBe(false);
+    expect(lines(app)).toEqual([`otel-preload warn: the OpAMP cache file ${file} is writable by group or others (mode 666); it is ignored and local configuration applies.`]);
+  });
+
   it('nobody app, root-owned read-only file in a root-owned 0755 directory: applied (a fleet default)', async () => {
     const file = path.join(dirFor('fleet', 0, 0o755), 'cache.json');
     plant(file, 0, 0o444);

@@ -151,7 +151,7 @@ describe('OpampClient', () => {
     await c.stop();
   });
 
-  it('a remote config: APPLYING then APPLIED for its hash, applied once however often it is resent; a refused one FAILED with the reason', async () => {
+  it('a remote config: applied as it arrives, APPLIED reported for its hash on the next request, applied once however often it is resent; a refused one FAILED with the reason', async () => {
     const applied: string[] = [];
     const c = client({ applyRemoteConfig: (map) => {
       const body = Buffer.from(map['otel-preload'].body ?? []).toString();
@@ -164,11 +164,39 @@ describe('OpampClient', () => {
     // Status reports follow at once but never closer than 1 s to the previous request (no loop).
     await vi.advanceTimersByTimeAsync(2000);
     const status = (m: A2S) => m.remoteConfigStatus && [m.remoteConfigStatus.lastRemoteConfigHash[0], m.remoteConfigStatus.status, m.remoteConfigStatus.errorMessage];
-    expect(sent.map(status)).toEqual([undefined, [1, pb.RemoteConfigStatuses.RemoteConfigStatuses_APPLYING, ''], [1, pb.RemoteConfigStatuses.RemoteConfigStatuses_APPLIED, '']]);
+    expect(sent.map(status)).toEqual([undefined, [1, pb.RemoteConfigStatuses.RemoteConfigStatuses_APPLIED, '']]);
     for (let i = 0; i < 3; i++) await vi.advanceTimersByTimeAsync(HEARTBEAT);
     expect(applied).toEqual(['{"log_level":"debug"}', '{"refuse":true}']);
     expect(sent.map(status).filter(Boolean).at(-1)).toEqual([2, pb.RemoteConfigStatuses.RemoteConfigStatuses_FAILED, '"refuse" is refused']);
     await c.stop();
+  });
+
+  it('a new config hash in every answer: requests stay 1 s apart, no recursion, the newest config stays applied, stop is prompt', async () => {
+    const applied: number[] = [];
+    let n = 0;
+    // Bounded so that a recursive client ends (with hundreds of requests at one instant) instead of hanging the test.
+    vi.mocked(post).mockImplementation(async (_opts, body) => {
+      const a2s = fromBinary(pb.AgentToServerSchema, body);
+      sent.push(a2s);
+      times.push(Date.now());
+      return a2s.agentDisconnect || ++n > 300 ? s2a() : configAnswer(n % 256, { log_level: 'debug', n })();
+    });
+    const times: number[] = [];
+    const c = client({ applyRemoteConfig: (map) => void applied.push(JSON.parse(Buffer.from(map['otel-preload'].body ?? []).toString()).n) });
+    c.start();
+    await vi.advanceTimersByTimeAsync(2500 + 10_000);
+    expect(sent.length).toBeGreaterThanOrEqual(10);
+    expect(sent.length).toBeLessThanOrEqual(12);
+    for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(1000);
+    // Every config applied once, in the order sent: the newest is the one in effect, and each status reported is APPLIED for the previous answer's hash.
+    expect(applied).toEqual(Array.from({ length: applied.length }, (_, i) => i + 1));
+    const last = sent.at(-1)!.remoteConfigStatus!;
+    expect([last.status, last.lastRemoteConfigHash[0]]).toEqual([pb.RemoteConfigStatuses.RemoteConfigStatuses_APPLIED, sent.length - 1]);
+    expect(applied.at(-1)).toBe(sent.length);
+    const before = Date.now();
+    await c.stop();
+    expect(Date.now() - before).toBeLessThan(1000);
+    expect(sent.at(-1)!.agentDisconnect).toBeDefined();
   });
 
   it('ReportFullState from the server: the next message carries every part again', async () => {

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { execFileSync } from 'child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { clamp, heartbeatMillis, MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS, retryMillis, serverHeartbeatMillis } from '../../src/remote/bounds';
+import { clamp, heartbeatMillis, MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS, retryAfterMillis, retryMillis, serverHeartbeatMillis } from '../../src/remote/bounds';
 import { parseConfigMap } from '../../src/remote/remote-config';
 import { isSensitiveHeader, UrlRedactingProcessor } from '../../src/util/redact';
 import { readCache, untrusted, writeCache } from '../../src/remote/cache';
@@ -43,6 +43,19 @@ describe('interval bounds', () => {
   });
 });
 
+describe('Retry-After', () => {
+  it.each(['-5', '-0.5', '1.5', '+3', '5 seconds', '0x10', 'garbage', '-', '2026-13-99'])('%s is unreadable: absent (our own backoff), not a date in the past', (v) => {
+    expect(retryAfterMillis(v, 1_000_000)).toBeUndefined();
+  });
+  it('delay-seconds and HTTP dates are read', () => {
+    const now = Date.parse('Mon, 30 Nov 2026 01:00:00 GMT');
+    expect(retryAfterMillis(' 7 ', now)).toBe(7000);
+    expect(retryAfterMillis('0', now)).toBe(0);
+    expect(retryAfterMillis('Mon, 30 Nov 2026 01:00:09 GMT', now)).toBe(9000);
+    expect(retryAfterMillis('Monday, 30-Nov-26 00:59:00 GMT', now)).toBe(0);
+  });
+});
+
 describe('remote config is prototype-safe', () => {
   it.each(['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__'])('%s fails the config, naming the key', (key) => {
     const r = parseConfigMap(entry(`{"${key}": {"log_level": "debug"}}`));
@@ -59,6 +72,15 @@ describe('remote config is prototype-safe', () => {
 
 describe('the sensitive-header rule', () => {
   it.each(['authorization', 'Proxy-Authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token', 'x_csrf_token', 'x-amz-security-token', 'x-session-id'])('%s is sensitive', (h) => expect(isSensitiveHeader(h)).toBe(true));
+  const vendorCredentials = ['ocp-apim-subscription-key', 'x-functions-key', 'x-access-key', 'x-jwt-assertion', 'X-Goog-Signature'];
+  it.each(vendorCredentials)('%s (a vendor credential) is sensitive: refused remotely and redacted locally', (h) => {
+    expect(isSensitiveHeader(h)).toBe(true);
+    const r = parseConfigMap(entry(JSON.stringify({ http_request_headers: ['x-request-id', h] })));
+    expect(!r.ok && r.error).toContain(`is refused for ${h.toLowerCase()}: credential headers cannot be captured remotely`);
+    const attributes: Record<string, unknown> = { [`http.request.header.${h.toLowerCase()}`]: ['s3cret'] };
+    new UrlRedactingProcessor().onEnd({ attributes } as unknown as ReadableSpan);
+    expect(Object.values(attributes)).toEqual([['REDACTED']]);
+  });
   it.each(['x-request-id', 'content-type', 'user-agent', 'traceparent', 'accept'])('%s is not', (h) => expect(isSensitiveHeader(h)).toBe(false));
 
   it('captured headers named sensitive are redacted on every span, whatever configured them', () => {
@@ -108,5 +130,32 @@ describe('the cache trusts only private regular files', () => {
     const cached = readCache(file, () => undefined);
     expect(Object.getPrototypeOf(cached!.configMap)).toBe(Object.prototype);
     expect(Object.keys(cached!.configMap)).toEqual([]);
+  });
+});
+
+describe('an oversized remote config is bounded', () => {
+  it('3.6 MB (300,000 invalid header names + 20,000 unknown keys): FAILED "too large", at once', () => {
+    const body: Record<string, unknown> = { http_request_headers: Array.from({ length: 300_000 }, (_, i) => `bad header ${i}`) };
+    for (let i = 0; i < 20_000; i++) body[`unknown_${i}`] = i;
+    const map = entry(JSON.stringify(body));
+    const started = performance.now();
+    const r = parseConfigMap(map);
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(!r.ok && r.error).toMatch(/^the remote config is too large \(\d+ bytes; at most 262144 are accepted\)$/);
+  });
+
+  it('under the size cap, many problems: the first few and "and N more", at most 1 KiB', () => {
+    const body: Record<string, unknown> = { http_request_headers: Array.from({ length: 200 }, (_, i) => `bad header ${i}`) };
+    for (let i = 0; i < 5000; i++) body[`unknown_${i}`] = i;
+    const r = parseConfigMap(entry(JSON.stringify(body)));
+    const error = !r.ok ? r.error : '';
+    expect(error.length).toBeLessThanOrEqual(1024);
+    expect(error).toMatch(/and 4996 more$/);
+    expect(error).toMatch(/invalid header names "bad header 0", .* and 195 more/);
+  });
+
+  it('a list longer than 256 entries is refused, naming the setting', () => {
+    const r = parseConfigMap(entry(JSON.stringify({ disabled_instrumentations: Array.from({ length: 300 }, (_, i) => `i${i}`) })));
+    expect(!r.ok && r.error).toBe('otel-preload: "disabled_instrumentations" has 300 entries; at most 256 are accepted');
   });
 });
