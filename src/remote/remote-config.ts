@@ -152,8 +152,16 @@ export function summarize(problems: string[], separator: string, total = problem
 
 function readJsonObject(key: string, file: { body?: Uint8Array; contentType?: string }, errors: Problems): Record<string, unknown> | undefined {
   const type = (file.contentType ?? '').toLowerCase();
+  // A declarative-configuration document (schema 1.x) as an overlay: only its allowlisted nodes.
+  if (type.includes('yaml')) {
+    const { overlayFromYaml } = require('../config/file/overlay') as typeof import('../config/file/overlay');
+    const overlay = overlayFromYaml(Buffer.from(file.body ?? new Uint8Array()).toString('utf8'));
+    if (overlay.ok) return overlay.entry;
+    errors.push(`${key}: ${overlay.error}`);
+    return undefined;
+  }
   if (type && !type.includes('json')) {
-    errors.push(`${key}: content type "${file.contentType}" is not supported (use application/json)`);
+    errors.push(`${key}: content type "${file.contentType}" is not supported (use application/json or application/yaml)`);
     return undefined;
   }
   try {

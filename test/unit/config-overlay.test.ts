@@ -49,3 +49,24 @@ distribution:
     expect(overlayFromYaml('file_format: "2.0"\n').ok).toBe(false);
   });
 });
+
+describe('remote YAML overlay through the OpAMP config map (application/yaml)', () => {
+  const yamlEntry = (text: string) => ({ 'otel-preload': { body: Buffer.from(text), contentType: 'application/yaml' } });
+
+  it('applied: the allowlisted nodes become run-time settings', () => {
+    const parsed = parseConfigMap(yamlEntry('file_format: "1.1"\nlog_level: debug\ndistribution:\n  otel-preload:\n    logs_enabled: false\n    instrumentations: { detail: [express] }\n'));
+    expect(parsed).toMatchObject({ ok: true, settings: { logLevel: 'debug', logsEnabled: false, instrumentationDetail: ['express'] } });
+  });
+
+  it('refused: anything off the allowlist is FAILED naming the YAML path, and nothing of it applies', () => {
+    const parsed = parseConfigMap(yamlEntry('log_level: debug\ntracer_provider:\n  processors: [{ batch: { exporter: { otlp_http: { endpoint: http://evil:4318 } } } }]\n'));
+    expect(parsed.ok).toBe(false);
+    expect((parsed as { error: string }).error).toMatch(/^otel-preload: .*tracer_provider/);
+  });
+
+  it('credential headers stay refused in YAML as in JSON', () => {
+    const parsed = parseConfigMap(yamlEntry('distribution:\n  otel-preload:\n    http_request_headers: [authorization]\n'));
+    expect(parsed.ok).toBe(false);
+    expect((parsed as { error: string }).error).toContain('authorization');
+  });
+});

@@ -48,7 +48,9 @@ describe('remote config', () => {
     expect(parseConfigMap(entry('otel-preload', { metric_export_interval: 5 }))).toMatchObject({ ok: false });
     expect(parseConfigMap(entry('otel-preload', { http_request_headers: ['bad header'] }))).toMatchObject({ ok: false });
     expect(parseConfigMap(entry('otel-preload', '{oops'))).toMatchObject({ ok: false, error: expect.stringContaining('not valid JSON') });
-    expect(parseConfigMap(entry('otel-preload', 'a: b', 'text/yaml'))).toMatchObject({ ok: false, error: expect.stringContaining('not supported') });
+    expect(parseConfigMap(entry('otel-preload', 'a: b', 'text/plain'))).toMatchObject({ ok: false, error: expect.stringContaining('not supported') });
+    // YAML is read as a declarative-configuration overlay: an unknown node is named.
+    expect(parseConfigMap(entry('otel-preload', 'a: b', 'text/yaml'))).toMatchObject({ ok: false, error: expect.stringMatching(/otel-preload: .*\ba\b/) });
   });
 
   it('a map without our entries means no remote settings', () => {

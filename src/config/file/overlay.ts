@@ -22,6 +22,7 @@ const ALLOWED: Record<string, string> = {
   [`${OURS}.logs_enabled`]: 'logs_enabled',
   [`${OURS}.instrumentations.enabled`]: 'enabled_instrumentations',
   [`${OURS}.instrumentations.disabled`]: 'disabled_instrumentations',
+  [`${OURS}.instrumentations.detail`]: 'instrumentation_detail',
   [`${OURS}.http_request_headers`]: 'http_request_headers',
   [`${OURS}.http_response_headers`]: 'http_response_headers',
   [`${OURS}.heartbeat_interval`]: 'heartbeat_interval',
