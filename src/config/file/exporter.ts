@@ -2,15 +2,21 @@
 // Per-signal endpoints are used as is, which is exactly what the schema's endpoint means.
 
 import type { Signal } from '../settings';
-import type { ModelMapper } from './model';
 
 type Node = Record<string, unknown>;
+
+/** What an exporter node needs of the model mapper (model.ts): record a setting, check fields. */
+export interface SettingSink {
+  set(name: string, path: string, value: string | undefined): void;
+  number(name: string, path: string, value: unknown, zeroIsInfinite?: boolean): void;
+  known(node: Node, path: string, supported: readonly string[]): void;
+}
 const isNode = (v: unknown): v is Node => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 const DEFAULT_ENDPOINT = { otlp_http: (signal: Signal) => `http://localhost:4318/v1/${signal}`, otlp_grpc: () => 'http://localhost:4317' };
 const TEMPORALITY: Record<string, string> = { cumulative: 'cumulative', delta: 'delta', low_memory: 'lowmemory' };
 
-export function mapExporter(m: ModelMapper, signal: Signal, kind: 'otlp_http' | 'otlp_grpc', body: unknown, path: string): void {
+export function mapExporter(m: SettingSink, signal: Signal, kind: 'otlp_http' | 'otlp_grpc', body: unknown, path: string): void {
   const S = signal.toUpperCase();
   const name = (n: string) => `OTEL_EXPORTER_OTLP_${S}_${n}`;
   const node: Node = isNode(body) ? body : {};

@@ -6,7 +6,7 @@
 import { loadModel } from './load';
 import { ModelMapper } from './model';
 import { mapDistribution } from './distribution';
-import { configFromValues } from '..';
+import { configFromValues } from '../from-values';
 import type { ConfigResult } from '../types';
 
 type Env = Record<string, string | undefined>;
