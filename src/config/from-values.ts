@@ -105,7 +105,6 @@ export function configFromValues(env: Env, label: (name: string) => string = (na
     enabledInstrumentations: maybe<string[]>('OTEL_NODE_ENABLED_INSTRUMENTATIONS'),
     disabledInstrumentations: Object.freeze(get<string[]>('OTEL_NODE_DISABLED_INSTRUMENTATIONS', [])),
     instrumentationDetail: Object.freeze(get<string[]>('OTEL_NODE_INSTRUMENTATION_DETAIL', [])),
-    semconvStabilityOptIn: Object.freeze(get<string[]>('OTEL_SEMCONV_STABILITY_OPT_IN', ['http'])),
     shutdownTimeoutMillis: get<number>('OTEL_NODE_SHUTDOWN_TIMEOUT', 2000),
     opamp: Object.freeze({
       endpoint: maybe<string>('OTEL_NODE_OPAMP_ENDPOINT'),

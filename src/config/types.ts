@@ -49,7 +49,6 @@ export interface Config {
   enabledInstrumentations?: readonly string[];
   disabledInstrumentations: readonly string[];
   instrumentationDetail: readonly string[];
-  semconvStabilityOptIn: readonly string[];
   shutdownTimeoutMillis: number;
   opamp: {
     endpoint?: string;

@@ -71,7 +71,6 @@ describe('config: meaning of the values', () => {
     }
     expect(config.propagators).toEqual(['tracecontext', 'baggage']);
     expect(config.logLevel).toBe('warn');
-    expect(config.semconvStabilityOptIn).toEqual(['http']);
     expect(config.shutdownTimeoutMillis).toBe(2000);
   });
 
@@ -162,7 +161,6 @@ describe('config: meaning of the values', () => {
     expect(config.enabledInstrumentations).toEqual(['http', 'express']);
     expect(config.disabledInstrumentations).toEqual(['express']);
     expect(config.resourceDetectors).toEqual(['env', 'host']);
-    expect(config.semconvStabilityOptIn).toEqual(['http', 'database']);
     expect(config.excludedProcesses).toContain('npm');
     expect(config.excludedProcesses).toContain('my-cli');
   });
