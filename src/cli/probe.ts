@@ -4,6 +4,7 @@
 
 import * as http from 'http';
 import * as http2 from 'http2';
+import { GRPC_METHODS } from '../sdk/pending';
 import * as https from 'https';
 import * as net from 'net';
 import * as tls from 'tls';
@@ -14,11 +15,8 @@ export interface ProbeResult {
   problem?: string;
 }
 
-const GRPC_PATHS = {
-  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
-  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
-} as const;
+// The same method paths the exporters call: one table.
+const GRPC_PATHS = GRPC_METHODS;
 
 /** What the exporter would send: its headers (authentication) and TLS material. */
 export interface ProbeAuth {
