@@ -46,7 +46,7 @@ export function createLogger(level: LogLevel, write: (line: string) => void = wr
         return;
       }
     }
-    write(`otel-preload ${at}: ${msg}`);
+    write(`otel-preload ${at}: ${oneLine(msg)}`);
   }
 
   const logger: Logger = {
@@ -63,6 +63,15 @@ export function createLogger(level: LogLevel, write: (line: string) => void = wr
     },
   };
   return logger;
+}
+
+/**
+ * Every message is one line, whatever a value in it holds (a path or header read from a setting
+ * may carry line breaks, control or bidi characters): they are written escaped.
+ */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g;
+function oneLine(msg: string): string {
+  return msg.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function writeStderr(line: string): void {
