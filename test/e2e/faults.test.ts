@@ -78,7 +78,8 @@ async function conservation(mode: FaultMode, protocol: 'grpc' | 'http/protobuf')
   expect(t.spans.exported + t.spans.lost, detail).toBe(created.span);
   expect(t.logs.exported + t.logs.lost, detail).toBe(created.log);
   // Never a hot loop: backoff keeps export calls to a handful while the fault lasts.
-  expect(callsDuringFault, detail).toBeLessThanOrEqual(12);
+  // (A healthy collector is simply exported to on the batch schedule.)
+  if (mode !== 'ok') expect(callsDuringFault, detail).toBeLessThanOrEqual(12);
   // Losses, if any, were named on stderr; an error line names the signal and the endpoint.
   if (t.spans.lost + t.logs.lost > 0) expect(result.stderr, detail).toMatch(/telemetry lost: /);
   return t;
