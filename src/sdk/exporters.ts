@@ -84,29 +84,22 @@ export class LazyExporter implements AnyExporter {
   }
 }
 
-/** OTLP/http for metrics, used as upstream ships it (spans and logs: ENCODED). */
-const HTTP_METRICS: [pkg: string, cls: string] = ['@opentelemetry/exporter-metrics-otlp-proto', 'OTLPMetricExporter'];
-
-/** OTLP/gRPC: upstream's serialisers and export delegate over our HTTP/2 transport (grpc-transport.ts). */
-const GRPC: Record<Signal, { serializer: string; helper: string; component: string }> = {
-  traces: { serializer: 'ProtobufTraceSerializer', helper: 'TraceExporterMetricsHelper', component: 'otlp_grpc_span_exporter' },
-  metrics: { serializer: 'ProtobufMetricsSerializer', helper: 'MetricsExporterMetricsHelper', component: 'otlp_grpc_metric_exporter' },
-  logs: { serializer: 'ProtobufLogsSerializer', helper: 'LogsExporterMetricsHelper', component: 'otlp_grpc_log_exporter' },
-};
-const HTTP_ENCODED: Record<'traces' | 'logs', { kind: string; path: string; helper: string; component: string }> = {
-  traces: { kind: 'TRACES', path: 'v1/traces', helper: 'TraceExporterMetricsHelper', component: 'otlp_http_span_exporter' },
-  logs: { kind: 'LOGS', path: 'v1/logs', helper: 'LogsExporterMetricsHelper', component: 'otlp_http_log_exporter' },
+/** Per signal: upstream's serialiser (spans and logs arrive encoded), metrics helper and component types. */
+const OTLP: Record<Signal, { serializer: string; helper: string; grpc: string; http: string }> = {
+  traces: { serializer: 'ProtobufTraceSerializer', helper: 'TraceExporterMetricsHelper', grpc: 'otlp_grpc_span_exporter', http: 'otlp_http_span_exporter' },
+  metrics: { serializer: 'ProtobufMetricsSerializer', helper: 'MetricsExporterMetricsHelper', grpc: 'otlp_grpc_metric_exporter', http: 'otlp_http_metric_exporter' },
+  logs: { serializer: 'ProtobufLogsSerializer', helper: 'LogsExporterMetricsHelper', grpc: 'otlp_grpc_log_exporter', http: 'otlp_http_log_exporter' },
 };
 
 /** The otel.component.type of a signal's OTLP exporter (the ledger names it in its counts). */
 export function otlpComponentType(signal: Signal, protocol: SignalExport['protocol']): string {
-  return protocol === 'grpc' ? GRPC[signal].component : signal === 'metrics' ? 'otlp_http_metric_exporter' : HTTP_ENCODED[signal].component;
+  return protocol === 'grpc' ? OTLP[signal].grpc : OTLP[signal].http;
 }
 
 /** Spans and log records arrive already encoded as a whole request; responses are read by upstream's deserializer. */
 const encoded = (signal: 'traces' | 'logs') => ({
   serializeRequest: (request: EncodedRequest) => request.bytes,
-  deserializeResponse: (data: Uint8Array) => require('@opentelemetry/otlp-transformer')[GRPC[signal].serializer].deserializeResponse(data),
+  deserializeResponse: (data: Uint8Array) => require('@opentelemetry/otlp-transformer')[OTLP[signal].serializer].deserializeResponse(data),
 });
 
 const CONSOLE: Record<Signal, () => AnyExporter> = {
@@ -122,6 +115,11 @@ export function createExporters(signal: Signal, settings: SignalExport, log: Log
   });
 }
 
+/**
+ * Upstream's serialisers, export delegate (concurrency bound, partial success) and metric exporter
+ * base around our transports: HTTP/2 for gRPC (grpc-transport.ts), node:http for OTLP/HTTP
+ * (http-transport.ts), both retried by retry.ts and neither holding the event loop.
+ */
 function createOtlpExporter(signal: Signal, s: SignalExport, log: Logger): AnyExporter {
   const tls = {
     ca: readPem(s.certificate, (f) => `OTLP certificate file ${f}`, log),
@@ -130,24 +128,17 @@ function createOtlpExporter(signal: Signal, s: SignalExport, log: Logger): AnyEx
   };
   const base = require('@opentelemetry/otlp-exporter-base') as typeof import('@opentelemetry/otlp-exporter-base');
   const transformer = require('@opentelemetry/otlp-transformer');
-  const hasTls = tls.ca !== undefined || tls.cert !== undefined;
-  const httpOptions = { url: s.endpoint, timeoutMillis: s.timeoutMillis, compression: s.compression, headers: { ...s.headers }, httpAgentOptions: unrefAgents(hasTls ? tls : {}) };
-  if (s.protocol === 'http/protobuf' && signal !== 'metrics') {
-    // Upstream's HTTP delegate: its transport retries 429/502/503/504 and network errors with backoff, honouring Retry-After.
-    const h = HTTP_ENCODED[signal];
-    const http = require('@opentelemetry/otlp-exporter-base/node-http');
-    const delegate = http.createOtlpHttpExportDelegate(http.convertLegacyHttpOptions(httpOptions, h.kind, h.path, { 'Content-Type': 'application/x-protobuf' }), encoded(signal), h.component, transformer[h.helper], undefined);
-    return new base.OTLPExporterBase(delegate) as unknown as AnyExporter;
-  }
-  if (s.protocol === 'http/protobuf') return new (require(HTTP_METRICS[0])[HTTP_METRICS[1]])(httpOptions);
-  const grpc = GRPC[signal];
-  const { Http2GrpcTransport } = require('./grpc-transport') as typeof import('./grpc-transport');
   const { RetryingTransport } = require('./retry') as typeof import('./retry');
-  const grpcTransport = new Http2GrpcTransport({ endpoint: s.endpoint, path: GRPC_METHODS[signal], headers: s.headers, compression: s.compression, tls, userAgent: `otel-preload/${DISTRO_VERSION}` });
-  const transport = new RetryingTransport(grpcTransport, undefined, undefined, exportErrorReporter(signal, s.endpoint, log));
+  const userAgent = `otel-preload/${DISTRO_VERSION}`;
+  const target = { headers: s.headers, compression: s.compression, tls, userAgent };
+  const inner =
+    s.protocol === 'grpc'
+      ? new (require('./grpc-transport') as typeof import('./grpc-transport')).Http2GrpcTransport({ ...target, endpoint: s.endpoint, path: GRPC_METHODS[signal] })
+      : new (require('./http-transport') as typeof import('./http-transport')).HttpExportTransport({ ...target, url: s.endpoint });
+  const transport = new RetryingTransport(inner, undefined, undefined, exportErrorReporter(signal, s.endpoint, log));
   // Self-metrics are counted by the ledger (loss-ledger.ts); upstream's would count twice.
-  const metrics = new base.ExporterMetrics({ componentType: grpc.component, metricsHelper: transformer[grpc.helper], url: s.endpoint, meterProvider: undefined, responseAttributesFromError: () => ({}) });
-  const serializer = signal === 'metrics' ? transformer[grpc.serializer] : encoded(signal);
+  const metrics = new base.ExporterMetrics({ componentType: otlpComponentType(signal, s.protocol), metricsHelper: transformer[OTLP[signal].helper], url: s.endpoint, meterProvider: undefined, responseAttributesFromError: () => ({}) });
+  const serializer = signal === 'metrics' ? transformer[OTLP[signal].serializer] : encoded(signal);
   const delegate = base.createOtlpNetworkExportDelegate({ ...base.getSharedConfigurationDefaults(), timeoutMillis: s.timeoutMillis, compression: s.compression }, serializer, metrics, transport);
   if (signal === 'metrics') return new (require('@opentelemetry/exporter-metrics-otlp-http').OTLPMetricExporterBase)(delegate, {});
   return new base.OTLPExporterBase(delegate as never) as unknown as AnyExporter;
@@ -167,22 +158,4 @@ export function sendVia(exporter: AnyExporter): (bytes: Uint8Array, count: numbe
         });
       });
     });
-}
-
-/**
- * HTTP agents whose sockets never keep the process alive: an export in flight to a collector that
- * does not answer must not hold an exiting app; the exit flush holds the loop for at most its
- * bound (bootstrap/shutdown.ts). Keep-alive as upstream's default agent.
- */
-function unrefAgents(options: object): (protocol: string) => import('http').Agent {
-  return (protocol) => {
-    const agent: import('http').Agent = new (require(protocol === 'https:' ? 'https' : 'http').Agent)({ keepAlive: true, ...options });
-    const create = (agent as unknown as { createConnection: (...args: unknown[]) => import('net').Socket | undefined }).createConnection.bind(agent);
-    (agent as unknown as { createConnection: unknown }).createConnection = (...args: unknown[]) => {
-      const socket = create(...args);
-      socket?.unref?.();
-      return socket;
-    };
-    return agent;
-  };
 }

@@ -25,8 +25,9 @@ export interface Sdk {
   /**
    * For the flush at process.exit(): closes open batches and hands over, encoded, every span and
    * log record queued for OTLP (including a request in flight, which may thus arrive twice). They
-   * leave the queues: the caller delivers each or counts it with countLost. Metrics are not
-   * included (their collection is asynchronous). Synchronous; never throws.
+   * leave the queues: the caller delivers each or counts it with countLost. Metrics: the data
+   * points of the synchronous instruments recorded since the last export (collect-sync.ts), and
+   * an export in flight. Synchronous; never throws.
    */
   takePendingSync(): PendingRequest[];
   /** Counts items the caller could not deliver, in the same self-metrics and loss line. */
@@ -50,13 +51,13 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
   // Metric data points are counted too; the ledger's own counters live in this meter provider.
   let selfMeter: (() => Meter) | undefined;
   const ledger = new LossLedger(log, () => selfMeter?.());
-  const metrics = createMeterProvider(config, resource, log, runtime, (n, lost) => (lost ? ledger.lose('metrics', n, lost) : ledger.delivered('metrics', n)));
+  const pending: PendingSource[] = [];
+  const metrics = createMeterProvider(config, resource, log, runtime, (n, lost) => (lost ? ledger.lose('metrics', n, lost) : ledger.delivered('metrics', n)), pending);
   const meterProvider = metrics.provider;
   selfMeter = () => meterProvider.getMeter('otel-preload');
   ledger.setExporterType('traces', otlpComponentType('traces', config.traces.protocol));
   ledger.setExporterType('logs', otlpComponentType('logs', config.logs.protocol));
   ledger.setExporterType('metrics', otlpComponentType('metrics', config.metrics.protocol));
-  const pending: PendingSource[] = [];
   const tracerProvider = createTracerProvider(config, resource, log, ledger, runtime, pending);
   const loggerProvider = createLoggerProvider(config, resource, log, ledger, runtime, pending);
 

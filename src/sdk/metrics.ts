@@ -6,8 +6,10 @@ import type { MeterProvider, PushMetricExporter, InstrumentType as InstrumentTyp
 import type { Config } from '../config';
 import type { Logger } from '../log/logger';
 import { createExporters } from './exporters';
-import { createIntervalReader, type MetricOutcome } from './interval-reader';
+import { createIntervalReader, type IntervalReader, type MetricOutcome } from './interval-reader';
 import type { RuntimeState } from '../runtime/state';
+import { dataPoints } from './collect-sync';
+import { pendingTarget, type PendingSource } from './pending';
 
 export interface Metrics {
   provider: MeterProvider;
@@ -15,15 +17,32 @@ export interface Metrics {
   setExportIntervalMillis(ms: number): void;
 }
 
-export function createMeterProvider(config: Readonly<Config>, resource: Resource, log: Logger, runtime: RuntimeState, outcome?: MetricOutcome): Metrics {
+export function createMeterProvider(config: Readonly<Config>, resource: Resource, log: Logger, runtime: RuntimeState, outcome: MetricOutcome | undefined, pending: PendingSource[]): Metrics {
   const m = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
   const temporality = temporalitySelector(config.metricTemporality, m);
-  const readers = createExporters('metrics', config.metrics, log, runtime).map((exporter) =>
-    createIntervalReader(exporter as unknown as PushMetricExporter, config.metricExportIntervalMillis, Math.min(config.metricExportTimeoutMillis, config.metricExportIntervalMillis), temporality, outcome),
-  );
+  const exporters = createExporters('metrics', config.metrics, log, runtime);
+  const readers = exporters.map((exporter, i) => {
+    const reader = createIntervalReader(exporter as unknown as PushMetricExporter, config.metricExportIntervalMillis, Math.min(config.metricExportTimeoutMillis, config.metricExportIntervalMillis), temporality, outcome);
+    if (config.metrics.exporters[i] === 'otlp') pending.push(pendingMetrics(reader, config));
+    return reader;
+  });
   return {
     provider: new m.MeterProvider({ resource, readers }),
     setExportIntervalMillis: (ms) => readers.forEach((r) => r.setIntervalMillis(ms)),
+  };
+}
+
+/** What an OTLP reader holds at process.exit(), encoded as whole requests for the exit flush. */
+function pendingMetrics(reader: IntervalReader, config: Readonly<Config>): PendingSource {
+  return {
+    signal: 'metrics',
+    target: pendingTarget('metrics', config.metrics),
+    take: () => {
+      const taken = reader.takePendingSync();
+      if (!taken.length) return [];
+      const { ProtobufMetricsSerializer } = require('@opentelemetry/otlp-transformer');
+      return taken.map((metrics) => ({ count: dataPoints(metrics), bytes: ProtobufMetricsSerializer.serializeRequest(metrics) as Uint8Array }));
+    },
   };
 }
 

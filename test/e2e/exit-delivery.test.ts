@@ -89,6 +89,23 @@ describe('process.exit(3): the pending spans are delivered, exactly', () => {
     expect(count()).toBe(SPANS);
   });
 
+  it.each(['grpc', 'http/protobuf'] as const)('%s: the request durations recorded since the last metric export are delivered too', async (protocol) => {
+    const receiver = receivers[protocol]!;
+    const service = `exit-delivery-metrics-${protocol.replace('/', '-')}`;
+    const result = await exitApp({ OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_METRICS_EXPORTER: 'otlp' });
+    expect(result.code).toBe(3);
+    expect(ourLines(result.stderr)).toEqual([]);
+    // Each round trip is one server and one client request: their histograms count them all.
+    // (Counts are uint64: a Long over gRPC, a string over HTTP.)
+    const asNumber = (c: unknown) => (typeof c === 'object' && c !== null ? (c as { low: number; high: number }).low + (c as { high: number }).high * 2 ** 32 : Number(c ?? 0));
+    const counted = (name: string) =>
+      receiver.metrics.filter((m) => m.name === name && m.resource['service.name'] === service).reduce((n, m) => n + m.dataPoints.reduce((k, p) => k + asNumber(p.count), 0), 0);
+    await receiver.waitFor(() => counted('http.server.request.duration') >= ROUND_TRIPS && counted('http.client.request.duration') >= ROUND_TRIPS, 5000, 'request durations');
+    expect(counted('http.server.request.duration')).toBe(ROUND_TRIPS);
+    expect(counted('http.client.request.duration')).toBe(ROUND_TRIPS);
+    await receiver.waitFor(() => receiver.spans.filter((s) => s.resource['service.name'] === service).length >= SPANS, 5000);
+  });
+
   it('log records (pino) pending at process.exit(4) are delivered too', async () => {
     const receiver = receivers.grpc!;
     const service = 'exit-delivery-logs';

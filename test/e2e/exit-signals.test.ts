@@ -24,6 +24,13 @@ const CASES: ExitCase[] = [
   serve({ SIGNAL_EXIT: 'v4-after' }, 'SIGINT'),
   // OTLP/HTTP: an export in flight to a black hole must not hold the app's exit either.
   { ...serve({ HANDLER: 'exitcode', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_BSP_SCHEDULE_DELAY: '100' }), collectors: ['black hole'] },
+  // A collector that refuses at once with a retryable answer: the backoff between retries must not
+  // hold the app's exit at all (OTLP/HTTP held it for the whole bound while upstream's retry timers ran).
+  ...(['http/protobuf', 'grpc'] as const).map((protocol) => ({
+    ...serve({ HANDLER: 'exitcode', OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_BSP_SCHEDULE_DELAY: '100' }),
+    collectors: ['unavailable' as const],
+    maxExtraMs: 1000,
+  })),
 ];
 
 const collectors = new Collectors();

@@ -6,6 +6,7 @@
 import * as path from 'path';
 import { expect } from 'vitest';
 import { OtlpReceiver } from '../../scripts/otlp-receiver';
+import { CountingReceiver } from './counting-receiver';
 import { closedPort, signalExitDir, startBlackHole } from './exit-fixtures';
 import { start, type Finished } from './processes';
 
@@ -20,7 +21,8 @@ export const BOUND_MS = 2000;
 export const SLACK_MS = 1500;
 export const ROUND_TRIPS = 5;
 
-export type Collector = 'ok' | 'down' | 'black hole';
+/** 'unavailable' answers every export with gRPC UNAVAILABLE / HTTP 503: the retryable refusal. */
+export type Collector = 'ok' | 'down' | 'black hole' | 'unavailable';
 export const COLLECTORS: Collector[] = ['ok', 'down', 'black hole'];
 
 export interface ExitCase {
@@ -32,6 +34,8 @@ export interface ExitCase {
   spans: number;
   /** The collectors to run against (default: all). */
   collectors?: Collector[];
+  /** A tighter bound than BOUND_MS + SLACK_MS on the extra exit time, where nothing should be waited for. */
+  maxExtraMs?: number;
 }
 
 export interface Outcome extends Finished {
@@ -58,9 +62,12 @@ export class Collectors {
   receiver = new OtlpReceiver('grpc');
   private blackHole?: { endpoint: string; close(): void };
   private down?: string;
+  private refusing = new CountingReceiver();
 
   async start(): Promise<void> {
     await this.receiver.start();
+    this.refusing.mode = 'unavailable';
+    await this.refusing.start();
     this.blackHole = await startBlackHole();
     this.down = await closedPort();
   }
@@ -68,9 +75,11 @@ export class Collectors {
   stop(): void {
     this.blackHole?.close();
     void this.receiver.stop();
+    void this.refusing.stop();
   }
 
-  endpoint(c: Collector): string {
+  endpoint(c: Collector, protocol?: string): string {
+    if (c === 'unavailable') return protocol === 'http/protobuf' ? this.refusing.httpEndpoint : this.refusing.grpcEndpoint;
     return c === 'ok' ? this.receiver.endpoint : c === 'down' ? this.down! : this.blackHole!.endpoint;
   }
 
@@ -87,13 +96,13 @@ export const ourLines = (stderr: string): string[] => stderr.split('\n').filter(
 let serial = 0;
 export async function expectLikePlain(c: ExitCase, plain: Outcome, collector: Collector, collectors: Collectors): Promise<void> {
   const service = `exit-${c.name.replace(/\W+/g, '-')}-${collector.replace(' ', '-')}-${++serial}`;
-  const env = { NODE_OPTIONS: REQUIRE, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: collectors.endpoint(collector), OTEL_NODE_SHUTDOWN_TIMEOUT: String(BOUND_MS), OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' };
+  const env = { NODE_OPTIONS: REQUIRE, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: collectors.endpoint(collector, c.env.OTEL_EXPORTER_OTLP_PROTOCOL), OTEL_NODE_SHUTDOWN_TIMEOUT: String(BOUND_MS), OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' };
   const ours = await runCase(c, env);
   const where = `${c.name} / collector ${collector}: stderr=${ours.stderr}`;
   expect(ours.code, where).toBe(plain.code);
   expect(ours.signal, where).toBe(plain.signal);
   expect(samePorts(ours.stdout), where).toBe(samePorts(plain.stdout));
-  expect(ours.tailMs - plain.tailMs, where).toBeLessThanOrEqual(BOUND_MS + SLACK_MS);
+  expect(ours.tailMs - plain.tailMs, where).toBeLessThanOrEqual(c.maxExtraMs ?? BOUND_MS + SLACK_MS);
   const lines = ourLines(ours.stderr);
   if (collector === 'ok') {
     expect(lines, where).toEqual([]);

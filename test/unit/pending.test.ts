@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { QueueSettings } from '../../src/sdk/batch-queue';
-import { logBodies, spanNames } from '../helpers/otlp-decode';
+import { decodeMetrics, logBodies, spanNames } from '../helpers/otlp-decode';
 
 // The SDK loads its parts lazily with require(), which vitest cannot resolve in TypeScript
 // sources: these tests run the build (npm test builds first).
@@ -56,6 +56,35 @@ describe('takePendingSync', () => {
     const taken = processor.takePendingSync();
     expect(taken.map((t) => t.count)).toEqual([4]);
     expect(logBodies(taken[0].bytes)).toEqual(['line 0', 'line 1', 'line 2', 'line 3']);
+  });
+
+  it('metrics: what the synchronous instruments recorded since the last export, once; no gauge; nothing after shutdown', async () => {
+    const { config } = readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/protobuf' });
+    const sdk = startSdk(config, quiet(), new RuntimeState(localSettings(config)), 'id');
+    const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+    const counter = api.metrics.getMeter('x').createCounter('c');
+    const names = (bytes: Uint8Array) => decodeMetrics(bytes).resourceMetrics.flatMap((r) => r.scopeMetrics.flatMap((s) => (s.metrics ?? []).map((m) => m.name))).sort();
+    try {
+      const meter = api.metrics.getMeter('x');
+      const histogram = meter.createHistogram('h');
+      meter.createObservableGauge('g').addCallback((r) => r.observe(1));
+      expect(sdk.takePendingSync()).toEqual([]); // nothing recorded yet
+      counter.add(3);
+      histogram.record(1, { a: 1 });
+      histogram.record(2, { a: 2 });
+      const [pending, ...rest] = sdk.takePendingSync();
+      expect(rest).toEqual([]);
+      expect([pending.signal, pending.count, pending.target.protocol, pending.target.path]).toEqual(['metrics', 3, 'http/protobuf', '/v1/metrics']);
+      expect(names(pending.bytes)).toEqual(['c', 'h']);
+      expect(sdk.takePendingSync()).toEqual([]); // nothing new since: not sent again
+      counter.add(1);
+      expect(sdk.takePendingSync().map((p) => [p.signal, names(p.bytes)])).toEqual([['metrics', ['c', 'h']]]);
+    } finally {
+      unregisterGlobals();
+      await sdk.shutdown().catch(() => undefined);
+    }
+    counter.add(1); // after shutdown: its last export took everything
+    expect(sdk.takePendingSync()).toEqual([]);
   });
 
   it('the Sdk hands over spans and logs with their targets, and countLost counts', async () => {
