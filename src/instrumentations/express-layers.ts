@@ -38,6 +38,13 @@ interface Upstream {
 const UPSTREAM_PATH_OPTIONS = ['requestHook', 'spanNameHook', 'ignoreLayers', 'ignoreLayersType'];
 // What express passes to `next` that is not an error.
 const NOT_ERRORS = new Set<unknown>([undefined, null, 'route', 'router']);
+/** What a layer's `next` needs to undo its recorded path when the request moves on. */
+interface PassOn {
+  next: Handle;
+  req: Record<string, unknown>;
+  layerPath: string;
+  popped: boolean;
+}
 /** The route a route handler matched before it called next() (see the route resolver). */
 const ROUTE_PASSED_ON = Symbol('otel-preload.express.routePassedOn');
 
@@ -161,20 +168,25 @@ export function leanExpressInstrumentationClass(): new (config?: Record<string, 
     utils.storeLayerPath(req, layerPath);
     for (let i = 0; i < args.length; i++) {
       if (typeof args[i] !== 'function') continue;
-      const next = args[i] as Handle;
-      let popped = false;
-      args[i] = function (this: unknown, maybeError?: unknown) {
-        // A route's own layer passing the request on: remember the route it matched.
-        if (!popped && (req.route as { path?: unknown } | undefined)?.path === layerPath && NOT_ERRORS.has(maybeError)) {
-          (req as Record<symbol, unknown>)[ROUTE_PASSED_ON] = utils.getActualMatchedRoute(req) ?? (req as Record<symbol, unknown>)[ROUTE_PASSED_ON];
-        }
-        if (!popped && !(req.route && !NOT_ERRORS.has(maybeError))) (req[LAYERS] as string[]).pop();
-        popped = true;
-        return next.apply(this, arguments as never);
-      };
+      // A bound function, not a closure: express keeps `next` on the request (req.next), and a
+      // closure that captures the request and hangs off it survives V8's young collections
+      // (lean-context.ts says what that costs); a bound function and its state do not.
+      const state: PassOn = { next: args[i] as Handle, req, layerPath, popped: false };
+      args[i] = passOn.bind(state);
       break;
     }
     return original.apply(self, args as never);
+  }
+
+  function passOn(this: PassOn, maybeError?: unknown): unknown {
+    const { req, layerPath } = this;
+    // A route's own layer passing the request on: remember the route it matched.
+    if (!this.popped && (req.route as { path?: unknown } | undefined)?.path === layerPath && NOT_ERRORS.has(maybeError)) {
+      (req as Record<symbol, unknown>)[ROUTE_PASSED_ON] = utils.getActualMatchedRoute(req) ?? (req as Record<symbol, unknown>)[ROUTE_PASSED_ON];
+    }
+    if (!this.popped && !(req.route && !NOT_ERRORS.has(maybeError))) (req[LAYERS] as string[]).pop();
+    this.popped = true;
+    return this.next.apply(undefined, arguments as never);
   }
 
   return LeanExpressInstrumentation as never;

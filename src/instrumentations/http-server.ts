@@ -21,6 +21,7 @@ import type { Attributes, Context, Histogram, Span, Tracer } from '@opentelemetr
 import { SENSITIVE_QUERY_PARAMS } from '../util/redact';
 import { hasRouteResolvers, routeAtResponse } from './route-at-response';
 import { AttributeSets, installCarriedHashes } from './metric-attributes';
+import { LEAN_ROOT } from './lean-context';
 
 type Api = typeof import('@opentelemetry/api');
 type Core = typeof import('@opentelemetry/core');
@@ -108,7 +109,8 @@ export function leanHttpInstrumentationClass(): new (config?: Record<string, unk
     if (attributes['network.protocol.version']) metricAttributes['network.protocol.version'] = attributes['network.protocol.version'];
 
     const method = request.method || 'GET';
-    const parent = api.propagation.extract(api.ROOT_CONTEXT, request.headers);
+    // Every context of the request derives from a root without per-instance closures (lean-context.ts).
+    const parent = api.propagation.extract(LEAN_ROOT, request.headers);
     // Attributes set on the started span are checked once; passed to startSpan they would be
     // sanitised twice more, for a sampler (always-on here) and start processors (none) that do
     // not read them — ~15 % of a span's life measured (bench/README.md).

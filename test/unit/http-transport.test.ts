@@ -60,14 +60,14 @@ describe('HttpExportTransport', () => {
     const result = await transport().send(BODY, 2000);
     expect(result.status).toBe('retryable');
     expect((result as { retryInMillis?: number }).retryInMillis).toBe(3000);
-    expect(String(result.error?.message)).toMatch(new RegExp(`^HTTP ${status}`));
+    expect(String((result as { error?: Error }).error?.message)).toMatch(new RegExp(`^HTTP ${status}`));
   });
 
   it.each([400, 401, 404, 413, 500])('%i: failure, naming the status', async (status) => {
     answer = (res) => res.writeHead(status).end('no');
     const result = await transport().send(BODY, 2000);
     expect(result.status).toBe('failure');
-    expect(String(result.error?.message)).toMatch(new RegExp(`^HTTP ${status}`));
+    expect(String((result as { error?: Error }).error?.message)).toMatch(new RegExp(`^HTTP ${status}`));
   });
 
   it('a refused connection is retryable', async () => {
@@ -77,7 +77,7 @@ describe('HttpExportTransport', () => {
     await new Promise((resolve) => closed.close(resolve));
     const result = await transport('none', `http://127.0.0.1:${port}/v1/traces`).send(BODY, 2000);
     expect(result.status).toBe('retryable');
-    expect(String(result.error?.message)).toMatch(/ECONNREFUSED/);
+    expect(String((result as { error?: Error }).error?.message)).toMatch(/ECONNREFUSED/);
   });
 
   it('no answer: a timeout failure after the given time; meanwhile its socket does not hold the process', async () => {
@@ -93,6 +93,6 @@ describe('HttpExportTransport', () => {
     const result = await sending;
     expect(Date.now() - t0).toBeGreaterThanOrEqual(590);
     expect(result.status).toBe('failure');
-    expect(String(result.error?.message)).toMatch(/no answer within 600 ms \(timeout\)/);
+    expect(String((result as { error?: Error }).error?.message)).toMatch(/no answer within 600 ms \(timeout\)/);
   });
 });
