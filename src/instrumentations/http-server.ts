@@ -80,7 +80,7 @@ export function leanHttpInstrumentationClass(): new (config?: Record<string, unk
 
   class LeanHttpInstrumentation extends HttpInstrumentation {}
   installCarriedHashes();
-  const metricSets = new AttributeSets();
+  const metricSets = new AttributeSets(['http.request.method', 'url.scheme', 'network.protocol.version', 'http.route', 'http.response.status_code', 'error.type']);
   const upstreamIncoming = (HttpInstrumentation.prototype as UpstreamInternals)._incomingRequestFunction;
 
   (LeanHttpInstrumentation.prototype as UpstreamInternals)._incomingRequestFunction = function (this: UpstreamInternals, component, original) {
@@ -177,10 +177,8 @@ export function leanHttpInstrumentationClass(): new (config?: Record<string, unk
 
   function finish(state: ResponseState): void {
     state.span.end();
-    const a = state.metricAttributes;
-    // One shared set per distinct combination (metric-attributes.ts); \u0002 stands for "absent".
-    const key = `${a['http.request.method']}\u0001${a['url.scheme']}\u0001${a['network.protocol.version'] ?? '\u0002'}\u0001${a['http.route'] ?? '\u0002'}\u0001${a['http.response.status_code'] ?? '\u0002'}\u0001${a['error.type'] ?? '\u0002'}`;
-    state.instrumentation._httpServerDurationHistogram.record((performance.now() - state.started) / 1000, metricSets.get(key, () => ({ ...a })));
+    // One shared set per distinct combination (metric-attributes.ts).
+    state.instrumentation._httpServerDurationHistogram.record((performance.now() - state.started) / 1000, metricSets.of(state.metricAttributes));
   }
 
   function takeState(response: TrackedResponse): ResponseState | undefined {
@@ -204,7 +202,8 @@ function runRequestEventsInContext(api: Api, proto: TrackedRequest): void {
   if (emit[REQUEST_CONTEXT]) return;
   const patched = function emitInRequestContext(this: TrackedRequest, ...args: Parameters<typeof emit>) {
     const ctx = this[REQUEST_CONTEXT];
-    return ctx === undefined ? emit.apply(this, args) : api.context.with(ctx, emit, this, ...args);
+    // An event nobody listens to runs no code: no context to enter (entering one costs a frame).
+    return ctx === undefined || this.listenerCount(args[0]) === 0 ? emit.apply(this, args) : api.context.with(ctx, emit, this, ...args);
   } as typeof emit & { [REQUEST_CONTEXT]?: true };
   patched[REQUEST_CONTEXT] = true;
   proto.emit = patched;

@@ -36,6 +36,33 @@ export function installCarriedHashes(): boolean {
 
 export class AttributeSets {
   private readonly sets = new Map<string, Attributes>();
+  private last?: Attributes;
+
+  constructor(private readonly keys: readonly string[]) {}
+
+  /**
+   * The shared set with the values of `attributes` under this instance's keys. Consecutive requests
+   * mostly share one (same method, route and status): the last set is compared first, key by key,
+   * which costs less than building and looking up a key string per request.
+   */
+  of(attributes: Attributes): Attributes {
+    const last = this.last;
+    if (last !== undefined && this.sameAs(last, attributes)) return last;
+    let key = '';
+    // \u0002 stands for "absent"; a number is marked, so that 200 and '200' stay apart.
+    for (const k of this.keys) {
+      const v = attributes[k];
+      key += typeof v === 'number' ? `#${v}\u0001` : `${v ?? '\u0002'}\u0001`;
+    }
+    const set = this.get(key, () => ({ ...attributes }));
+    this.last = set;
+    return set;
+  }
+
+  private sameAs(set: Attributes, attributes: Attributes): boolean {
+    for (const k of this.keys) if (set[k] !== attributes[k]) return false;
+    return true;
+  }
 
   /** The shared set for `key`, built by `build` the first time. */
   get(key: string, build: () => Attributes): Attributes {

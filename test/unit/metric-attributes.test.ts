@@ -29,7 +29,7 @@ describe('carried attribute hashes', () => {
 
   it('a shared set is frozen, built once, carries the SDK hash, and exports like a plain object', async () => {
     installCarriedHashes();
-    const sets = new AttributeSets();
+    const sets = new AttributeSets(Object.keys(attrs()));
     let builds = 0;
     const shared = sets.get('k', () => (builds++, attrs()));
     expect(sets.get('k', () => (builds++, attrs()))).toBe(shared);
@@ -52,5 +52,20 @@ describe('carried attribute hashes', () => {
     expect(ok.value.count).toBe(2);
     expect(JSON.stringify(ok.attributes)).toBe(JSON.stringify(attrs()));
     await provider.shutdown();
+  });
+
+  it('of(): one shared set per distinct combination of values, whatever came in between', () => {
+    const sets = new AttributeSets(['m', 'route', 'status', 'error']);
+    const ok = sets.of({ m: 'GET', route: '/a', status: 200 });
+    expect(sets.of({ m: 'GET', route: '/a', status: 200 })).toBe(ok);
+    const notFound = sets.of({ m: 'GET', status: 404 });
+    expect(notFound).not.toBe(ok);
+    expect(notFound).toEqual({ m: 'GET', status: 404 });
+    const failed = sets.of({ m: 'GET', route: '/a', status: 200, error: 'Error' });
+    expect(failed).not.toBe(ok);
+    expect(sets.of({ m: 'GET', route: '/a', status: 200 })).toBe(ok);
+    expect(sets.of({ m: 'GET', status: 404 })).toBe(notFound);
+    // A value that stringifies like another's is still its own set.
+    expect(sets.of({ m: 'GET', route: '/a', status: '200' })).not.toBe(ok);
   });
 });
