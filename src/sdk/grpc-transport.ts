@@ -31,6 +31,9 @@ export interface GrpcTarget {
   pingTimeoutMillis?: number;
 }
 
+/** A failed call's error; grpcStatus is set only when the server itself answered with a grpc-status. */
+export type GrpcCallError = Error & { grpcStatus?: number };
+
 export class Http2GrpcTransport implements IExporterTransport {
   private session?: http2.ClientHttp2Session;
   private lastConnectionError?: Error;
@@ -86,8 +89,9 @@ export class Http2GrpcTransport implements IExporterTransport {
       if (--this.inFlight === 0 && !session.destroyed) session.unref();
       resolve(response);
     };
-    const failure = (code: number, detail: string, retryInMillis?: number): ExportResponse => {
-      const error = new Error(`${statusText(code)}: ${detail}`);
+    // `answered`: the code is the server's own, not one that stands for a failure to reach it.
+    const failure = (code: number, detail: string, retryInMillis?: number, answered = false): ExportResponse => {
+      const error: GrpcCallError = Object.assign(new Error(`${statusText(code)}: ${detail}`), answered ? { grpcStatus: code } : {});
       return isRetryable(code, retryInMillis) ? { status: 'retryable', error, retryInMillis } : { status: 'failure', error };
     };
 
@@ -125,7 +129,7 @@ export class Http2GrpcTransport implements IExporterTransport {
       if (code === 0) return settle({ status: 'success', data: unframe(Buffer.concat(chunks)) });
       if (Number.isInteger(code) && header('grpc-status') !== undefined) {
         const detail = percentDecoded(String(header('grpc-message') ?? ''));
-        return settle(failure(code, detail || 'no message', retryDelayMillis(header('grpc-status-details-bin') as string | undefined)));
+        return settle(failure(code, detail || 'no message', retryDelayMillis(header('grpc-status-details-bin') as string | undefined), true));
       }
       if (httpStatus !== undefined) return settle(failure(statusOfHttp(Number(httpStatus)), `HTTP status ${httpStatus} without grpc-status; is ${this.origin} an OTLP/gRPC endpoint?`));
       settle(failure(UNAVAILABLE, this.lastConnectionError?.message ?? 'the stream closed without an answer'));

@@ -28,6 +28,9 @@ const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 /** Connection failures worth another attempt, as upstream's HTTP transport retries them. */
 const RETRYABLE_NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
 
+/** A failed export's error; httpStatus is set when the server answered (any status but 2xx). */
+export type HttpExportError = Error & { httpStatus?: number };
+
 export class HttpExportTransport implements IExporterTransport {
   private readonly agent: http.Agent;
   private readonly url: URL;
@@ -107,7 +110,7 @@ export class HttpExportTransport implements IExporterTransport {
 function answer(res: http.IncomingMessage, body: Buffer): ExportResponse {
   const code = res.statusCode ?? 0;
   if (code >= 200 && code < 300) return { status: 'success', data: body };
-  const error = new Error(`HTTP ${code}${res.statusMessage ? ` ${res.statusMessage}` : ''}`);
+  const error: HttpExportError = Object.assign(new Error(`HTTP ${code}${res.statusMessage ? ` ${res.statusMessage}` : ''}`), { httpStatus: code });
   if (RETRYABLE_STATUS.has(code)) return { status: 'retryable', error, retryInMillis: retryAfterMillis(res.headers['retry-after']) };
   return { status: 'failure', error };
 }
