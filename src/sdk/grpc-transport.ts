@@ -10,8 +10,8 @@
 // connection error. Retryable statuses are answered as 'retryable' (grpc-status.ts) for retry.ts.
 
 import * as http2 from 'http2';
-import { gzip } from 'zlib';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
+import { compressThenSend } from './compressed-send';
 import { DEADLINE_EXCEEDED, isRetryable, retryDelayMillis, statusOfHttp, statusText, UNAVAILABLE } from './grpc-status';
 
 /** How often an open session is checked with a PING, and how long the answer may take. */
@@ -49,22 +49,7 @@ export class Http2GrpcTransport implements IExporterTransport {
   }
 
   send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
-    return new Promise((resolve) => {
-      const fail = (message: string) => resolve({ status: 'failure', error: new Error(message) });
-      // Nothing may throw out of here: from a zlib callback it would be an uncaught exception in the app.
-      const call = (message: Uint8Array, compressed: boolean) => {
-        try {
-          this.call(message, compressed, timeoutMillis, resolve);
-        } catch (err) {
-          fail(`the request could not be sent: ${(err as Error)?.message ?? err}`);
-        }
-      };
-      if (this.target.compression === 'gzip') {
-        gzip(data, (err, compressed) => (err ? fail(`gzip failed: ${err.message}`) : call(compressed, true)));
-      } else {
-        call(data, false);
-      }
-    });
+    return compressThenSend(data, this.target.compression, (message, compressed, resolve) => this.call(message, compressed, timeoutMillis, resolve));
   }
 
   shutdown(): void {

@@ -9,8 +9,8 @@
 
 import * as http from 'http';
 import * as https from 'https';
-import { gzip } from 'zlib';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
+import { compressThenSend } from './compressed-send';
 import { retryAfterMillis } from '../util/retry-after';
 
 export interface HttpTarget {
@@ -49,19 +49,7 @@ export class HttpExportTransport implements IExporterTransport {
   }
 
   send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
-    return new Promise((resolve) => {
-      const fail = (message: string) => resolve({ status: 'failure', error: new Error(message) });
-      // Nothing may throw out of here: from a zlib callback it would be an uncaught exception in the app.
-      const post = (body: Uint8Array, gzipped: boolean) => {
-        try {
-          this.post(body, gzipped, timeoutMillis, resolve);
-        } catch (err) {
-          fail(`the request could not be sent: ${(err as Error)?.message ?? err}`);
-        }
-      };
-      if (this.target.compression === 'gzip') gzip(data, (err, body) => (err ? fail(`gzip failed: ${err.message}`) : post(body, true)));
-      else post(data, false);
-    });
+    return compressThenSend(data, this.target.compression, (body, gzipped, resolve) => this.post(body, gzipped, timeoutMillis, resolve));
   }
 
   shutdown(): void {
