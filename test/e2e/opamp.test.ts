@@ -3,55 +3,20 @@
 // independent implementation). Timings are asserted against the heartbeat, not by sleeping.
 
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { OtlpReceiver } from '../../scripts/otlp-receiver';
-import { get, start, type Running } from '../helpers/processes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { get } from '../helpers/processes';
 import { create, toBinary } from '@bufbuild/protobuf';
-import { SpecOpampServer, RemoteConfigStatuses, pb, type AgentToServer } from '../helpers/opamp-server';
+import { SpecOpampServer, RemoteConfigStatuses, attrs, effective, pb, type AgentToServer } from '../helpers/opamp-server';
+import { HEARTBEAT, opampSetup } from '../helpers/opamp-setup';
 import { makeCertificates, type Certificates } from '../helpers/certs';
+import { waitUntil } from '../helpers/wait';
 
 const APPLIED = RemoteConfigStatuses.RemoteConfigStatuses_APPLIED;
 const APPLYING = RemoteConfigStatuses.RemoteConfigStatuses_APPLYING;
 const FAILED = RemoteConfigStatuses.RemoteConfigStatuses_FAILED;
-const HEARTBEAT = 1000;
 
-let receiver: OtlpReceiver;
-let tmp: string;
-const running: Running[] = [];
-
-beforeAll(async () => {
-  receiver = await new OtlpReceiver('grpc').start();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-preload-opamp-'));
-});
-afterAll(async () => {
-  await receiver.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-afterEach(async () => {
-  for (const app of running.splice(0)) {
-    app.child.kill('SIGKILL');
-    await app.exited;
-  }
-});
-
-function startApp(service: string, endpoint: string, extra: Record<string, string> = {}): Running {
-  const app = start(['cjs-app/app.js'], {
-    env: {
-      NODE_OPTIONS: '--require otel-preload/register',
-      OTEL_SERVICE_NAME: service,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      OTEL_NODE_OPAMP_ENDPOINT: endpoint,
-      OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL: String(HEARTBEAT),
-      OTEL_NODE_OPAMP_CACHE_FILE: path.join(tmp, `${service}.json`),
-      ...extra,
-    },
-  });
-  running.push(app);
-  return app;
-}
+const { receiver, tmp, startApp, serverSpans } = opampSetup('otel-preload-opamp-');
 
 let markers = 0;
 /**
@@ -66,13 +31,7 @@ async function expectNoNewServerSpans(base: string, service: string, before: num
   expect(serverSpans(service).length).toBe(before);
 }
 
-const serverSpans = (service: string) => receiver.spans.filter((s) => s.resource['service.name'] === service && s.kind === 'SPAN_KIND_SERVER');
 const statusOf = (a: AgentToServer) => a.remoteConfigStatus;
-const attrs = (list: Array<{ key: string; value?: { value: { case?: string; value?: unknown } } }> = []) => Object.fromEntries(list.map((kv) => [kv.key, kv.value?.value.value]));
-const effective = (a: AgentToServer) => {
-  const file = a.effectiveConfig?.configMap?.configMap['otel-preload'];
-  return file ? JSON.parse(Buffer.from(file.body).toString('utf8')) : undefined;
-};
 
 describe('OpAMP against a server written from the spec', () => {
   let server: SpecOpampServer;
@@ -176,7 +135,7 @@ describe('OpAMP against a server written from the spec', () => {
       const { run } = await import('../helpers/processes');
       const port = (hang.address() as { port: number }).port;
       const plain = await run(['guards/job.js'], { env: {} });
-      const result = await run(['guards/job.js'], { env: { NODE_OPTIONS: '--require otel-preload/register', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_NODE_OPAMP_ENDPOINT: `http://127.0.0.1:${port}/v1/opamp`, OTEL_NODE_OPAMP_CACHE_FILE: path.join(tmp, 'hang.json') } });
+      const result = await run(['guards/job.js'], { env: { NODE_OPTIONS: '--require otel-preload/register', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_NODE_OPAMP_ENDPOINT: `http://127.0.0.1:${port}/v1/opamp`, OTEL_NODE_OPAMP_CACHE_FILE: path.join(tmp(), 'hang.json') } });
       expect(result.code).toBe(0);
       expect(result.stdout).toBe('job done\n');
       // The flush at exit includes the bounded agent_disconnect (1 s at most).
@@ -196,7 +155,7 @@ describe('OpAMP against a server written from the spec', () => {
     app.child.kill('SIGTERM');
     await app.exited;
     server.setConfig({});
-    expect(JSON.parse(fs.readFileSync(path.join(tmp, `${service}.json`), 'utf8')).hash).toBe(Buffer.from(hash).toString('hex'));
+    expect(JSON.parse(fs.readFileSync(path.join(tmp(), `${service}.json`), 'utf8')).hash).toBe(Buffer.from(hash).toString('hex'));
 
     // The server is unreachable now (nothing listens on the discard port).
     const t0 = Date.now();
@@ -211,7 +170,7 @@ describe('OpAMP against a server written from the spec', () => {
     expect(offline.stderr().trim().split('\n')).toEqual([expect.stringMatching(/OpAMP poll failed .*Local and cached configuration stay in effect/)]);
 
     // A corrupt cache is ignored with one warning; local config applies (spans flow).
-    fs.writeFileSync(path.join(tmp, `${service}.json`), '{ not json');
+    fs.writeFileSync(path.join(tmp(), `${service}.json`), '{ not json');
     const corrupt = startApp(service, 'http://127.0.0.1:9/v1/opamp');
     const [, port2] = await corrupt.waitForLine(/listening (\d+)/);
     await get(`http://127.0.0.1:${port2}/users/1`);
@@ -222,7 +181,7 @@ describe('OpAMP against a server written from the spec', () => {
 
   it('a read-only cache file baked into the image works as a fleet default', async () => {
     const service = 'opamp-readonly';
-    const file = path.join(tmp, 'fleet-default.json');
+    const file = path.join(tmp(), 'fleet-default.json');
     fs.writeFileSync(file, JSON.stringify({ hash: 'ab'.repeat(16), configMap: { 'otel-preload': { contentType: 'application/json', body: Buffer.from(JSON.stringify({ traces_enabled: false })).toString('base64') } } }));
     fs.chmodSync(file, 0o444);
     const app = startApp(service, 'http://127.0.0.1:9/v1/opamp', { OTEL_NODE_OPAMP_CACHE_FILE: file });
@@ -340,11 +299,3 @@ describe('OpAMP against @elastic/mockopampserver', () => {
     }
   });
 });
-
-async function waitUntil(check: () => boolean, ms = 8000): Promise<void> {
-  const t0 = Date.now();
-  while (!check()) {
-    if (Date.now() - t0 > ms) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
