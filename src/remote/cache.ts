@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { ConfigMap } from './remote-config';
 import { unsafeDir } from './cache-dir';
+import { readOpened } from '../util/read-small-file';
 
 export interface CachedConfig {
   hash: Uint8Array;
@@ -54,14 +55,7 @@ export function readCache(file: string, warn: (msg: string) => void, label = `OT
     if (st.ino !== first.ino || st.dev !== first.dev) return refuse('changed while being opened');
     const again = untrusted(st, dir);
     if (again) return refuse(again);
-    const buffer = Buffer.alloc(st.size);
-    let read = 0;
-    while (read < st.size) {
-      const n = fs.readSync(fd, buffer, read, st.size - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    text = buffer.subarray(0, read).toString('utf8');
+    text = readOpened(fd, st.size).toString('utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;

@@ -10,8 +10,8 @@
 // connection error. Retryable statuses are answered as 'retryable' (grpc-status.ts) for retry.ts.
 
 import * as http2 from 'http2';
-import { gzip } from 'zlib';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
+import { compressThenSend } from './compressed-send';
 import { DEADLINE_EXCEEDED, isRetryable, retryDelayMillis, statusOfHttp, statusText, UNAVAILABLE } from './grpc-status';
 
 /** How often an open session is checked with a PING, and how long the answer may take. */
@@ -31,6 +31,9 @@ export interface GrpcTarget {
   pingTimeoutMillis?: number;
 }
 
+/** A failed call's error; grpcStatus is set only when the server itself answered with a grpc-status. */
+export type GrpcCallError = Error & { grpcStatus?: number };
+
 export class Http2GrpcTransport implements IExporterTransport {
   private session?: http2.ClientHttp2Session;
   private lastConnectionError?: Error;
@@ -46,22 +49,7 @@ export class Http2GrpcTransport implements IExporterTransport {
   }
 
   send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
-    return new Promise((resolve) => {
-      const fail = (message: string) => resolve({ status: 'failure', error: new Error(message) });
-      // Nothing may throw out of here: from a zlib callback it would be an uncaught exception in the app.
-      const call = (message: Uint8Array, compressed: boolean) => {
-        try {
-          this.call(message, compressed, timeoutMillis, resolve);
-        } catch (err) {
-          fail(`the request could not be sent: ${(err as Error)?.message ?? err}`);
-        }
-      };
-      if (this.target.compression === 'gzip') {
-        gzip(data, (err, compressed) => (err ? fail(`gzip failed: ${err.message}`) : call(compressed, true)));
-      } else {
-        call(data, false);
-      }
-    });
+    return compressThenSend(data, this.target.compression, (message, compressed, resolve) => this.call(message, compressed, timeoutMillis, resolve));
   }
 
   shutdown(): void {
@@ -86,8 +74,9 @@ export class Http2GrpcTransport implements IExporterTransport {
       if (--this.inFlight === 0 && !session.destroyed) session.unref();
       resolve(response);
     };
-    const failure = (code: number, detail: string, retryInMillis?: number): ExportResponse => {
-      const error = new Error(`${statusText(code)}: ${detail}`);
+    // `answered`: the code is the server's own, not one that stands for a failure to reach it.
+    const failure = (code: number, detail: string, retryInMillis?: number, answered = false): ExportResponse => {
+      const error: GrpcCallError = Object.assign(new Error(`${statusText(code)}: ${detail}`), answered ? { grpcStatus: code } : {});
       return isRetryable(code, retryInMillis) ? { status: 'retryable', error, retryInMillis } : { status: 'failure', error };
     };
 
@@ -125,7 +114,7 @@ export class Http2GrpcTransport implements IExporterTransport {
       if (code === 0) return settle({ status: 'success', data: unframe(Buffer.concat(chunks)) });
       if (Number.isInteger(code) && header('grpc-status') !== undefined) {
         const detail = percentDecoded(String(header('grpc-message') ?? ''));
-        return settle(failure(code, detail || 'no message', retryDelayMillis(header('grpc-status-details-bin') as string | undefined)));
+        return settle(failure(code, detail || 'no message', retryDelayMillis(header('grpc-status-details-bin') as string | undefined), true));
       }
       if (httpStatus !== undefined) return settle(failure(statusOfHttp(Number(httpStatus)), `HTTP status ${httpStatus} without grpc-status; is ${this.origin} an OTLP/gRPC endpoint?`));
       settle(failure(UNAVAILABLE, this.lastConnectionError?.message ?? 'the stream closed without an answer'));

@@ -9,8 +9,8 @@
 
 import * as http from 'http';
 import * as https from 'https';
-import { gzip } from 'zlib';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
+import { compressThenSend } from './compressed-send';
 import { retryAfterMillis } from '../util/retry-after';
 
 export interface HttpTarget {
@@ -27,6 +27,9 @@ const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 /** Connection failures worth another attempt, as upstream's HTTP transport retries them. */
 const RETRYABLE_NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
+
+/** A failed export's error; httpStatus is set when the server answered (any status but 2xx). */
+export type HttpExportError = Error & { httpStatus?: number };
 
 export class HttpExportTransport implements IExporterTransport {
   private readonly agent: http.Agent;
@@ -46,19 +49,7 @@ export class HttpExportTransport implements IExporterTransport {
   }
 
   send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
-    return new Promise((resolve) => {
-      const fail = (message: string) => resolve({ status: 'failure', error: new Error(message) });
-      // Nothing may throw out of here: from a zlib callback it would be an uncaught exception in the app.
-      const post = (body: Uint8Array, gzipped: boolean) => {
-        try {
-          this.post(body, gzipped, timeoutMillis, resolve);
-        } catch (err) {
-          fail(`the request could not be sent: ${(err as Error)?.message ?? err}`);
-        }
-      };
-      if (this.target.compression === 'gzip') gzip(data, (err, body) => (err ? fail(`gzip failed: ${err.message}`) : post(body, true)));
-      else post(data, false);
-    });
+    return compressThenSend(data, this.target.compression, (body, gzipped, resolve) => this.post(body, gzipped, timeoutMillis, resolve));
   }
 
   shutdown(): void {
@@ -107,7 +98,7 @@ export class HttpExportTransport implements IExporterTransport {
 function answer(res: http.IncomingMessage, body: Buffer): ExportResponse {
   const code = res.statusCode ?? 0;
   if (code >= 200 && code < 300) return { status: 'success', data: body };
-  const error = new Error(`HTTP ${code}${res.statusMessage ? ` ${res.statusMessage}` : ''}`);
+  const error: HttpExportError = Object.assign(new Error(`HTTP ${code}${res.statusMessage ? ` ${res.statusMessage}` : ''}`), { httpStatus: code });
   if (RETRYABLE_STATUS.has(code)) return { status: 'retryable', error, retryInMillis: retryAfterMillis(res.headers['retry-after']) };
   return { status: 'failure', error };
 }

@@ -14,16 +14,21 @@ export function readSmallFile(file: string, maxBytes: number): Buffer {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new Error('it is not a regular file');
     if (st.size > maxBytes) throw new Error(`it is larger than ${maxBytes} bytes`);
-    const bytes = Buffer.alloc(st.size);
-    let read = 0;
-    while (read < st.size) {
-      const n = fs.readSync(fd, bytes, read, st.size - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    return bytes.subarray(0, read);
+    return readOpened(fd, st.size);
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** Up to `size` bytes of an open file, from its start; fewer if it is shorter by now. */
+export function readOpened(fd: number, size: number): Buffer {
+  const bytes = Buffer.alloc(size);
+  let read = 0;
+  while (read < size) {
+    const n = fs.readSync(fd, bytes, read, size - read, read);
+    if (n === 0) break;
+    read += n;
+  }
+  return bytes.subarray(0, read);
 }
 

@@ -8,7 +8,7 @@ import * as net from 'net';
 import * as path from 'path';
 import { OtlpReceiver, type ReceivedMetric, type ReceivedSpan } from '../../scripts/otlp-receiver';
 import { prepareApp } from '../../scripts/corpus';
-import { REPO, start, type Finished } from '../helpers/processes';
+import { get, REPO, start, type Finished } from '../helpers/processes';
 
 export type Mode = 'plain' | 'require' | 'import';
 export const MODES: readonly Mode[] = ['plain', 'require', 'import'];
@@ -134,23 +134,6 @@ export async function runApp(app: CorpusApp, dir: string, mode: Mode, seed: numb
   } finally {
     await receiver?.stop();
   }
-}
-
-function get(url: string, headers: Record<string, string>): Promise<Response> {
-  return fetchText(url, headers);
-}
-
-async function fetchText(url: string, headers: Record<string, string>): Promise<Response> {
-  const http = await import('http');
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { headers, agent: false }, (res) => {
-        let body = '';
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
-  });
 }
 
 async function waitForPort(port: number, ms: number): Promise<void> {

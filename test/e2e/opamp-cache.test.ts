@@ -8,63 +8,28 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { OtlpReceiver } from '../../scripts/otlp-receiver';
-import { start, withoutNodeWarnings, type Running } from '../helpers/processes';
-import { SpecOpampServer, RemoteConfigStatuses, type AgentToServer } from '../helpers/opamp-server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { stderrLines as lines, type Running } from '../helpers/processes';
+import { RemoteConfigStatuses, effective, type SpecOpampServer } from '../helpers/opamp-server';
+import { opampSetup } from '../helpers/opamp-setup';
+import { waitUntil } from '../helpers/wait';
 
 const APPLIED = RemoteConfigStatuses.RemoteConfigStatuses_APPLIED;
 const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0;
 if (!asRoot) console.log('opamp-cache: these tests need root (to run the app as a second user); skipped');
 
-let receiver: OtlpReceiver;
-let tmp: string;
-const running: Running[] = [];
-const servers: SpecOpampServer[] = [];
+// 0755: the app may run as nobody and must reach the directories made in it.
+const setup = opampSetup('otel-preload-opamp-cache-', 0o755);
+const { newServer } = setup;
 const cleanup: string[] = [];
-
-beforeAll(async () => {
-  receiver = await new OtlpReceiver('grpc').start();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-preload-opamp-cache-'));
-  fs.chmodSync(tmp, 0o755);
-});
-afterAll(async () => {
-  await receiver.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-afterEach(async () => {
-  for (const app of running.splice(0)) {
-    app.child.kill('SIGKILL');
-    await app.exited;
-  }
-  for (const server of servers.splice(0)) await server.stop();
+afterEach(() => {
   for (const p of cleanup.splice(0)) fs.rmSync(p, { recursive: true, force: true });
 });
 
-async function newServer(): Promise<SpecOpampServer> {
-  const server = await new SpecOpampServer().start();
-  servers.push(server);
-  return server;
-}
-
+/** As root or as `uid`, finding its cache where the preload would by default unless `env` names one. */
 function startApp(service: string, endpoint: string, env: Record<string, string | undefined>, uid = 0): Running {
-  const app = start(['cjs-app/app.js'], {
-    uid,
-    gid: uid,
-    env: {
-      NODE_OPTIONS: '--require otel-preload/register',
-      OTEL_SERVICE_NAME: service,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-      OTEL_NODE_OPAMP_ENDPOINT: endpoint,
-      OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL: '1000',
-      HOME: uid === 0 ? process.env.HOME : '/nonexistent',
-      XDG_CACHE_HOME: undefined,
-      ...env,
-    },
-  });
-  running.push(app);
-  return app;
+  return setup.startApp(service, endpoint, { OTEL_NODE_OPAMP_CACHE_FILE: undefined, HOME: uid === 0 ? process.env.HOME : '/nonexistent', XDG_CACHE_HOME: undefined, ...env }, uid);
 }
 
 /** A cache file as the preload writes it, holding `{ traces_enabled: false }`. */
@@ -78,15 +43,12 @@ function plant(file: string, owner: number, mode = 0o644): void {
 }
 
 function dirFor(name: string, owner: number, mode: number): string {
-  const dir = path.join(tmp, name);
+  const dir = path.join(setup.tmp(), name);
   fs.mkdirSync(dir);
   fs.chownSync(dir, owner, owner);
   fs.chmodSync(dir, mode);
   return dir;
 }
-
-const effective = (a: AgentToServer) => JSON.parse(Buffer.from(a.effectiveConfig!.configMap!.configMap['otel-preload'].body).toString('utf8'));
-const lines = (app: Running) => withoutNodeWarnings(app.stderr()).split('\n').filter(Boolean);
 
 /** What the first message says: was the planted config applied? */
 async function plantedApplied(server: SpecOpampServer): Promise<boolean> {
@@ -140,7 +102,7 @@ describe.skipIf(!asRoot)('the default cache location is private to the user', ()
     expect(fs.statSync(file).uid).toBe(NOBODY);
 
     // Another user (root here) got there first and planted a config: the cache is off, one warning.
-    for (const app of running.splice(0)) app.child.kill('SIGKILL');
+    await setup.killApps();
     fs.rmSync(own, { recursive: true, force: true });
     fs.mkdirSync(own, { mode: 0o777 });
     fs.chmodSync(own, 0o777);
@@ -211,7 +173,7 @@ describe.skipIf(!asRoot)('a cache file is read only if it is trustworthy', () =>
     expect(await plantedApplied(server)).toBe(false);
     expect(lines(app)).toEqual([expect.stringMatching(/cache\.json is a symbolic link; it is ignored/)]);
     const hash = await pushAndWaitApplied(server, { log_level: 'warn' });
-    await waitFor(() => !fs.lstatSync(file).isSymbolicLink(), 'the cache file to replace the symlink');
+    await waitUntil(() => !fs.lstatSync(file).isSymbolicLink(), 15_000, 'the cache file to replace the symlink');
     expect(JSON.parse(fs.readFileSync(file, 'utf8')).hash).toBe(Buffer.from(hash).toString('hex'));
     expect(fs.readFileSync(target, 'utf8')).toBe(planted);
   });
@@ -234,12 +196,4 @@ describe.skipIf(!asRoot)('a cache file is read only if it is trustworthy', () =>
   });
 });
 
-async function waitFor(check: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const t0 = Date.now();
-  while (!check()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-const waitForFile = (file: string) => waitFor(() => fs.existsSync(file), file);
+const waitForFile = (file: string) => waitUntil(() => fs.existsSync(file), 15_000, file);

@@ -3,48 +3,19 @@
 // Each step waits for the SERVER span of a request made after the config was APPLIED (the
 // positive marker) and then looks at what else that request's trace holds.
 
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { OtlpReceiver, type ReceivedSpan } from '../../scripts/otlp-receiver';
-import { get, start, type Running } from '../helpers/processes';
-import { SpecOpampServer, RemoteConfigStatuses } from '../helpers/opamp-server';
+import { expect, it } from 'vitest';
+import type { ReceivedSpan } from '../../scripts/otlp-receiver';
+import { get } from '../helpers/processes';
+import { RemoteConfigStatuses } from '../helpers/opamp-server';
+import { opampSetup } from '../helpers/opamp-setup';
 
 const APPLIED = RemoteConfigStatuses.RemoteConfigStatuses_APPLIED;
 const SERVICE = 'opamp-detail';
-let receiver: OtlpReceiver;
-let opamp: SpecOpampServer;
-let tmp: string;
-let app: Running | undefined;
-
-beforeAll(async () => {
-  receiver = await new OtlpReceiver('grpc').start();
-  opamp = await new SpecOpampServer().start();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-preload-detail-'));
-});
-afterAll(async () => {
-  if (app) {
-    app.child.kill('SIGKILL');
-    await app.exited;
-  }
-  await opamp.stop();
-  await receiver.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const { receiver, startApp, newServer } = opampSetup('otel-preload-detail-');
 
 it('instrumentation_detail switches express spans on and off in a running process', async () => {
-  app = start(['cjs-app/app.js'], {
-    env: {
-      NODE_OPTIONS: '--require otel-preload/register',
-      OTEL_SERVICE_NAME: SERVICE,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      OTEL_NODE_OPAMP_ENDPOINT: opamp.endpoint,
-      OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL: '1000',
-      OTEL_NODE_OPAMP_CACHE_FILE: path.join(tmp, 'cache.json'),
-    },
-  });
+  const opamp = await newServer();
+  const app = startApp(SERVICE, opamp.endpoint);
   const [, port] = await app.waitForLine(/listening (\d+)/, 30_000);
   const mine = () => receiver.spans.filter((s) => s.resource['service.name'] === SERVICE);
 

@@ -4,79 +4,24 @@
 // (and @elastic/mockopampserver, an independent one). One server per test, so every request
 // counted is the app's.
 
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { randomBytes } from 'crypto';
 import { gzipSync } from 'zlib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { OtlpReceiver } from '../../scripts/otlp-receiver';
-import { get, start, withoutNodeWarnings, type Running } from '../helpers/processes';
-import { SpecOpampServer, RemoteConfigStatuses, type AgentToServer } from '../helpers/opamp-server';
+import { describe, expect, it } from 'vitest';
+import { get, stderrLines as lines, type Running } from '../helpers/processes';
+import { RemoteConfigStatuses, attrs, type AgentToServer, type SpecOpampServer } from '../helpers/opamp-server';
+import { opampSetup } from '../helpers/opamp-setup';
+import { sleep, waitUntil } from '../helpers/wait';
 
 const APPLIED = RemoteConfigStatuses.RemoteConfigStatuses_APPLIED;
 const FAILED = RemoteConfigStatuses.RemoteConfigStatuses_FAILED;
 
-let receiver: OtlpReceiver;
-let tmp: string;
-const running: Running[] = [];
-const servers: SpecOpampServer[] = [];
+const { receiver, startApp, newServer } = opampSetup('otel-preload-opamp-hostile-');
 
-beforeAll(async () => {
-  receiver = await new OtlpReceiver('grpc').start();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-preload-opamp-hostile-'));
-});
-afterAll(async () => {
-  await receiver.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-afterEach(async () => {
-  for (const app of running.splice(0)) {
-    app.child.kill('SIGKILL');
-    await app.exited;
-  }
-  for (const server of servers.splice(0)) await server.stop();
-});
-
-async function newServer(): Promise<SpecOpampServer> {
-  const server = await new SpecOpampServer().start();
-  servers.push(server);
-  return server;
-}
-
-function startApp(service: string, endpoint: string, extra: Record<string, string> = {}): Running {
-  const app = start(['cjs-app/app.js'], {
-    env: {
-      NODE_OPTIONS: '--require otel-preload/register',
-      OTEL_SERVICE_NAME: service,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      OTEL_NODE_OPAMP_ENDPOINT: endpoint,
-      OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL: '1000',
-      OTEL_NODE_OPAMP_CACHE_FILE: path.join(tmp, `${service}.json`),
-      ...extra,
-    },
-  });
-  running.push(app);
-  return app;
-}
-
-const lines = (app: Running) => withoutNodeWarnings(app.stderr()).split('\n').filter(Boolean);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const attrs = (list: Array<{ key: string; value?: { value: { case?: string; value?: unknown } } }> = []) => Object.fromEntries(list.map((kv) => [kv.key, kv.value?.value.value]));
 const statusFor = (server: SpecOpampServer, hash: Uint8Array) => server.received.map((r) => r.a2s.remoteConfigStatus).filter((s) => s && Buffer.from(s.lastRemoteConfigHash).equals(Buffer.from(hash)));
 const uidText = (a2s: AgentToServer) => {
   const h = Buffer.from(a2s.instanceUid).toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 };
-
-async function waitUntil(check: () => boolean, ms: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!check()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 /** SIGTERM, and the time until the process is gone. */
 async function termTime(app: Running): Promise<number> {

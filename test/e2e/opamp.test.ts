@@ -3,55 +3,18 @@
 // independent implementation). Timings are asserted against the heartbeat, not by sleeping.
 
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { OtlpReceiver } from '../../scripts/otlp-receiver';
-import { get, start, type Running } from '../helpers/processes';
-import { create, toBinary } from '@bufbuild/protobuf';
-import { SpecOpampServer, RemoteConfigStatuses, pb, type AgentToServer } from '../helpers/opamp-server';
-import { makeCertificates, type Certificates } from '../helpers/certs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { get } from '../helpers/processes';
+import { SpecOpampServer, RemoteConfigStatuses, attrs, effective, type AgentToServer } from '../helpers/opamp-server';
+import { HEARTBEAT, opampSetup } from '../helpers/opamp-setup';
+import { waitUntil } from '../helpers/wait';
 
 const APPLIED = RemoteConfigStatuses.RemoteConfigStatuses_APPLIED;
 const APPLYING = RemoteConfigStatuses.RemoteConfigStatuses_APPLYING;
 const FAILED = RemoteConfigStatuses.RemoteConfigStatuses_FAILED;
-const HEARTBEAT = 1000;
 
-let receiver: OtlpReceiver;
-let tmp: string;
-const running: Running[] = [];
-
-beforeAll(async () => {
-  receiver = await new OtlpReceiver('grpc').start();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-preload-opamp-'));
-});
-afterAll(async () => {
-  await receiver.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-afterEach(async () => {
-  for (const app of running.splice(0)) {
-    app.child.kill('SIGKILL');
-    await app.exited;
-  }
-});
-
-function startApp(service: string, endpoint: string, extra: Record<string, string> = {}): Running {
-  const app = start(['cjs-app/app.js'], {
-    env: {
-      NODE_OPTIONS: '--require otel-preload/register',
-      OTEL_SERVICE_NAME: service,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      OTEL_NODE_OPAMP_ENDPOINT: endpoint,
-      OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL: String(HEARTBEAT),
-      OTEL_NODE_OPAMP_CACHE_FILE: path.join(tmp, `${service}.json`),
-      ...extra,
-    },
-  });
-  running.push(app);
-  return app;
-}
+const { receiver, tmp, startApp, serverSpans } = opampSetup('otel-preload-opamp-');
 
 let markers = 0;
 /**
@@ -66,13 +29,7 @@ async function expectNoNewServerSpans(base: string, service: string, before: num
   expect(serverSpans(service).length).toBe(before);
 }
 
-const serverSpans = (service: string) => receiver.spans.filter((s) => s.resource['service.name'] === service && s.kind === 'SPAN_KIND_SERVER');
 const statusOf = (a: AgentToServer) => a.remoteConfigStatus;
-const attrs = (list: Array<{ key: string; value?: { value: { case?: string; value?: unknown } } }> = []) => Object.fromEntries(list.map((kv) => [kv.key, kv.value?.value.value]));
-const effective = (a: AgentToServer) => {
-  const file = a.effectiveConfig?.configMap?.configMap['otel-preload'];
-  return file ? JSON.parse(Buffer.from(file.body).toString('utf8')) : undefined;
-};
 
 describe('OpAMP against a server written from the spec', () => {
   let server: SpecOpampServer;
@@ -176,7 +133,7 @@ describe('OpAMP against a server written from the spec', () => {
       const { run } = await import('../helpers/processes');
       const port = (hang.address() as { port: number }).port;
       const plain = await run(['guards/job.js'], { env: {} });
-      const result = await run(['guards/job.js'], { env: { NODE_OPTIONS: '--require otel-preload/register', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_NODE_OPAMP_ENDPOINT: `http://127.0.0.1:${port}/v1/opamp`, OTEL_NODE_OPAMP_CACHE_FILE: path.join(tmp, 'hang.json') } });
+      const result = await run(['guards/job.js'], { env: { NODE_OPTIONS: '--require otel-preload/register', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_NODE_OPAMP_ENDPOINT: `http://127.0.0.1:${port}/v1/opamp`, OTEL_NODE_OPAMP_CACHE_FILE: path.join(tmp(), 'hang.json') } });
       expect(result.code).toBe(0);
       expect(result.stdout).toBe('job done\n');
       // The flush at exit includes the bounded agent_disconnect (1 s at most).
@@ -196,7 +153,7 @@ describe('OpAMP against a server written from the spec', () => {
     app.child.kill('SIGTERM');
     await app.exited;
     server.setConfig({});
-    expect(JSON.parse(fs.readFileSync(path.join(tmp, `${service}.json`), 'utf8')).hash).toBe(Buffer.from(hash).toString('hex'));
+    expect(JSON.parse(fs.readFileSync(path.join(tmp(), `${service}.json`), 'utf8')).hash).toBe(Buffer.from(hash).toString('hex'));
 
     // The server is unreachable now (nothing listens on the discard port).
     const t0 = Date.now();
@@ -211,7 +168,7 @@ describe('OpAMP against a server written from the spec', () => {
     expect(offline.stderr().trim().split('\n')).toEqual([expect.stringMatching(/OpAMP poll failed .*Local and cached configuration stay in effect/)]);
 
     // A corrupt cache is ignored with one warning; local config applies (spans flow).
-    fs.writeFileSync(path.join(tmp, `${service}.json`), '{ not json');
+    fs.writeFileSync(path.join(tmp(), `${service}.json`), '{ not json');
     const corrupt = startApp(service, 'http://127.0.0.1:9/v1/opamp');
     const [, port2] = await corrupt.waitForLine(/listening (\d+)/);
     await get(`http://127.0.0.1:${port2}/users/1`);
@@ -222,7 +179,7 @@ describe('OpAMP against a server written from the spec', () => {
 
   it('a read-only cache file baked into the image works as a fleet default', async () => {
     const service = 'opamp-readonly';
-    const file = path.join(tmp, 'fleet-default.json');
+    const file = path.join(tmp(), 'fleet-default.json');
     fs.writeFileSync(file, JSON.stringify({ hash: 'ab'.repeat(16), configMap: { 'otel-preload': { contentType: 'application/json', body: Buffer.from(JSON.stringify({ traces_enabled: false })).toString('base64') } } }));
     fs.chmodSync(file, 0o444);
     const app = startApp(service, 'http://127.0.0.1:9/v1/opamp', { OTEL_NODE_OPAMP_CACHE_FILE: file });
@@ -233,82 +190,6 @@ describe('OpAMP against a server written from the spec', () => {
     // default) against the span batch's 100 ms, so a span, had one been exported, would be here first.
     await receiver.waitFor(() => receiver.logs.some((l) => l.resource['service.name'] === service && JSON.stringify(l.body).includes('served user 1')), 10_000, 'the log record');
     expect(serverSpans(service)).toEqual([]);
-  });
-});
-
-describe('OpAMP server faults', () => {
-  it.each([
-    ['429 with Retry-After: 2', (server: SpecOpampServer) => server.faults.push(() => ({ status: 429, headers: { 'Retry-After': '2' }, body: Buffer.from('slow down') })), 1800],
-    ['UNAVAILABLE with retry_info of 2 s', (server: SpecOpampServer) => {
-      const body = Buffer.from(toBinary(pb.ServerToAgentSchema, create(pb.ServerToAgentSchema, { errorResponse: { type: pb.ServerErrorResponseType.ServerErrorResponseType_Unavailable, errorMessage: 'busy', Details: { case: 'retryInfo', value: { retryAfterNanoseconds: 2_000_000_000n } } } })));
-      server.faults.push(() => ({ status: 200, headers: { 'Content-Type': 'application/x-protobuf' }, body }));
-    }, 1800],
-  ] as const)('%s: the next request waits at least that long', async (_name, inject, minGapMs) => {
-    const server = await new SpecOpampServer().start();
-    try {
-      inject(server);
-      const app = startApp(`opamp-${minGapMs}-${_name.slice(0, 3)}`, server.endpoint);
-      await app.waitForLine(/listening/);
-      await server.waitFor((r) => r.length >= 2, 10_000, 'a retry');
-      expect(server.received[1].at - server.received[0].at).toBeGreaterThanOrEqual(minGapMs);
-      expect(app.child.exitCode).toBeNull();
-    } finally {
-      await server.stop();
-    }
-  });
-
-  it.each([
-    ['garbage body', { status: 200, headers: { 'Content-Type': 'application/x-protobuf' }, body: Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x12, 0x99]) }],
-    ['wrong content type', { status: 200, headers: { 'Content-Type': 'text/html' }, body: Buffer.from('<html>proxy login</html>') }],
-    ['oversized body', { status: 200, headers: { 'Content-Type': 'application/x-protobuf' }, body: Buffer.alloc(5 * 1024 * 1024, 0x0a) }],
-  ] as const)('%s: a failed poll, one warning, the app serves on and backs off', async (name, answer) => {
-    const server = await new SpecOpampServer().start();
-    try {
-      server.faults.push(() => answer);
-      const service = `opamp-fault-${name.replace(/\W/g, '-')}`;
-      const app = startApp(service, server.endpoint);
-      const [, port] = await app.waitForLine(/listening (\d+)/);
-      await server.waitFor((r) => r.length >= 1);
-      expect((await get(`http://127.0.0.1:${port}/users/1`)).status).toBe(200);
-      await receiver.waitFor(() => serverSpans(service).length >= 1);
-      await new Promise((r) => setTimeout(r, HEARTBEAT * 2));
-      // Backing off (≥ 30 s): no second request within two heartbeats.
-      expect(server.received).toHaveLength(1);
-      expect(app.stderr().trim().split('\n')).toEqual([expect.stringMatching(/OpAMP poll failed .*retrying in \d+ s\. Local and cached configuration stay in effect\./)]);
-    } finally {
-      await server.stop();
-    }
-  });
-});
-
-describe('OpAMP over TLS', () => {
-  let certs: Certificates;
-  beforeAll(() => {
-    certs = makeCertificates();
-  });
-  afterAll(() => certs.remove());
-  const read = (f: string) => certs.read(f);
-
-  it('with a private CA, and with a client certificate the server requires (mTLS)', async () => {
-    const server = await new SpecOpampServer({ key: read('server.key'), cert: read('server.pem'), ca: read('ca.pem'), requestCert: true, rejectUnauthorized: true }).start();
-    try {
-      const withoutClientCert = startApp('opamp-tls-no-client-cert', server.endpoint, { OTEL_NODE_OPAMP_CERTIFICATE: certs.file('ca.pem') });
-      await withoutClientCert.waitForLine(/listening/);
-      const app = startApp('opamp-mtls', server.endpoint, {
-        OTEL_NODE_OPAMP_CERTIFICATE: certs.file('ca.pem'),
-        OTEL_NODE_OPAMP_CLIENT_CERTIFICATE: certs.file('client.pem'),
-        OTEL_NODE_OPAMP_CLIENT_KEY: certs.file('client.key'),
-      });
-      await app.waitForLine(/listening/);
-      await server.waitFor((r) => r.some((x) => attrs(x.a2s.agentDescription?.identifyingAttributes as never)['service.name'] === 'opamp-mtls'));
-      expect(server.received.every((x) => attrs(x.a2s.agentDescription?.identifyingAttributes as never)['service.name'] !== 'opamp-tls-no-client-cert')).toBe(true);
-      // The client without a certificate was refused in the handshake, and says so in one line.
-      await waitUntil(() => withoutClientCert.stderr().includes('OpAMP poll failed'), 8000);
-      // (OpenSSL's message carries a newline of its own, so the warning spans two lines today.)
-      expect(withoutClientCert.stderr()).toMatch(/^otel-preload warn: OpAMP poll failed \(.*alert certificate required[^]*; retrying in \d+ s\. Local and cached configuration stay in effect\.\n$/);
-    } finally {
-      await server.stop();
-    }
   });
 });
 
@@ -340,11 +221,3 @@ describe('OpAMP against @elastic/mockopampserver', () => {
     }
   });
 });
-
-async function waitUntil(check: () => boolean, ms = 8000): Promise<void> {
-  const t0 = Date.now();
-  while (!check()) {
-    if (Date.now() - t0 > ms) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

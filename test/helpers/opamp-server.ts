@@ -137,6 +137,15 @@ export class SpecOpampServer {
   }
 }
 
+/** OpAMP KeyValue attributes as a plain object (agent description). */
+export const attrs = (list: Array<{ key: string; value?: { value: { case?: string; value?: unknown } } }> = []) => Object.fromEntries(list.map((kv) => [kv.key, kv.value?.value.value]));
+
+/** The effective config the agent reports under its own key, parsed; undefined when the message has none. */
+export const effective = (a: AgentToServer) => {
+  const file = a.effectiveConfig?.configMap?.configMap['otel-preload'];
+  return file ? JSON.parse(Buffer.from(file.body).toString('utf8')) : undefined;
+};
+
 export const RemoteConfigStatuses = pb.RemoteConfigStatuses;
 export const ServerErrorResponseTypeSchema = pb.ServerErrorResponseType;
 export { pb };

@@ -108,3 +108,8 @@ export function withoutNodeWarnings(stderr: string): string {
     .join('\n')
     .trim();
 }
+
+/** The app's stderr lines, Node's own warnings left out: what the preload said. */
+export function stderrLines(app: Running): string[] {
+  return withoutNodeWarnings(app.stderr()).split('\n').filter(Boolean);
+}

@@ -2,7 +2,7 @@
 // PING), a black hole, GOAWAY and a server restart, the next export goes out on a fresh session.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Http2GrpcTransport } from '../../src/sdk/grpc-transport';
+import { Http2GrpcTransport, type GrpcCallError } from '../../src/sdk/grpc-transport';
 import { CountingReceiver } from '../helpers/counting-receiver';
 import { TcpProxy } from '../helpers/tcp-proxy';
 
@@ -83,6 +83,7 @@ describe('Http2GrpcTransport heals', () => {
     const down = await t.send(EMPTY, 500);
     expect(down.status).toBe('retryable');
     expect(String((down as { error?: Error }).error?.message)).toMatch(/14 UNAVAILABLE/);
+    expect((down as { error?: GrpcCallError }).error?.grpcStatus).toBeUndefined(); // our code for no answer, not the server's
     await receiver.setMode('ok');
     expect((await t.send(EMPTY, 2000)).status).toBe('success');
     t.shutdown();
@@ -92,7 +93,7 @@ describe('Http2GrpcTransport heals', () => {
     const t = transport(receiver.grpcPort);
     await receiver.setMode('resource_exhausted');
     const answer = await t.send(EMPTY, 2000);
-    expect(answer).toMatchObject({ status: 'retryable', retryInMillis: 1000 });
+    expect(answer).toMatchObject({ status: 'retryable', retryInMillis: 1000, error: { grpcStatus: 8 } });
     t.shutdown();
   });
 

@@ -6,7 +6,7 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { gunzipSync } from 'zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpExportTransport } from '../../src/sdk/http-transport';
+import { HttpExportTransport, type HttpExportError } from '../../src/sdk/http-transport';
 
 interface Seen {
   headers: http.IncomingHttpHeaders;
@@ -68,6 +68,7 @@ describe('HttpExportTransport', () => {
     const result = await transport().send(BODY, 2000);
     expect(result.status).toBe('failure');
     expect(String((result as { error?: Error }).error?.message)).toMatch(new RegExp(`^HTTP ${status}`));
+    expect((result as { error?: HttpExportError }).error?.httpStatus).toBe(status);
   });
 
   it('a refused connection is retryable', async () => {
@@ -78,6 +79,7 @@ describe('HttpExportTransport', () => {
     const result = await transport('none', `http://127.0.0.1:${port}/v1/traces`).send(BODY, 2000);
     expect(result.status).toBe('retryable');
     expect(String((result as { error?: Error }).error?.message)).toMatch(/ECONNREFUSED/);
+    expect((result as { error?: HttpExportError }).error?.httpStatus).toBeUndefined();
   });
 
   it('no answer: a timeout failure after the given time; meanwhile its socket does not hold the process', async () => {
