@@ -57,7 +57,7 @@ export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFi
             (require('@opentelemetry/api') as typeof import('@opentelemetry/api')).diag.disable();
             return started.takePendingSync();
           },
-          countLost: (signal, count, cause) => started.countLost(signal, count, cause),
+          countLost: (signal, count, cause, reason) => started.countLost(signal, count, cause, reason),
           reportLosses: () => started.reportLosses(),
           totalLost: () => started.totalLost(),
         },

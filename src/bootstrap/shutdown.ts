@@ -26,7 +26,7 @@ export interface ExitWork {
   /** What the SDK still holds, as whole OTLP requests, taken out synchronously. */
   takePending(): PendingRequest[];
   /** Counts telemetry that could not be delivered at exit in the SDK's loss ledger. */
-  countLost(signal: PendingRequest['signal'], count: number, cause: LossCause): void;
+  countLost(signal: PendingRequest['signal'], count: number, cause: LossCause, reason?: string): void;
   /** Has the ledger write its one line now for whatever it has not named yet. */
   reportLosses(): void;
   totalLost(): number;
@@ -111,7 +111,7 @@ export function installExitHandlers(work: ExitWork, timeoutMillis: number, log: 
           const sum = sums.get(key) ?? sums.set(key, { signal: request.signal, cause, count: 0 }).get(key)!;
           sum.count += request.count;
         }
-        for (const { signal, cause, count } of sums.values()) work.countLost(signal, count, cause);
+        for (const { signal, cause, count } of sums.values()) work.countLost(signal, count, cause, outcome.reason);
         if (outcome.lost.length) log.debug(`at exit, ${outcome.lost.length} of ${pending.length} requests were not delivered (${outcome.reason}).`);
       }
       work.reportLosses();

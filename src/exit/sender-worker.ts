@@ -78,17 +78,22 @@ function sendHttp(index: number, t: PendingTarget, bytes: Uint8Array, timeoutMil
   const headers: Record<string, string | number> = { 'content-type': 'application/x-protobuf', 'content-length': payload.length, ...t.headers };
   if (t.compression === 'gzip') headers['content-encoding'] = 'gzip';
   const options = { method: 'POST', headers, timeout: timeoutMillis, ...(url.protocol === 'https:' ? tlsOf(t) : {}) };
+  // A 2xx status is the collector's verdict: a body cut short after it does not undo the delivery
+  // (as the exporters' own transport, sdk/http-transport.ts, reads it).
+  let code = 0;
+  const accepted = () => code >= 200 && code < 300;
   const request = (url.protocol === 'https:' ? https : http).request(url, options, (res) => {
     res.resume();
-    const code = res.statusCode ?? 0;
-    res.on('end', () => settle(index, code >= 200 && code < 300, `HTTP ${code}`));
-    res.on('error', (err) => settle(index, false, err.message));
+    code = res.statusCode ?? 0;
+    res.on('end', () => settle(index, accepted(), `HTTP ${code}`));
+    res.on('error', (err) => settle(index, accepted(), err.message));
+    res.on('close', () => settle(index, accepted(), `HTTP ${code}, the answer cut short`));
   });
   request.on('timeout', () => {
     settle(index, false, `no answer within ${timeoutMillis} ms`);
     request.destroy();
   });
-  request.on('error', (err) => settle(index, false, err.message));
+  request.on('error', (err) => settle(index, accepted(), err.message));
   request.end(payload);
 }
 

@@ -7,6 +7,7 @@
 
 import type { BatchSettings } from '../config';
 import type { LedgerSignal, LossCause, LossLedger } from './loss-ledger';
+import type { Rejected } from './partial-success';
 
 /** The open batch of one signal: items of one resource, encodable to a whole export request. */
 export interface BatchBuilder<T> {
@@ -26,8 +27,8 @@ export interface QueueSettings extends BatchSettings {
   maxQueueBytes: number;
 }
 
-/** Delivers one encoded request; rejects when it was not delivered (after retries). */
-export type Send = (request: Uint8Array, count: number) => Promise<void>;
+/** Delivers one encoded request; rejects when it was not delivered (after retries); resolves with what the collector refused of it, if anything. */
+export type Send = (request: Uint8Array, count: number) => Promise<Rejected | undefined | void>;
 
 export interface Batch {
   count: number;
@@ -170,12 +171,17 @@ export class BatchQueue<T> {
   private async exportOne(batch: Batch): Promise<void> {
     let cause: LossCause | undefined;
     let error: Error | undefined;
+    let rejected = 0;
     try {
       await batch.builder.ready?.();
       if (batch.taken) return;
       batch.encoded ??= batch.builder.encode();
       this.ledger.handedToExporter(this.signal, batch.count);
-      await withTimeout(this.send(batch.encoded, batch.count), this.settings.exportTimeoutMillis, this.signal);
+      const refused = await withTimeout(this.send(batch.encoded, batch.count), this.settings.exportTimeoutMillis, this.signal);
+      if (refused) {
+        rejected = Math.min(batch.count, Math.max(0, refused.count));
+        error = new Error(`the collector refused ${rejected} of ${batch.count} in a partial success: ${refused.message}`);
+      }
     } catch (err) {
       error = err instanceof Error ? err : new Error(String(err));
       cause = isTimeout(error) ? 'timeout' : 'export_failed';
@@ -188,7 +194,10 @@ export class BatchQueue<T> {
       // Reporting must never break the queue.
     }
     if (cause) this.ledger.lose(this.signal, batch.count, cause);
-    else this.ledger.delivered(this.signal, batch.count);
+    else {
+      this.ledger.delivered(this.signal, batch.count - rejected);
+      if (rejected) this.ledger.lose(this.signal, rejected, 'export_failed');
+    }
   }
 
   private release(batch: Batch): void {
@@ -201,14 +210,14 @@ export class ExportTimeoutError extends Error {
   override name = 'ExportTimeoutError';
 }
 
-function withTimeout(p: Promise<void>, ms: number, signal: string): Promise<void> {
+function withTimeout<T>(p: Promise<T>, ms: number, signal: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new ExportTimeoutError(`${signal} export did not finish within ${ms} ms`)), ms);
     timer.unref();
     p.then(
-      () => {
+      (value) => {
         clearTimeout(timer);
-        resolve();
+        resolve(value);
       },
       (err) => {
         clearTimeout(timer);

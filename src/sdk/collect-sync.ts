@@ -68,3 +68,25 @@ function hasNewRecords(storage: MetricStorage, collector: unknown): boolean {
 export function dataPoints(metrics: ResourceMetrics): number {
   return metrics.scopeMetrics.reduce((n, sm) => n + sm.metrics.reduce((m, metric) => m + metric.dataPoints.length, 0), 0);
 }
+
+const DELTA = 0; // AggregationTemporality.DELTA
+const GAUGE = 2; // DataPointType.GAUGE
+
+/**
+ * The collection without its delta sums and histograms (a gauge is a last value whatever its
+ * temporality): what can be sent again without being counted twice, and how many points were left out.
+ */
+export function withoutDelta(metrics: ResourceMetrics): { cumulative?: ResourceMetrics; deltaPoints: number } {
+  let deltaPoints = 0;
+  const scopeMetrics: ScopeMetrics[] = [];
+  for (const sm of metrics.scopeMetrics) {
+    const kept = sm.metrics.filter((m) => {
+      const delta = (m.aggregationTemporality as number) === DELTA && (m.dataPointType as number) !== GAUGE;
+      if (delta) deltaPoints += m.dataPoints.length;
+      return !delta;
+    });
+    if (kept.length) scopeMetrics.push({ scope: sm.scope, metrics: kept });
+  }
+  return { cumulative: scopeMetrics.length ? { resource: metrics.resource, scopeMetrics } : undefined, deltaPoints };
+}
+

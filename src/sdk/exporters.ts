@@ -10,6 +10,7 @@ import { readPem } from '../util/pem';
 import { DISTRO_VERSION } from '../version';
 import { GRPC_METHODS } from './pending';
 import { exportErrorReporter } from './export-errors';
+import { countingRejections, type Rejected } from './partial-success';
 
 /** What OTLP span and log exporters receive: a whole Export<Signal>ServiceRequest and its item count. */
 export interface EncodedRequest {
@@ -17,13 +18,16 @@ export interface EncodedRequest {
   length: number;
 }
 
-type ExportCallback = (result: { code: number; error?: Error }) => void;
+/** `rejected`: items the collector refused in a partial success (sdk/partial-success.ts). */
+type ExportCallback = (result: { code: number; error?: Error; rejected?: Rejected }) => void;
 export interface AnyExporter {
   /** OTLP span and log exporters take a whole encoded request (batch-queue.ts). */
   readonly takesEncoded?: boolean;
   export(items: unknown, done: ExportCallback): void;
   shutdown(): Promise<void>;
   forceFlush?(): Promise<void>;
+  /** What the collector refused in the answer to the last export, once. */
+  takeRejected?(): Rejected | undefined;
 }
 
 const EXPORT_SUCCESS = 0; // ExportResultCode in @opentelemetry/core
@@ -60,7 +64,7 @@ export class LazyExporter implements AnyExporter {
       } catch {
         // A health listener's failure must not stop the result from reaching the queue.
       }
-      done(result);
+      done(result.code === EXPORT_SUCCESS ? { ...result, rejected: exporter.takeRejected?.() } : result);
     });
   }
 
@@ -138,22 +142,24 @@ function createOtlpExporter(signal: Signal, s: SignalExport, log: Logger): AnyEx
   const transport = new RetryingTransport(inner, undefined, undefined, exportErrorReporter(signal, s.endpoint, log));
   // Self-metrics are counted by the ledger (loss-ledger.ts); upstream's would count twice.
   const metrics = new base.ExporterMetrics({ componentType: otlpComponentType(signal, s.protocol), metricsHelper: transformer[OTLP[signal].helper], url: s.endpoint, meterProvider: undefined, responseAttributesFromError: () => ({}) });
-  const serializer = signal === 'metrics' ? transformer[OTLP[signal].serializer] : encoded(signal);
-  const delegate = base.createOtlpNetworkExportDelegate({ ...base.getSharedConfigurationDefaults(), timeoutMillis: s.timeoutMillis, compression: s.compression }, serializer, metrics, transport);
-  if (signal === 'metrics') return new (require('@opentelemetry/exporter-metrics-otlp-http').OTLPMetricExporterBase)(delegate, {});
-  return new base.OTLPExporterBase(delegate as never) as unknown as AnyExporter;
+  const rejections = countingRejections(signal === 'metrics' ? transformer[OTLP[signal].serializer] : encoded(signal));
+  const delegate = base.createOtlpNetworkExportDelegate({ ...base.getSharedConfigurationDefaults(), timeoutMillis: s.timeoutMillis, compression: s.compression }, rejections.serializer, metrics, transport);
+  const exporter: AnyExporter =
+    signal === 'metrics' ? new (require('@opentelemetry/exporter-metrics-otlp-http').OTLPMetricExporterBase)(delegate, {}) : (new base.OTLPExporterBase(delegate as never) as unknown as AnyExporter);
+  exporter.takeRejected = rejections.take;
+  return exporter;
 }
 
-/** The processors' way to an exporter of encoded requests: resolves when delivered, never traced. */
-export function sendVia(exporter: AnyExporter): (bytes: Uint8Array, count: number) => Promise<void> {
+/** The processors' way to an exporter of encoded requests: resolves when delivered (with what the collector refused), never traced. */
+export function sendVia(exporter: AnyExporter): (bytes: Uint8Array, count: number) => Promise<Rejected | undefined> {
   const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
   const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
   return (bytes, count) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<Rejected | undefined>((resolve, reject) => {
       // The export's own requests must not be traced.
       api.context.with(core.suppressTracing(api.context.active()), () => {
         exporter.export({ bytes, length: count } satisfies EncodedRequest, (result) => {
-          if (result.code === EXPORT_SUCCESS) resolve();
+          if (result.code === EXPORT_SUCCESS) resolve(result.rejected);
           else reject(result.error ?? new Error('export failed'));
         });
       });

@@ -13,6 +13,7 @@ import { routeOtelDiagnostics } from '../log/otel-diag';
 import type { RuntimeState } from '../runtime/state';
 import { LossLedger, type LossCause } from './loss-ledger';
 import { otlpComponentType } from './exporters';
+import { exportErrorReporter } from './export-errors';
 import { takePending, type PendingRequest, type PendingSource } from './pending';
 
 export type { PendingRequest, LossCause };
@@ -30,8 +31,8 @@ export interface Sdk {
    * an export in flight. Synchronous; never throws.
    */
   takePendingSync(): PendingRequest[];
-  /** Counts items the caller could not deliver, in the same self-metrics and loss line. */
-  countLost(signal: PendingRequest['signal'], count: number, cause: LossCause): void;
+  /** Counts items the caller could not deliver, in the same self-metrics and loss line (naming `reason`, if given). */
+  countLost(signal: PendingRequest['signal'], count: number, cause: LossCause, reason?: string): void;
   /** Writes the loss line now if anything lost is not yet named (e.g. when the exit flush timed out). */
   reportLosses(): void;
   /** Items lost so far, all signals. */
@@ -88,7 +89,11 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
     setMetricExportIntervalMillis: metrics.setExportIntervalMillis,
     shutdown: () => (stopped ??= stop()),
     takePendingSync: () => takePending(pending),
-    countLost: (signal, count, cause) => ledger.lose(signal, count, cause),
+    countLost: (signal, count, cause, reason) => {
+      // Why the exit flush could not deliver, named on the loss line as a failed export is.
+      if (reason && cause !== 'shutdown') exportErrorReporter(signal, config[signal].endpoint, log)(new Error(reason));
+      ledger.lose(signal, count, cause);
+    },
     reportLosses: () => ledger.reportPending(),
     totalLost: () => ledger.totalLost(),
   };

@@ -1,10 +1,13 @@
 // A periodic metric reader whose interval can change while it runs (remote configuration).
 // Like the SDK's PeriodicExportingMetricReader: collect, skip empty collections, export under
-// suppressed tracing, flush on shutdown; its timer never keeps the process alive.
+// suppressed tracing, flush on shutdown; its timers never keep the process alive. The next
+// collection waits for an export at most the metric export timeout; the export's count waits for
+// the exporter's own answer (bounded by OTEL_EXPORTER_OTLP_TIMEOUT), so a collector that answers
+// late is counted as it answered, not as a timeout.
 
 import type { AggregationTemporality, InstrumentType, MetricReader as MetricReaderT, PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 
-import { collectSync, dataPoints } from './collect-sync';
+import { collectSync, dataPoints, withoutDelta } from './collect-sync';
 
 type Sdk = typeof import('@opentelemetry/sdk-metrics');
 
@@ -14,9 +17,12 @@ export type MetricOutcome = (dataPoints: number, lost?: 'export_failed' | 'timeo
 export interface IntervalReader extends MetricReaderT {
   setIntervalMillis(ms: number): void;
   /**
-   * For the flush at process.exit(): the export in flight (it may thus arrive twice) and what the
-   * synchronous instruments recorded since, taken out synchronously; the caller delivers each or
-   * counts it lost. Nothing once the reader has shut down (its last export took it all).
+   * For the flush at process.exit(): what the synchronous instruments recorded since the last
+   * collection, and the cumulative part of an export still in flight (sent again: a cumulative
+   * point repeated is harmless), taken out synchronously; the caller delivers each or counts it
+   * lost. The delta part of an export in flight is not sent again — the collector may have it, and
+   * a delta point sent twice is counted twice — and is counted as lost (timeout). Nothing new once
+   * the reader has shut down (its last export took it all).
    */
   takePendingSync(): ResourceMetrics[];
 }
@@ -31,8 +37,8 @@ export function createIntervalReader(exporter: PushMetricExporter, intervalMilli
     private interval = intervalMillis;
     private running?: Promise<void>;
     private stopped = false;
-    /** The export in flight, and how to end its count without a result. */
-    private inFlight?: { metrics: ResourceMetrics; abandon(): void };
+    /** Exports not answered yet; `count` settles one (once). */
+    private readonly inFlight = new Set<{ metrics: ResourceMetrics; count(lost?: 'export_failed' | 'timeout', rejected?: number): void }>();
 
     constructor() {
       super({ aggregationTemporalitySelector: temporality });
@@ -55,9 +61,13 @@ export function createIntervalReader(exporter: PushMetricExporter, intervalMilli
 
     takePendingSync(): ResourceMetrics[] {
       const taken: ResourceMetrics[] = [];
-      if (this.inFlight) {
-        taken.push(this.inFlight.metrics);
-        this.inFlight.abandon();
+      for (const entry of [...this.inFlight]) {
+        const { cumulative, deltaPoints } = withoutDelta(entry.metrics);
+        if (cumulative) taken.push(cumulative);
+        // From here on the exit flush accounts for the cumulative part; the delta part is lost.
+        outcomeOf(deltaPoints, 'timeout');
+        this.inFlight.delete(entry);
+        entry.count = () => undefined;
       }
       if (!this.stopped) {
         const fresh = collectSync(this);
@@ -94,42 +104,39 @@ export function createIntervalReader(exporter: PushMetricExporter, intervalMilli
       if (resourceMetrics.scopeMetrics.length === 0) return;
       await resourceMetrics.resource.waitForAsyncAttributes?.();
       const points = dataPoints(resourceMetrics);
-      await new Promise<void>((resolve) => {
-        let settled = false;
-        const end = () => {
-          settled = true;
-          this.inFlight = undefined;
-          clearTimeout(timer);
-        };
-        // Taken by the exit flush: it delivers or counts these points, not this export's result.
-        this.inFlight = {
-          metrics: resourceMetrics as ResourceMetrics,
-          abandon: () => {
-            end();
-            resolve();
-          },
-        };
-        const settle = (lost?: 'export_failed' | 'timeout') => {
-          if (settled) return;
-          end();
-          try {
-            outcome(points, lost);
-          } catch {
-            // Counting never breaks the reader.
-          }
-          resolve();
-        };
-        // A failed or timed-out export is counted (and its cause named) by the loss ledger.
-        const timer = setTimeout(() => {
-          settle('timeout');
-        }, timeoutMillis);
-        api.context.with(core.suppressTracing(api.context.active()), () =>
-          exporter.export(resourceMetrics as ResourceMetrics, (result) => {
-            if (settled) return;
-            settle(result.code !== 0 ? 'export_failed' : undefined);
-          }),
-        );
+      let answered!: () => void;
+      const counted = new Promise<void>((resolve) => (answered = resolve));
+      const entry = {
+        metrics: resourceMetrics as ResourceMetrics,
+        count: (lost?: 'export_failed' | 'timeout', rejected = 0): void => {
+          entry.count = () => undefined;
+          this.inFlight.delete(entry);
+          // Points the collector refused in a partial success are lost all the same (partial-success.ts).
+          const refused = Math.min(points, Math.max(0, rejected));
+          outcomeOf(points - refused, lost);
+          outcomeOf(refused, 'export_failed');
+          answered();
+        },
+      };
+      this.inFlight.add(entry);
+      api.context.with(core.suppressTracing(api.context.active()), () => exporter.export(resourceMetrics as ResourceMetrics, (result) => entry.count(result.code !== 0 ? 'export_failed' : undefined, (result as { rejected?: { count: number } }).rejected?.count)));
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMillis);
+        timer.unref();
       });
+      await Promise.race([counted, waited]);
+      clearTimeout(timer);
+    }
+  }
+
+  /** A failed or timed-out export is counted (and its cause named) by the loss ledger. */
+  function outcomeOf(points: number, lost?: 'export_failed' | 'timeout'): void {
+    if (points === 0) return;
+    try {
+      outcome(points, lost);
+    } catch {
+      // Counting never breaks the reader.
     }
   }
   return new IntervalMetricReader();

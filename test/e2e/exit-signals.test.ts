@@ -31,6 +31,12 @@ const CASES: ExitCase[] = [
     collectors: ['unavailable' as const],
     maxExtraMs: 1000,
   })),
+  // A metric export in flight to a collector that never answers when the app ends must not hold
+  // the exit either (the reader's wait for it held the loop until the export gave up: 10–12 s).
+  ...(['http/protobuf', 'grpc'] as const).map((protocol) => ({
+    ...serve({ HANDLER: 'exitcode', OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_METRICS_EXPORTER: 'otlp', OTEL_METRIC_EXPORT_INTERVAL: '4000', READY_AFTER_MS: '4500' }),
+    collectors: ['black hole' as const],
+  })),
 ];
 
 const collectors = new Collectors();

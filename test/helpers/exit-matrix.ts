@@ -96,7 +96,7 @@ export const ourLines = (stderr: string): string[] => stderr.split('\n').filter(
 let serial = 0;
 export async function expectLikePlain(c: ExitCase, plain: Outcome, collector: Collector, collectors: Collectors): Promise<void> {
   const service = `exit-${c.name.replace(/\W+/g, '-')}-${collector.replace(' ', '-')}-${++serial}`;
-  const env = { NODE_OPTIONS: REQUIRE, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: collectors.endpoint(collector, c.env.OTEL_EXPORTER_OTLP_PROTOCOL), OTEL_NODE_SHUTDOWN_TIMEOUT: String(BOUND_MS), OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' };
+  const env = { NODE_OPTIONS: REQUIRE, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: collectors.endpoint(collector, c.env.OTEL_EXPORTER_OTLP_PROTOCOL), OTEL_NODE_SHUTDOWN_TIMEOUT: String(BOUND_MS), OTEL_METRICS_EXPORTER: c.env.OTEL_METRICS_EXPORTER ?? 'none', OTEL_LOGS_EXPORTER: 'none' };
   const ours = await runCase(c, env);
   const where = `${c.name} / collector ${collector}: stderr=${ours.stderr}`;
   expect(ours.code, where).toBe(plain.code);

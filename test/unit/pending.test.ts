@@ -16,6 +16,7 @@ const { readConfig } = require(`${B}/config`) as typeof import('../../src/config
 const { startSdk } = require(`${B}/sdk`) as typeof import('../../src/sdk');
 const { RuntimeState, localSettings } = require(`${B}/runtime/state`) as typeof import('../../src/runtime/state');
 const { unregisterGlobals } = require(`${B}/sdk/unregister`) as typeof import('../../src/sdk/unregister');
+const { createIntervalReader } = require(`${B}/sdk/interval-reader`) as typeof import('../../src/sdk/interval-reader');
 
 const { TracerProvider } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
 const { LoggerProvider } = require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
@@ -85,6 +86,36 @@ describe('takePendingSync', () => {
     }
     counter.add(1); // after shutdown: its last export took everything
     expect(sdk.takePendingSync()).toEqual([]);
+  });
+
+  it.each([
+    ['cumulative', 1, ['c'], []],
+    ['delta', 0, [], [[1, 'timeout']]],
+  ] as const)('metrics, %s: an export in flight is counted by its late answer, or handed over at exit (cumulative) or counted lost (delta), never both', async (_name, temporality, resent, lostAtExit) => {
+    const { MeterProvider } = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
+    const outcomes: Array<[number, string | undefined]> = [];
+    const answers: Array<(r: { code: number }) => void> = [];
+    const exporter = { export: (_m: unknown, done: (r: { code: number }) => void) => answers.push(done), forceFlush: async () => undefined, shutdown: async () => undefined };
+    const reader = () => {
+      const r = createIntervalReader(exporter as never, 60_000, 50, () => temporality as never, (n, lost) => outcomes.push([n, lost]));
+      new MeterProvider({ readers: [r] }).getMeter('m').createCounter('c').add(1);
+      return r;
+    };
+    // The answer comes after the reader stopped waiting (50 ms): it is counted as it came.
+    const late = reader();
+    await late.forceFlush();
+    expect(outcomes).toEqual([]);
+    answers.shift()!({ code: 0 });
+    expect(outcomes).toEqual([[1, undefined]]);
+    // No answer before the exit: taken by the hand-over, and a later answer counts nothing.
+    outcomes.length = 0;
+    const exiting = reader();
+    await exiting.forceFlush();
+    const taken = exiting.takePendingSync();
+    expect(taken.flatMap((m) => m.scopeMetrics.flatMap((s) => s.metrics.map((x) => x.descriptor.name)))).toEqual(resent);
+    expect(outcomes).toEqual(lostAtExit);
+    answers.shift()!({ code: 0 });
+    expect(outcomes).toEqual(lostAtExit);
   });
 
   it('the Sdk hands over spans and logs with their targets, and countLost counts', async () => {
