@@ -119,7 +119,11 @@ export function createIntervalReader(exporter: PushMetricExporter, intervalMilli
         },
       };
       this.inFlight.add(entry);
-      api.context.with(core.suppressTracing(api.context.active()), () => exporter.export(resourceMetrics as ResourceMetrics, (result) => entry.count(result.code !== 0 ? 'export_failed' : undefined, (result as { rejected?: { count: number } }).rejected?.count)));
+      try {
+        api.context.with(core.suppressTracing(api.context.active()), () => exporter.export(resourceMetrics as ResourceMetrics, (result) => entry.count(result.code !== 0 ? 'export_failed' : undefined, (result as { rejected?: { count: number } }).rejected?.count)));
+      } catch {
+        entry.count('export_failed'); // an exporter that throws instead of answering
+      }
       let timer: NodeJS.Timeout | undefined;
       const waited = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, timeoutMillis);
