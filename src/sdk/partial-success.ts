@@ -5,6 +5,8 @@
 // (export_failed) with the collector's message on the loss line. One export at a time per
 // exporter, so one slot suffices.
 
+const MAX_MESSAGE = 200;
+
 export interface Rejected {
   count: number;
   message: string;
@@ -31,7 +33,9 @@ export function countingRejections<S extends Serializer>(serializer: S): { seria
       const response = serializer.deserializeResponse(data) as { partialSuccess?: PartialSuccess } | undefined;
       const partial = response?.partialSuccess;
       const count = Number(partial?.rejectedSpans ?? partial?.rejectedLogRecords ?? partial?.rejectedDataPoints ?? 0);
-      last = count > 0 ? { count, message: partial?.errorMessage || 'no message' } : undefined;
+      // The collector's words go on a stderr line: bounded, whatever it sends.
+      const message = typeof partial?.errorMessage === 'string' && partial.errorMessage ? partial.errorMessage.slice(0, MAX_MESSAGE) : 'no message';
+      last = count > 0 ? { count, message } : undefined;
       return response;
     },
   };
