@@ -77,7 +77,9 @@ async function probeEndpoints(config: Readonly<Config>, add: (check: string, ok:
   const seen = new Map<string, Promise<Awaited<ReturnType<typeof probe>>>>();
   const exporting = SIGNALS.filter((s) => config[s].exporters.includes('otlp'));
   if (exporting.length === 0) add('export', false, 'no signal is exported over OTLP (all exporters are console or none)', false);
-  for (const s of exporting) {
+  // Every endpoint is probed at once (a black hole costs its timeouts once, not once per signal);
+  // the results are reported in signal order.
+  const results = exporting.map((s) => {
     const { endpoint, protocol, certificate, clientCertificate, clientKey, headers } = config[s];
     const key = `${protocol} ${endpoint}`;
     // The probe presents what the exporter would: headers (authentication), CA, client certificate.
@@ -91,7 +93,10 @@ async function probeEndpoints(config: Readonly<Config>, add: (check: string, ok:
     };
     const auth = { headers, ca: file('certificate', certificate), cert: file('client certificate', clientCertificate), key: file('client key', clientKey) };
     if (!seen.has(key)) seen.set(key, probe(endpoint, protocol, s, auth));
-    const r = await seen.get(key)!;
+    return { s, endpoint, protocol, result: seen.get(key)! };
+  });
+  for (const { s, endpoint, protocol, result } of results) {
+    const r = await result;
     add(`${s} endpoint`, r.ok, `${s} → ${protocol} ${redactUrl(endpoint)}: ${[...r.steps, r.problem].filter(Boolean).join(', ')}`);
   }
 }

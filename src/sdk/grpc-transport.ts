@@ -93,8 +93,11 @@ export class Http2GrpcTransport implements IExporterTransport {
     });
     const timer = setTimeout(() => {
       stream.close(http2.constants.NGHTTP2_CANCEL);
-      // No answer in time: the connection may be half-open behind a proxy; the next call starts afresh.
-      this.drop(session, true);
+      // No answer in time: the connection may be half-open behind a proxy, so the next call starts
+      // a fresh session. This one is closed gracefully: the other calls on it, which a slow but
+      // live collector may still answer, keep their own deadlines (destroying it failed them all,
+      // and their retries sent again what the collector already had).
+      this.drop(session, false);
       settle(failure(DEADLINE_EXCEEDED, `no answer within ${timeoutMillis} ms`));
     }, timeoutMillis);
     timer.unref();

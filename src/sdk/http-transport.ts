@@ -82,6 +82,9 @@ export class HttpExportTransport implements IExporterTransport {
       res.on('end', () => settle(answer(res, Buffer.concat(chunks))));
       res.on('close', () => settle(answer(res, Buffer.concat(chunks))));
     });
+    // The keep-alive agent refs a socket again when it reuses it for the next request: unref it
+    // for every request, or an export in flight would hold an exiting app.
+    request.on('socket', (socket) => socket.unref());
     const timer = setTimeout(() => {
       settle({ status: 'failure', error: new Error(`no answer within ${timeoutMillis} ms (timeout)`) });
       request.destroy();

@@ -64,6 +64,19 @@ describe('Http2GrpcTransport heals', () => {
     t.shutdown();
   });
 
+  it('one call past its deadline does not fail the others on the session: a slow collector still answers them, once', async () => {
+    await receiver.setMode('slow');
+    receiver.slowMillis = 600;
+    const t = transport(receiver.grpcPort);
+    const [short, long] = await Promise.all([t.send(EMPTY, 300), t.send(EMPTY, 3000)]);
+    expect(short.status).toBe('retryable');
+    expect(String((short as { error?: Error }).error?.message)).toMatch(/4 DEADLINE_EXCEEDED/);
+    expect(long.status).toBe('success');
+    expect((await t.send(EMPTY, 3000)).status).toBe('success'); // on a fresh session
+    expect(t.sessionsOpened).toBe(2);
+    t.shutdown();
+  });
+
   it('GOAWAY: the next call opens a new session', async () => {
     const t = transport(receiver.grpcPort);
     expect((await t.send(EMPTY, 2000)).status).toBe('success');

@@ -82,11 +82,14 @@ describe('HttpExportTransport', () => {
     expect((result as { error?: HttpExportError }).error?.httpStatus).toBeUndefined();
   });
 
-  it('no answer: a timeout failure after the given time; meanwhile its socket does not hold the process', async () => {
+  it('no answer: a timeout failure after the given time; meanwhile its socket, reused from the last export, does not hold the process', async () => {
+    const t = transport();
+    answer = (res) => res.writeHead(200).end();
+    expect((await t.send(BODY, 2000)).status).toBe('success'); // the agent keeps this socket for the next export
     answer = () => undefined; // never answers
     const before = seen.length;
     const t0 = Date.now();
-    const sending = transport().send(BODY, 600);
+    const sending = t.send(BODY, 600);
     while (seen.length === before) await new Promise((r) => setTimeout(r, 10));
     const port = (server.address() as AddressInfo).port;
     // The server has the request (the marker): its socket is open, and not among the handles that keep the process alive.
