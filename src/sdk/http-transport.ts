@@ -39,13 +39,6 @@ export class HttpExportTransport implements IExporterTransport {
     this.url = new URL(target.url);
     const secure = this.url.protocol === 'https:';
     this.agent = secure ? new https.Agent({ keepAlive: true, ...target.tls }) : new http.Agent({ keepAlive: true });
-    // An export in flight must never keep the process alive.
-    const create = (this.agent as unknown as { createConnection: (...args: unknown[]) => import('net').Socket | undefined }).createConnection.bind(this.agent);
-    (this.agent as unknown as { createConnection: unknown }).createConnection = (...args: unknown[]) => {
-      const socket = create(...args);
-      socket?.unref?.();
-      return socket;
-    };
   }
 
   send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
@@ -82,8 +75,8 @@ export class HttpExportTransport implements IExporterTransport {
       res.on('end', () => settle(answer(res, Buffer.concat(chunks))));
       res.on('close', () => settle(answer(res, Buffer.concat(chunks))));
     });
-    // The keep-alive agent refs a socket again when it reuses it for the next request: unref it
-    // for every request, or an export in flight would hold an exiting app.
+    // An export in flight must never keep the process alive. Unref'd for every request, new or
+    // reused: the keep-alive agent refs a socket again when it reuses it.
     request.on('socket', (socket) => socket.unref());
     const timer = setTimeout(() => {
       settle({ status: 'failure', error: new Error(`no answer within ${timeoutMillis} ms (timeout)`) });
