@@ -12,7 +12,7 @@ import { installExitHandlers } from './shutdown';
 
 import { fileUrlOf } from '../instrumentations/lazy-hooks';
 import { localSettings, RuntimeState } from '../runtime/state';
-import { serviceIdentity } from '../sdk/service-identity';
+import { serviceIdentity } from '../sdk/resource/service-identity';
 
 export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFile: string): void {
   let state: 'idle' | 'started' | 'failed' | 'stepped-aside' = 'idle';
@@ -43,7 +43,8 @@ export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFi
     state = 'failed';
     try {
       const { startSdk } = require('../sdk') as typeof import('../sdk');
-      sdk = startSdk(config, log, runtime, serviceInstanceId);
+      const { NextJsRequestProcessor } = require('../instrumentations/nextjs-dedupe') as typeof import('../instrumentations/nextjs-dedupe');
+      sdk = startSdk(config, log, runtime, serviceInstanceId, [new NextJsRequestProcessor()]);
       sdk.setMetricExportIntervalMillis(runtime.settings.metricExportIntervalMillis);
       const started = sdk;
       installExitHandlers(
@@ -80,7 +81,7 @@ export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFi
     instrumentations?.disableAll();
     if (wasStarted && sdk) {
       // Free the global registrations so that the app's SDK can take them, and flush what we have.
-      require('../sdk/unregister').unregisterGlobals();
+      require('../sdk/providers/unregister').unregisterGlobals();
       sdk.shutdown().catch(() => undefined);
     }
   };

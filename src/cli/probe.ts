@@ -6,9 +6,9 @@
 import * as net from 'net';
 import * as tls from 'tls';
 import type { IExporterTransport } from '@opentelemetry/otlp-exporter-base';
-import { Http2GrpcTransport, type GrpcCallError } from '../sdk/grpc-transport';
-import { HttpExportTransport, type HttpExportError } from '../sdk/http-transport';
-import { GRPC_METHODS } from '../sdk/pending';
+import { Http2GrpcTransport, type GrpcCallError } from '../sdk/export/grpc-transport';
+import { HttpExportTransport, type HttpExportError } from '../sdk/export/http-transport';
+import { GRPC_METHODS } from '../sdk/export/grpc-methods';
 import { uuidString, uuidv7 } from '../remote/ids';
 import { post } from '../remote/transport';
 import { DISTRO_VERSION } from '../version';

@@ -3,7 +3,7 @@
 // replaced, certificate and key files are named but never read here.
 
 import type { Config, SignalExport } from '../config';
-import type { ServiceIdentity } from '../sdk/service-identity';
+import type { ServiceIdentity } from '../sdk/resource/service-identity';
 import { redactUrl } from '../util/redact';
 import { DISTRO_VERSION } from '../version';
 

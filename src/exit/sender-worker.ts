@@ -8,7 +8,7 @@ import * as http2 from 'http2';
 import * as https from 'https';
 import { gzipSync } from 'zlib';
 import { workerData } from 'worker_threads';
-import type { PendingTarget } from '../sdk/pending';
+import type { PendingTarget } from '../sdk/queue/pending';
 import { DELIVERED, FAILED, type SenderInput, writeReason } from './slots';
 
 const input = workerData as SenderInput;
@@ -79,7 +79,7 @@ function sendHttp(index: number, t: PendingTarget, bytes: Uint8Array, timeoutMil
   if (t.compression === 'gzip') headers['content-encoding'] = 'gzip';
   const options = { method: 'POST', headers, timeout: timeoutMillis, ...(url.protocol === 'https:' ? tlsOf(t) : {}) };
   // A 2xx status is the collector's verdict: a body cut short after it does not undo the delivery
-  // (as the exporters' own transport, sdk/http-transport.ts, reads it).
+  // (as the exporters' own transport, sdk/export/http-transport.ts, reads it).
   let code = 0;
   const accepted = () => code >= 200 && code < 300;
   const request = (url.protocol === 'https:' ? https : http).request(url, options, (res) => {

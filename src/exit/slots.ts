@@ -2,7 +2,7 @@
 // requests (the main thread waits on it), slot 1 + i holds request i's outcome; a second buffer
 // carries the first failure's reason for the one line at exit.
 
-import type { PendingRequest } from '../sdk/pending';
+import type { PendingRequest } from '../sdk/queue/pending';
 
 export const DELIVERED = 1;
 export const FAILED = 2;

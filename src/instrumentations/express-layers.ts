@@ -14,6 +14,7 @@
 import type { Span } from '@opentelemetry/api';
 import { detailOn } from './detail';
 import { addRouteResolver } from './route-at-response';
+import { requireInternal } from '../otel-line/internals';
 
 type Api = typeof import('@opentelemetry/api');
 type Core = typeof import('@opentelemetry/core');
@@ -52,11 +53,10 @@ export function leanExpressInstrumentationClass(): new (config?: Record<string, 
   const api = require('@opentelemetry/api') as Api;
   const core = require('@opentelemetry/core') as Core;
   const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express');
-  const internals = '@opentelemetry/instrumentation-express/build/src';
-  const utils = require(`${internals}/utils`);
-  const { kLayerPatched, _LAYERS_STORE_PROPERTY: LAYERS } = require(`${internals}/internal-types`);
-  const { ExpressLayerType } = require(`${internals}/enums/ExpressLayerType`);
-  const { AttributeNames } = require(`${internals}/enums/AttributeNames`);
+  const utils = requireInternal<any>('instrumentation-express/utils');
+  const { kLayerPatched, _LAYERS_STORE_PROPERTY: LAYERS } = requireInternal<any>('instrumentation-express/internal-types');
+  const { ExpressLayerType } = requireInternal<any>('instrumentation-express/enums/ExpressLayerType');
+  const { AttributeNames } = requireInternal<any>('instrumentation-express/enums/AttributeNames');
 
   class LeanExpressInstrumentation extends ExpressInstrumentation {}
   // Express's answer at the end of a request it handled: the route its layers recorded, or none.

@@ -22,6 +22,7 @@ import { SENSITIVE_QUERY_PARAMS } from '../util/redact';
 import { hasRouteResolvers, routeAtResponse } from './route-at-response';
 import { AttributeSets, installCarriedHashes } from './metric-attributes';
 import { LEAN_ROOT } from './lean-context';
+import { requireInternal } from '../otel-line/internals';
 
 type Api = typeof import('@opentelemetry/api');
 type Core = typeof import('@opentelemetry/core');
@@ -76,7 +77,7 @@ export function leanHttpInstrumentationClass(): new (config?: Record<string, unk
   const core = require('@opentelemetry/core') as Core;
   const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http');
   // Upstream's own builder, for requests the plain path does not cover.
-  const { getIncomingRequestAttributes } = require('@opentelemetry/instrumentation-http/build/src/utils');
+  const { getIncomingRequestAttributes } = requireInternal<{ getIncomingRequestAttributes: any }>('instrumentation-http/utils');
 
   class LeanHttpInstrumentation extends HttpInstrumentation {}
   installCarriedHashes();

@@ -8,6 +8,7 @@
 // If the SDK's internals move, the wrapper is not installed and sets are hashed as usual.
 
 import type { Attributes } from '@opentelemetry/api';
+import { requireInternal } from '../otel-line/internals';
 
 const HASH = Symbol('otel-preload.attributes-hash');
 /** Distinct sets kept; beyond that (an unbounded route?) sets are built per request, as before. */
@@ -20,7 +21,7 @@ let originalHash: Hash | undefined;
 export function installCarriedHashes(): boolean {
   if (originalHash) return true;
   try {
-    const utils = require('@opentelemetry/sdk-metrics/build/src/utils') as { hashAttributes?: Hash };
+    const utils = requireInternal<{ hashAttributes?: Hash }>('sdk-metrics/utils');
     const original = utils.hashAttributes;
     if (typeof original !== 'function') return false;
     utils.hashAttributes = function hashAttributes(attributes: Attributes): string {

@@ -6,7 +6,7 @@ type Api = typeof import('@opentelemetry/api');
 
 // Upstream warns that a module "has been loaded before" its instrumentation when an ESM import
 // activates the instrumentation lazily; the import hook patches it anyway, so this is noise.
-// A partial success is counted and named by the loss ledger (sdk/partial-success.ts): not twice.
+// A partial success is counted and named by the loss ledger (sdk/export/partial-success.ts): not twice.
 const EXPECTED_NOISE = /has been loaded before|Received Partial Success response/;
 
 export function routeOtelDiagnostics(api: Api, log: Logger): void {

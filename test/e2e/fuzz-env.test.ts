@@ -50,7 +50,7 @@ const FUZZED = SETTINGS.filter((s) => s.name.startsWith('OTEL_'));
  */
 const KNOWN_SECOND_LINE: Record<string, string> = {
   // The upstream metric exporter reads this variable itself and warns a second time ("… is set to
-  // '1e3', but only …"): src/sdk/exporters.ts should pass temporalityPreference explicitly.
+  // '1e3', but only …"): src/sdk/export/exporters.ts should pass temporalityPreference explicitly.
   OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'upstream exporter reads process.env',
 };
 

@@ -3,8 +3,8 @@
 // thrown reaches the caller.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BatchQueue, type BatchBuilder, type QueueSettings } from '../../src/sdk/batch-queue';
-import { LossLedger } from '../../src/sdk/loss-ledger';
+import { BatchQueue, type BatchBuilder, type QueueSettings } from '../../src/sdk/queue/batch-queue';
+import { LossLedger } from '../../src/sdk/queue/loss-ledger';
 import { createLogger } from '../../src/log/logger';
 
 /** Items are their own size in bytes. */

@@ -2,7 +2,7 @@
 // PING), a black hole, GOAWAY and a server restart, the next export goes out on a fresh session.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Http2GrpcTransport, type GrpcCallError } from '../../src/sdk/grpc-transport';
+import { Http2GrpcTransport, type GrpcCallError } from '../../src/sdk/export/grpc-transport';
 import { CountingReceiver } from '../helpers/counting-receiver';
 import { TcpProxy } from '../helpers/tcp-proxy';
 

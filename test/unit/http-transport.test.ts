@@ -6,7 +6,7 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { gunzipSync } from 'zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpExportTransport, type HttpExportError } from '../../src/sdk/http-transport';
+import { HttpExportTransport, type HttpExportError } from '../../src/sdk/export/http-transport';
 
 interface Seen {
   headers: http.IncomingHttpHeaders;

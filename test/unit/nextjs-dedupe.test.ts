@@ -1,7 +1,7 @@
 // The route template Next.js spans carry, normalised as Next.js normalises app paths.
 
 import { describe, expect, it } from 'vitest';
-import { appRoute } from '../../src/sdk/nextjs-dedupe';
+import { appRoute } from '../../src/instrumentations/nextjs-dedupe';
 
 describe('appRoute', () => {
   it.each([

@@ -1,7 +1,7 @@
 // Spans encoded as they end produce the very bytes upstream's serializer produces for the batch.
 
 import { describe, expect, it } from 'vitest';
-import { ScopeSpansBuilder, traceRequest } from '../../src/sdk/otlp-span-encoding';
+import { ScopeSpansBuilder, traceRequest } from '../../src/sdk/queue/otlp-span-encoding';
 
 const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
 const { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor, AlwaysOnSampler } = require('@opentelemetry/sdk-trace');

@@ -11,7 +11,7 @@ const { createLogger } = require(`${B}/log/logger`) as typeof import('../../src/
 const { readConfig } = require(`${B}/config`) as typeof import('../../src/config');
 const { startSdk } = require(`${B}/sdk`) as typeof import('../../src/sdk');
 const { RuntimeState, localSettings } = require(`${B}/runtime/state`) as typeof import('../../src/runtime/state');
-const { unregisterGlobals } = require(`${B}/sdk/unregister`) as typeof import('../../src/sdk/unregister');
+const { unregisterGlobals } = require(`${B}/sdk/providers/unregister`) as typeof import('../../src/sdk/providers/unregister');
 
 /** Export<Signal>ServiceResponse{ partial_success { rejected_<items> = n, error_message } } */
 function partialSuccess(rejected: number, message: string): Buffer {

@@ -2,21 +2,21 @@
 // waiting batches, the request in flight) leaves the queue as whole OTLP requests, once.
 
 import { describe, expect, it } from 'vitest';
-import type { QueueSettings } from '../../src/sdk/batch-queue';
+import type { QueueSettings } from '../../src/sdk/queue/batch-queue';
 import { decodeMetrics, logBodies, spanNames } from '../helpers/otlp-decode';
 
 // The SDK loads its parts lazily with require(), which vitest cannot resolve in TypeScript
 // sources: these tests run the build (npm test builds first).
 const B = '../../build/src';
-const { EncodedSpanProcessor } = require(`${B}/sdk/encoded-span-processor`) as typeof import('../../src/sdk/encoded-span-processor');
-const { QueuedLogRecordProcessor } = require(`${B}/sdk/log-processor`) as typeof import('../../src/sdk/log-processor');
-const { LossLedger } = require(`${B}/sdk/loss-ledger`) as typeof import('../../src/sdk/loss-ledger');
+const { EncodedSpanProcessor } = require(`${B}/sdk/queue/encoded-span-processor`) as typeof import('../../src/sdk/queue/encoded-span-processor');
+const { QueuedLogRecordProcessor } = require(`${B}/sdk/queue/log-processor`) as typeof import('../../src/sdk/queue/log-processor');
+const { LossLedger } = require(`${B}/sdk/queue/loss-ledger`) as typeof import('../../src/sdk/queue/loss-ledger');
 const { createLogger } = require(`${B}/log/logger`) as typeof import('../../src/log/logger');
 const { readConfig } = require(`${B}/config`) as typeof import('../../src/config');
 const { startSdk } = require(`${B}/sdk`) as typeof import('../../src/sdk');
 const { RuntimeState, localSettings } = require(`${B}/runtime/state`) as typeof import('../../src/runtime/state');
-const { unregisterGlobals } = require(`${B}/sdk/unregister`) as typeof import('../../src/sdk/unregister');
-const { createIntervalReader } = require(`${B}/sdk/interval-reader`) as typeof import('../../src/sdk/interval-reader');
+const { unregisterGlobals } = require(`${B}/sdk/providers/unregister`) as typeof import('../../src/sdk/providers/unregister');
+const { createIntervalReader } = require(`${B}/sdk/queue/interval-reader`) as typeof import('../../src/sdk/queue/interval-reader');
 
 const { TracerProvider } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
 const { LoggerProvider } = require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');

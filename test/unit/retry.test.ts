@@ -3,8 +3,8 @@
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
-import { RetryingTransport, DEFAULT_RETRY } from '../../src/sdk/retry';
-import { isRetryable, retryDelayMillis, statusOfHttp } from '../../src/sdk/grpc-status';
+import { RetryingTransport, DEFAULT_RETRY } from '../../src/sdk/export/retry';
+import { isRetryable, retryDelayMillis, statusOfHttp } from '../../src/sdk/export/grpc-status';
 
 class Scripted implements IExporterTransport {
   readonly at: number[] = [];
@@ -111,7 +111,7 @@ describe('gRPC statuses', () => {
 
 describe('stopRetries (shutdown)', () => {
   it('a send waiting for its backoff gives up at once, and nothing is retried after', async () => {
-    const { stopRetries } = await import('../../src/sdk/retry');
+    const { stopRetries } = await import('../../src/sdk/export/retry');
     const inner = new Scripted(Array(10).fill(unavailable));
     const t = new RetryingTransport(inner, DEFAULT_RETRY, () => 0.5);
     const result = t.send(new Uint8Array(), 30_000);

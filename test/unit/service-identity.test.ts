@@ -7,7 +7,7 @@ import * as path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/config';
 import { createLogger } from '../../src/log/logger';
-import { nodeModulesOwner, serviceIdentity } from '../../src/sdk/service-identity';
+import { nodeModulesOwner, serviceIdentity } from '../../src/sdk/resource/service-identity';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'service-identity-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
-// The ECS resource detector with our own metadata fetch (design.md §6, issue "quiet, exact
-// diagnostics"): upstream's (resource-detector-aws 2.x) makes two sequential calls with a 1 s
+// The ECS resource detector with our own metadata fetch (docs/decisions.md, "Service identity is the
+// application's"): upstream's (resource-detector-aws 2.x) makes two sequential calls with a 1 s
 // socket timeout each, whose sockets keep a short-lived process alive until they time out, and
 // whose suppression of tracing is set before the SDK's context manager exists, so the calls showed
 // up as CLIENT spans and in http.client.request.duration of every process on ECS.

@@ -9,8 +9,8 @@
 // stderr line names the losses with the running total, and shutdown reports the rest.
 
 import type { Attributes, Counter, Meter } from '@opentelemetry/api';
-import type { Logger } from '../log/logger';
-import { takeUnnamedFailures } from './export-errors';
+import type { Logger } from '../../log/logger';
+import { takeUnnamedFailures } from '../export/export-errors';
 
 export type LossCause = 'queue_full' | 'export_failed' | 'timeout' | 'shutdown';
 export type LedgerSignal = 'traces' | 'logs' | 'metrics';

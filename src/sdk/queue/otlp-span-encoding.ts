@@ -9,6 +9,7 @@ import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { Link } from '@opentelemetry/api';
+import { requireInternal } from '../../otel-line/internals';
 
 type Writer = {
   pos: number;
@@ -23,15 +24,14 @@ type Writer = {
 };
 type WriterClass = new (estimatedSize?: number) => Writer;
 
-const TRANSFORMER = '@opentelemetry/otlp-transformer/build/src';
-const { ProtobufWriter } = require(`${TRANSFORMER}/common/protobuf/protobuf-writer`) as { ProtobufWriter: WriterClass };
-const common = require(`${TRANSFORMER}/common/protobuf/common-serializer`) as {
+const { ProtobufWriter } = requireInternal<{ ProtobufWriter: WriterClass }>('otlp-transformer/protobuf-writer');
+const common = requireInternal<{
   writeHrTimeAsFixed64(w: Writer, time: [number, number]): void;
   writeAttributes(w: Writer, attributes: object, field: number): void;
   writeInstrumentationScope(w: Writer, scope: InstrumentationScope, field: number): void;
   writeResource(w: Writer, resource: Resource, field: number): void;
-};
-const { hexToBinary } = require(`${TRANSFORMER}/common/hex-to-binary`) as { hexToBinary(hex: string): Uint8Array };
+}>('otlp-transformer/common-serializer');
+const { hexToBinary } = requireInternal<{ hexToBinary(hex: string): Uint8Array }>('otlp-transformer/hex-to-binary');
 
 const LEN = 2;
 const VARINT = 0;

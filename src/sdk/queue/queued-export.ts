@@ -1,11 +1,11 @@
 // Wires an OTLP exporter of encoded requests to its export queue: the send function, the queue's
 // settings (with the byte bound), the error line per episode and the exit hand-over source.
 
-import type { BatchSettings, SignalExport } from '../config';
-import type { Logger } from '../log/logger';
+import type { BatchSettings, SignalExport } from '../../config';
+import type { Logger } from '../../log/logger';
 import type { QueueSettings, Send, TakenBatch } from './batch-queue';
-import { exportErrorReporter } from './export-errors';
-import { type AnyExporter, sendVia } from './exporters';
+import { exportErrorReporter } from '../export/export-errors';
+import { type AnyExporter, sendVia } from '../export/exporters';
 import type { LossLedger } from './loss-ledger';
 import { pendingTarget, type PendingSource } from './pending';
 

@@ -5,9 +5,9 @@
 // lost by cause (queue full, export failed, timed out, shut down) — or is handed over whole to the
 // synchronous exit flush (takePendingSync), which then owns its accounting.
 
-import type { BatchSettings } from '../config';
+import type { BatchSettings } from '../../config';
 import type { LedgerSignal, LossCause, LossLedger } from './loss-ledger';
-import type { Rejected } from './partial-success';
+import type { Rejected } from '../export/partial-success';
 
 /** The open batch of one signal: items of one resource, encodable to a whole export request. */
 export interface BatchBuilder<T> {

@@ -1,11 +1,11 @@
-// Builds the resource (design.md §6): detected attributes, then package.json's version, then
+// Builds the resource (docs/decisions.md, "Service identity is the application's"): detected attributes, then package.json's version, then
 // OTEL_RESOURCE_ATTRIBUTES, then service.name and telemetry.distro.*. No network call unless a
 // platform is detected locally (ECS).
 
 import type { Resource, ResourceDetector } from '@opentelemetry/resources';
-import type { Config } from '../config';
-import type { Logger } from '../log/logger';
-import { DISTRO_NAME, DISTRO_VERSION } from '../version';
+import type { Config } from '../../config';
+import type { Logger } from '../../log/logger';
+import { DISTRO_NAME, DISTRO_VERSION } from '../../version';
 import { serviceIdentity, type ServiceIdentity } from './service-identity';
 import { boundedEcsDetector } from './ecs-metadata';
 

@@ -3,13 +3,13 @@
 
 import type { Resource } from '@opentelemetry/resources';
 import type { MeterProvider, PushMetricExporter, InstrumentType as InstrumentTypeT, AggregationTemporality as TemporalityT } from '@opentelemetry/sdk-metrics';
-import type { Config } from '../config';
-import type { Logger } from '../log/logger';
-import { createExporters } from './exporters';
-import { createIntervalReader, type IntervalReader, type MetricOutcome } from './interval-reader';
-import type { RuntimeState } from '../runtime/state';
-import { dataPoints } from './collect-sync';
-import { pendingTarget, type PendingSource } from './pending';
+import type { Config } from '../../config';
+import type { Logger } from '../../log/logger';
+import { createExporters } from '../export/exporters';
+import { createIntervalReader, type IntervalReader, type MetricOutcome } from '../queue/interval-reader';
+import type { RuntimeState } from '../../runtime/state';
+import { dataPoints } from '../queue/collect-sync';
+import { pendingTarget, type PendingSource } from '../queue/pending';
 
 export interface Metrics {
   provider: MeterProvider;

@@ -2,9 +2,10 @@
 // requests and where to send them. Whatever takes them delivers each or counts it lost
 // (Sdk.countLost); the queues no longer hold them, so nothing is sent or counted twice.
 
-import type { SignalExport } from '../config';
+import type { SignalExport } from '../../config';
 import type { TakenBatch } from './batch-queue';
-import { readPemText } from '../util/pem';
+import { readPemText } from '../../util/pem';
+import { GRPC_METHODS } from '../export/grpc-methods';
 
 export interface PendingRequest {
   signal: 'traces' | 'logs' | 'metrics';
@@ -36,11 +37,6 @@ export interface PendingSource {
   target(): PendingTarget;
 }
 
-export const GRPC_METHODS: Record<PendingRequest['signal'], string> = {
-  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
-  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
-};
 
 /** Where a signal's OTLP exporter sends, as the exit flush needs it (read once, then kept). */
 export function pendingTarget(signal: PendingRequest['signal'], s: Readonly<SignalExport>): () => PendingTarget {

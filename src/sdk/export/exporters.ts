@@ -2,13 +2,13 @@
 // shell: the exporter packages (and the HTTP/2 client with them) are loaded on the first export,
 // so a process that never produces telemetry never pays for it.
 
-import type { Signal } from '../config/settings';
-import type { SignalExport } from '../config';
-import type { Logger } from '../log/logger';
-import type { RuntimeState } from '../runtime/state';
-import { readPem } from '../util/pem';
-import { DISTRO_VERSION } from '../version';
-import { GRPC_METHODS } from './pending';
+import type { Signal } from '../../config/settings';
+import type { SignalExport } from '../../config';
+import type { Logger } from '../../log/logger';
+import type { RuntimeState } from '../../runtime/state';
+import { readPem } from '../../util/pem';
+import { DISTRO_VERSION } from '../../version';
+import { GRPC_METHODS } from './grpc-methods';
 import { exportErrorReporter } from './export-errors';
 import { countingRejections, type Rejected } from './partial-success';
 
@@ -18,7 +18,7 @@ export interface EncodedRequest {
   length: number;
 }
 
-/** `rejected`: items the collector refused in a partial success (sdk/partial-success.ts). */
+/** `rejected`: items the collector refused in a partial success (sdk/export/partial-success.ts). */
 type ExportCallback = (result: { code: number; error?: Error; rejected?: Rejected }) => void;
 export interface AnyExporter {
   /** OTLP span and log exporters take a whole encoded request (batch-queue.ts). */

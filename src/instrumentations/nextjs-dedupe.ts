@@ -1,4 +1,4 @@
-// One SERVER span per request in Next.js apps (design.md §10). Next.js traces every request itself
+// One SERVER span per request in Next.js apps (docs/decisions.md, "One SERVER span per request"). Next.js traces every request itself
 // (its tracer, `next.span_type` = BaseServer.handleRequest, kind SERVER) inside the SERVER span
 // our http instrumentation already started, so each request would be counted twice by central
 // span metrics. And because its span is not the trace's local root, Next.js never writes the route

@@ -3,29 +3,30 @@
 
 import type { Resource } from '@opentelemetry/resources';
 import type { Sampler, SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import type { Config } from '../config';
-import type { Logger } from '../log/logger';
-import { createExporters } from './exporters';
-import { UrlRedactingProcessor } from '../util/redact';
-import { NextJsRequestProcessor } from './nextjs-dedupe';
-import { EncodedSpanProcessor } from './encoded-span-processor';
-import type { RuntimeState } from '../runtime/state';
-import type { LossLedger } from './loss-ledger';
-import type { PendingSource } from './pending';
-import { pendingSource, queuedExport } from './queued-export';
+import type { Config } from '../../config';
+import type { Logger } from '../../log/logger';
+import { createExporters } from '../export/exporters';
+import { UrlRedactingProcessor } from '../../util/redact';
+import { batchSpanProcessor } from '../../otel-line/processors';
+import { EncodedSpanProcessor } from '../queue/encoded-span-processor';
+import type { RuntimeState } from '../../runtime/state';
+import type { LossLedger } from '../queue/loss-ledger';
+import type { PendingSource } from '../queue/pending';
+import { pendingSource, queuedExport } from '../queue/queued-export';
 
-export function createTracerProvider(config: Readonly<Config>, resource: Resource, log: Logger, ledger: LossLedger, runtime: RuntimeState, pending: PendingSource[]): TracerProvider {
+export function createTracerProvider(config: Readonly<Config>, resource: Resource, log: Logger, ledger: LossLedger, runtime: RuntimeState, pending: PendingSource[], leading: SpanProcessor[]): TracerProvider {
   const t = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
   const spanProcessors = createExporters('traces', config.traces, log, runtime).map((exporter): SpanProcessor => {
     // OTLP gets spans encoded as they end; the console exporter prints span objects.
-    if (!exporter.takesEncoded) return new t.BatchSpanProcessor({ exporter: exporter as never, ...config.spanBatch });
+    if (!exporter.takesEncoded) return batchSpanProcessor(exporter as never, config.spanBatch);
     const q = queuedExport('traces', exporter, config.spanBatch, config.traces, log);
     const processor = new EncodedSpanProcessor(q.send, q.settings, ledger, q.onResult);
     pending.push(pendingSource('traces', config.traces, () => processor.takePendingSync()));
     return processor;
   });
-  // Redaction first, so that every exporter sees redacted URLs.
-  return new t.TracerProvider({ resource, sampler: recordEverything, spanLimits: { ...config.spanLimits }, spanProcessors: [new NextJsRequestProcessor(), new UrlRedactingProcessor(), ...spanProcessors] });
+  // The instrumentations' processors (`leading`, e.g. Next.js de-duplication at span start), then
+  // redaction, so that every exporter sees redacted URLs.
+  return new t.TracerProvider({ resource, sampler: recordEverything, spanLimits: { ...config.spanLimits }, spanProcessors: [...leading, new UrlRedactingProcessor(), ...spanProcessors] });
 }
 
 /**

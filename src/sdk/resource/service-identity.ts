@@ -1,4 +1,4 @@
-// Where service.name comes from (design.md §6): OTEL_SERVICE_NAME, then OTEL_RESOURCE_ATTRIBUTES,
+// Where service.name comes from (docs/decisions.md, "Service identity is the application's"): OTEL_SERVICE_NAME, then OTEL_RESOURCE_ATTRIBUTES,
 // then the application's package.json, then unknown_service:node. The application's package.json
 // is the nearest one (with a name) above the entry script — unless the entry script lives inside
 // node_modules (`next start`, `nest start`, json-server and other framework CLIs, `npm start`-style
@@ -6,9 +6,9 @@
 // working directory's. Otherwise every Next.js app would be called `next`.
 
 import * as path from 'path';
-import type { Config } from '../config';
-import type { Logger } from '../log/logger';
-import { findPackageJson, type PackageJson } from '../util/package-json';
+import type { Config } from '../../config';
+import type { Logger } from '../../log/logger';
+import { findPackageJson, type PackageJson } from '../../util/package-json';
 
 export interface ServiceIdentity {
   name: string;

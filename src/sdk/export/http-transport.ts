@@ -11,7 +11,7 @@ import * as http from 'http';
 import * as https from 'https';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import { compressThenSend } from './compressed-send';
-import { retryAfterMillis } from '../util/retry-after';
+import { retryAfterMillis } from '../../util/retry-after';
 
 export interface HttpTarget {
   /** The full signal URL, e.g. http://collector:4318/v1/traces */

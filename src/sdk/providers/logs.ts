@@ -3,19 +3,20 @@
 
 import type { Resource } from '@opentelemetry/resources';
 import type { LoggerProvider, LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import type { Config } from '../config';
-import type { Logger } from '../log/logger';
-import { createExporters } from './exporters';
-import { QueuedLogRecordProcessor } from './log-processor';
-import type { LossLedger } from './loss-ledger';
-import type { PendingSource } from './pending';
-import { pendingSource, queuedExport } from './queued-export';
-import type { RuntimeState } from '../runtime/state';
+import type { Config } from '../../config';
+import type { Logger } from '../../log/logger';
+import { createExporters } from '../export/exporters';
+import { batchLogRecordProcessor } from '../../otel-line/processors';
+import { QueuedLogRecordProcessor } from '../queue/log-processor';
+import type { LossLedger } from '../queue/loss-ledger';
+import type { PendingSource } from '../queue/pending';
+import { pendingSource, queuedExport } from '../queue/queued-export';
+import type { RuntimeState } from '../../runtime/state';
 
 export function createLoggerProvider(config: Readonly<Config>, resource: Resource, log: Logger, ledger: LossLedger, runtime: RuntimeState, pending: PendingSource[]): LoggerProvider {
   const l = require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
   const processors = createExporters('logs', config.logs, log, runtime).map((exporter): LogRecordProcessor => {
-    if (!exporter.takesEncoded) return new l.BatchLogRecordProcessor({ exporter: exporter as never, ...config.logBatch });
+    if (!exporter.takesEncoded) return batchLogRecordProcessor(exporter as never, config.logBatch);
     const q = queuedExport('logs', exporter, config.logBatch, config.logs, log);
     const processor = new QueuedLogRecordProcessor(q.send, q.settings, ledger, q.onResult);
     pending.push(pendingSource('logs', config.logs, () => processor.takePendingSync()));

@@ -4,7 +4,7 @@
 // failure cost), so a short job whose collector is down prints one line, not two. An episode that
 // heals before anything is lost cost nothing and is only mentioned at the info level.
 
-import type { Logger } from '../log/logger';
+import type { Logger } from '../../log/logger';
 
 const reporters = new Map<string, (error?: Error) => void>();
 /** Causes of the current episodes not yet named on a loss line. */

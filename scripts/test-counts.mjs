@@ -1,0 +1,24 @@
+// Prints the suite's closing counts line, `Tests: N passed, N failed, N skipped`, from vitest's
+// JSON result (test-results/vitest.json, written by the json reporter in vitest.config.mts), and
+// exits non-zero when a test or a test file failed, or when the run itself did (argv[2]: its exit
+// status). Plain JavaScript, not built: it must answer even when the TypeScript build failed.
+import { readFileSync } from 'node:fs';
+
+const runStatus = Number(process.argv[2] ?? 0);
+let result;
+try {
+  result = JSON.parse(readFileSync(new URL('../test-results/vitest.json', import.meta.url), 'utf8'));
+} catch (error) {
+  console.log(`no test result (${error.code ?? error.message}): the build or the runner stopped before any test ran`);
+  console.log('Tests: 0 passed, 1 failed');
+  process.exit(runStatus || 1);
+}
+// A file that fails before its tests run (an import error, a hook) has no test in it: one failure.
+const brokenFiles = result.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0);
+for (const file of brokenFiles) console.log(`failed before any test ran: ${file.name}: ${(file.message ?? '').split('\n')[0]}`);
+const passed = result.numPassedTests;
+const failed = result.numFailedTests + brokenFiles.length;
+const skipped = result.numPendingTests + result.numTodoTests;
+if (failed === 0 && runStatus !== 0) console.log(`npm test exited ${runStatus} with no test failed (type check, coverage floor or the runner itself)`);
+console.log(`Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : runStatus);
