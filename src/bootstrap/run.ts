@@ -13,6 +13,7 @@ import { installExitHandlers } from './shutdown';
 import { fileUrlOf } from '../instrumentations/lazy-hooks';
 import { localSettings, RuntimeState } from '../runtime/state';
 import { serviceIdentity } from '../sdk/resource/service-identity';
+import { lineRequire } from '../otel-line/line';
 
 export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFile: string): void {
   let state: 'idle' | 'started' | 'failed' | 'stepped-aside' = 'idle';
@@ -55,7 +56,7 @@ export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFi
           takePending: () => {
             // At exit the resource may still await its asynchronous attributes (host.id, ...);
             // encoding it with those known so far is intended, OpenTelemetry's complaint is noise.
-            (require('@opentelemetry/api') as typeof import('@opentelemetry/api')).diag.disable();
+            (lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api')).diag.disable();
             return started.takePendingSync();
           },
           countLost: (signal, count, cause, reason) => started.countLost(signal, count, cause, reason),

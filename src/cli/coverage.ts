@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'fs';
 import { CATALOGUE, type InstrumentationEntry } from '../instrumentations/table';
+import { lineRequire } from '../otel-line/line';
 
 /** Popular drivers and clients no instrumentation of this distribution covers. */
 export const UNCOVERED_DRIVERS = ['mariadb', 'postgres', 'better-sqlite3', 'sqlite3', 'neo4j-driver', 'couchbase', 'mqtt', 'nats', 'bullmq', '@prisma/client', 'mssql'];
@@ -46,7 +47,7 @@ export function installedVersion(cwd: string, name: string): string | undefined 
 /** The ranges the instrumentation's definitions declare for `module` (built disabled: patches nothing). */
 function supportedRanges(entry: InstrumentationEntry, module: string): string[] | undefined {
   try {
-    const Cls = entry.lean ? entry.lean() : require(entry.pkg)[entry.cls];
+    const Cls = entry.lean ? entry.lean() : lineRequire(entry.pkg)[entry.cls];
     const instance = new Cls({ enabled: false });
     const definitions = (instance.getModuleDefinitions?.() ?? []) as Array<{ name: string; supportedVersions: string[] }>;
     const ranges = definitions.filter((d) => d.name === module).flatMap((d) => d.supportedVersions);

@@ -13,6 +13,7 @@ import { unknownInstrumentations, unknownVariables } from './names';
 import { DISTRO_VERSION } from '../version';
 import { probe, probeOpamp } from './probe';
 import { redactUrl } from '../util/redact';
+import { describeLine } from '../otel-line/line';
 
 export interface Check {
   check: string;
@@ -38,6 +39,10 @@ export async function doctor(env: NodeJS.ProcessEnv = process.env, cwd: string =
   const add = (check: string, ok: boolean, detail: string, blocking = true) => checks.push({ check, ok, blocking, detail });
 
   add('node', isSupportedNode(), isSupportedNode() ? `Node.js ${process.version} is supported` : `Node.js ${process.version} is not supported (needs ^18.19.0 || >=20.6.0): the preload stays off`);
+  if (isSupportedNode()) {
+    const l = describeLine();
+    add('otel line', true, `OpenTelemetry JS ${l.line} (telemetry.sdk.version ${l.sdkVersion ?? 'unknown'}): ${l.reason}; a process on another Node.js gets the line of its own version (>= 22.15: 3.x, older: 2.x)`, false);
+  }
   if (isSdkDisabled(env)) add('OTEL_SDK_DISABLED', false, 'OTEL_SDK_DISABLED=true: the preload does nothing');
 
   // OTEL_CONFIG_FILE is validated by the very code the preload runs at start-up.

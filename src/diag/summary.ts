@@ -6,6 +6,7 @@ import type { Config, SignalExport } from '../config';
 import type { ServiceIdentity } from '../sdk/resource/service-identity';
 import { redactUrl } from '../util/redact';
 import { DISTRO_VERSION } from '../version';
+import { describeLine } from '../otel-line/line';
 
 export interface SummaryInput {
   config: Readonly<Config>;
@@ -22,6 +23,7 @@ export function startupSummary(input: SummaryInput): Record<string, unknown> {
     version: DISTRO_VERSION,
     node: process.versions.node,
     entry: `--${input.entry}`,
+    otelLine: describeLine(),
     esmHook: input.esmHook,
     ...(config.configFile ? { configFile: { path: config.configFile.path, fileFormat: config.configFile.fileFormat } } : {}),
     service: { name: input.service.name, version: input.service.version, from: input.service.source },

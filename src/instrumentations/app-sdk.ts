@@ -25,7 +25,7 @@ export function appSdkLoaded(moduleName: string, loadedBy?: string): string | un
   return ours || insideAnOtelPackage ? undefined : `${moduleName} (required by ${callerFile})`;
 }
 
-/** Inside our root, only build/ and node_modules/ are ours; anything else (fixtures) is an app. */
+/** Inside our root, only build/, node_modules/ and lines/ (the 3.x line's packages) are ours; anything else (fixtures) is an app. */
 function isAppFile(relative: string): boolean {
-  return !/^[\\/](build|node_modules)[\\/]/.test(relative);
+  return !/^[\\/](build|node_modules|lines)[\\/]/.test(relative);
 }

@@ -10,6 +10,7 @@
 
 import type { Attributes, AttributeValue, Context, Exception, Link, Span, SpanContext, SpanOptions, SpanStatus, TimeInput, Tracer, TracerProvider } from '@opentelemetry/api';
 import { detailOn } from './detail';
+import { lineRequire } from '../otel-line/line';
 
 type Api = typeof import('@opentelemetry/api');
 
@@ -55,7 +56,7 @@ class StandInSpan implements Span {
 
 /** Wraps `provider` so that the tracers it gives out trace `name`'s detail only when it is on. */
 export function boundaryTracerProvider(name: string, provider: TracerProvider): TracerProvider {
-  const api = require('@opentelemetry/api') as Api;
+  const api = lineRequire('@opentelemetry/api') as Api;
   const none = api.trace.wrapSpanContext(api.INVALID_SPAN_CONTEXT);
   return {
     getTracer(tracerName, version, options) {

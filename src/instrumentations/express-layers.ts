@@ -15,6 +15,7 @@ import type { Span } from '@opentelemetry/api';
 import { detailOn } from './detail';
 import { addRouteResolver } from './route-at-response';
 import { requireInternal } from '../otel-line/internals';
+import { lineRequire } from '../otel-line/line';
 
 type Api = typeof import('@opentelemetry/api');
 type Core = typeof import('@opentelemetry/core');
@@ -50,9 +51,9 @@ interface PassOn {
 const ROUTE_PASSED_ON = Symbol('otel-preload.express.routePassedOn');
 
 export function leanExpressInstrumentationClass(): new (config?: Record<string, unknown>) => unknown {
-  const api = require('@opentelemetry/api') as Api;
-  const core = require('@opentelemetry/core') as Core;
-  const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express');
+  const api = lineRequire('@opentelemetry/api') as Api;
+  const core = lineRequire('@opentelemetry/core') as Core;
+  const { ExpressInstrumentation } = lineRequire('@opentelemetry/instrumentation-express');
   const utils = requireInternal<any>('instrumentation-express/utils');
   const { kLayerPatched, _LAYERS_STORE_PROPERTY: LAYERS } = requireInternal<any>('instrumentation-express/internal-types');
   const { ExpressLayerType } = requireInternal<any>('instrumentation-express/enums/ExpressLayerType');

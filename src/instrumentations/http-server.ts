@@ -23,6 +23,7 @@ import { hasRouteResolvers, routeAtResponse } from './route-at-response';
 import { AttributeSets, installCarriedHashes } from './metric-attributes';
 import { LEAN_ROOT } from './lean-context';
 import { requireInternal } from '../otel-line/internals';
+import { lineRequire } from '../otel-line/line';
 
 type Api = typeof import('@opentelemetry/api');
 type Core = typeof import('@opentelemetry/core');
@@ -73,9 +74,9 @@ interface ResponseState {
 type TrackedResponse = ServerResponse & { [STATE]?: ResponseState };
 
 export function leanHttpInstrumentationClass(): new (config?: Record<string, unknown>) => unknown {
-  const api = require('@opentelemetry/api') as Api;
-  const core = require('@opentelemetry/core') as Core;
-  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http');
+  const api = lineRequire('@opentelemetry/api') as Api;
+  const core = lineRequire('@opentelemetry/core') as Core;
+  const { HttpInstrumentation } = lineRequire('@opentelemetry/instrumentation-http');
   // Upstream's own builder, for requests the plain path does not cover.
   const { getIncomingRequestAttributes } = requireInternal<{ getIncomingRequestAttributes: any }>('instrumentation-http/utils');
 

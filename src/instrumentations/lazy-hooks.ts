@@ -8,6 +8,7 @@ import { pathToFileURL } from 'url';
 import { findPackageJson } from '../util/package-json';
 import * as path from 'path';
 import { nodeVersion } from '../util/node-version';
+import { isLineFile, line, lineRequire } from '../otel-line/line';
 
 /** Called with the package name and the file that required it, or 'import' for an ESM import. */
 type Activate = (moduleName: string, loadedBy?: string) => void;
@@ -81,7 +82,7 @@ const OTEL_PACKAGE = /[\\/]node_modules[\\/]@opentelemetry[\\/]/;
 const OUR_BUILD = path.resolve(__dirname, '..');
 
 function isOpenTelemetryCode(file: string | undefined): boolean {
-  return typeof file === 'string' && (OTEL_PACKAGE.test(file) || file.startsWith(OUR_BUILD));
+  return typeof file === 'string' && (OTEL_PACKAGE.test(file) || file.startsWith(OUR_BUILD) || isLineFile(file));
 }
 
 /**
@@ -101,16 +102,17 @@ export function installImportHook(watched: Set<string>, activate: Activate, pare
   let mode: EsmHookMode;
   if (!mainScript) return 'off';
   if (supportsSyncHooks() && mod.registerHooks) {
-    require('import-in-the-middle/register-hooks.mjs').register({ include });
+    lineRequire('import-in-the-middle/register-hooks.mjs').register({ include });
     mode = 'in-thread';
   } else if (mod.register && isEsmEntry(mainScript)) {
-    mod.register('import-in-the-middle/hook.mjs', parentUrl, { data: { include } });
+    // The loader of the line's own import-in-the-middle: the hooks below are added to that copy.
+    mod.register(pathToFileURL(line().require.resolve('import-in-the-middle/hook.mjs')).href, parentUrl, { data: { include } });
     mode = 'loader-thread';
   } else {
     return 'off';
   }
-  const iitm = require('import-in-the-middle');
-  const { importHooks } = require('import-in-the-middle/lib/register.js') as { importHooks: Function[] };
+  const iitm = lineRequire('import-in-the-middle');
+  const { importHooks } = lineRequire('import-in-the-middle/lib/register.js') as { importHooks: Function[] };
   iitm.addHook(function otelPreloadImport(url: string, namespace: unknown, specifier: string, format?: string) {
     const name = packageNameOfUrl(url) ?? (specifier ? packageNameOf(specifier) : undefined);
     if (name === undefined || !watched.has(name)) return;

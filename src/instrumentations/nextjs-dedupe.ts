@@ -14,6 +14,7 @@
 
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { lineRequire } from '../otel-line/line';
 
 const NEXT_REQUEST = 'BaseServer.handleRequest';
 const SPAN_KIND_INTERNAL = 0;
@@ -33,7 +34,7 @@ export function appRoute(route: string): string {
 }
 
 export class NextJsRequestProcessor implements SpanProcessor {
-  private readonly core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  private readonly core = lineRequire('@opentelemetry/core') as typeof import('@opentelemetry/core');
 
   onStart(span: Span, parentContext: Context): void {
     const attributes = span.attributes;

@@ -12,6 +12,7 @@ import type { RuntimeSettings } from '../runtime/state';
 import { detailListed, FRAMEWORKS } from './detail';
 import { boundaryTracerProvider } from './boundary-tracer';
 import { addRouteResolver, type RouteResolver } from './route-at-response';
+import { lineRequire } from '../otel-line/line';
 
 export interface InstrumentationEntry {
   name: string;
@@ -158,11 +159,11 @@ function httpHeaderCapture(s: Readonly<RuntimeSettings>): Record<string, unknown
 }
 
 export function createInstrumentation(entry: InstrumentationEntry, config: Readonly<Config>, settings: Readonly<RuntimeSettings>): Instrumentation {
-  const Class = entry.lean ? entry.lean() : require(entry.pkg)[entry.cls];
+  const Class = entry.lean ? entry.lean() : lineRequire(entry.pkg)[entry.cls];
   const instrumentation: Instrumentation = new Class(entry.options?.(config, settings) ?? {});
   // Instruments created from inside the base constructor are lost to subclass field initialisers
   // (runtime-node, undici): hand the meter provider over again, as registerInstrumentations does.
-  const { metrics, trace } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+  const { metrics, trace } = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
   instrumentation.setMeterProvider(metrics.getMeterProvider());
   // Framework spans are detail, off unless asked for (detail.ts); the patching stays, so that
   // detail can be switched on while the app runs. Set before any module is patched: some

@@ -1,6 +1,7 @@
 // Routes OpenTelemetry's own diagnostics (api.diag) through our rate-limited stderr logger.
 
 import type { Logger } from './logger';
+import { lineRequire } from '../otel-line/line';
 
 type Api = typeof import('@opentelemetry/api');
 
@@ -11,7 +12,7 @@ const EXPECTED_NOISE = /has been loaded before|Received Partial Success response
 
 export function routeOtelDiagnostics(api: Api, log: Logger): void {
   // Export failures reach OpenTelemetry's global error handler, whose default prints JSON stacks.
-  const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  const core = lineRequire('@opentelemetry/core') as typeof import('@opentelemetry/core');
   core.setGlobalErrorHandler((err) => {
     const msg = describe(err).replace(/\s*\n\s*/g, ' ');
     log.error(/export/i.test(msg) ? msg : `export failed: ${msg}`);

@@ -3,6 +3,7 @@
 
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { LogRecordExporter, LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { lineRequire } from './line';
 
 export interface BatchOptions {
   maxQueueSize: number;
@@ -12,11 +13,11 @@ export interface BatchOptions {
 }
 
 export function batchSpanProcessor(exporter: SpanExporter, options: BatchOptions): SpanProcessor {
-  const t = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
+  const t = lineRequire('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
   return new t.BatchSpanProcessor({ exporter, ...options } as never);
 }
 
 export function batchLogRecordProcessor(exporter: LogRecordExporter, options: BatchOptions): LogRecordProcessor {
-  const l = require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
+  const l = lineRequire('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
   return new l.BatchLogRecordProcessor({ exporter, ...options } as never);
 }

@@ -7,6 +7,7 @@
 import * as http from 'http';
 import * as https from 'https';
 import * as zlib from 'zlib';
+import { lineRequire } from '../otel-line/line';
 
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
@@ -134,8 +135,8 @@ function exchange(opts: TransportOptions, body: Uint8Array, resolve: (a: HttpAns
 /** OpAMP's own HTTP calls must not be traced. */
 function withoutTracing<T>(fn: () => T): T {
   try {
-    const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
-    const { suppressTracing } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+    const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
+    const { suppressTracing } = lineRequire('@opentelemetry/core') as typeof import('@opentelemetry/core');
     return api.context.with(suppressTracing(api.context.active()), fn);
   } catch {
     return fn();

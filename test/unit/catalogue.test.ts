@@ -6,6 +6,7 @@ import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE, selectInstrumentations } from '../../src/instrumentations/table';
 import { readConfig } from '../../src/config';
+import { lineRequire } from '../../src/otel-line/line';
 
 const pkg = JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
 
@@ -17,7 +18,7 @@ describe('instrumentation catalogue', () => {
   });
 
   it.each(CATALOGUE.map((e) => [e.name, e] as const))('%s watches every module its package patches', (_name, entry) => {
-    const Class = require(entry.pkg)[entry.cls];
+    const Class = lineRequire(entry.pkg)[entry.cls];
     expect(typeof Class, `${entry.pkg} exports ${entry.cls}`).toBe('function');
     const instance = new Class({ enabled: false });
     const patched = new Set<string>((instance._modules ?? []).map((d: { name: string }) => d.name));

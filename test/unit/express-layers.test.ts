@@ -6,12 +6,13 @@ import { EventEmitter } from 'events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leanExpressInstrumentationClass } from '../../src/instrumentations/express-layers';
 import { setDetail } from '../../src/instrumentations/detail';
+import { lineRequire } from '../../src/otel-line/line';
 
-const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
-const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
-const { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace');
-const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
-const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express');
+const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
+const core = lineRequire('@opentelemetry/core') as typeof import('@opentelemetry/core');
+const { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = lineRequire('@opentelemetry/sdk-trace');
+const { AsyncLocalStorageContextManager } = lineRequire('@opentelemetry/context-async-hooks');
+const { ExpressInstrumentation } = lineRequire('@opentelemetry/instrumentation-express');
 
 type Handler = (req: unknown, res: unknown, next: (err?: unknown) => void) => void;
 interface Scenario {

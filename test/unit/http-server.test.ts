@@ -1,11 +1,12 @@
 // The lean SERVER path builds the same attributes as upstream's builder, or hands the request to it.
 
 import { describe, expect, it } from 'vitest';
+import { requireInternal } from '../../src/otel-line/internals';
 import type { IncomingMessage } from 'http';
 import { requestAttributes } from '../../src/instrumentations/http-server';
 
 // Upstream's own builder, which the lean path must match attribute for attribute.
-const { getIncomingRequestAttributes } = require('@opentelemetry/instrumentation-http/build/src/utils');
+const { getIncomingRequestAttributes } = requireInternal<any>('instrumentation-http/utils');
 const upstream = (req: IncomingMessage, component: string) =>
   getIncomingRequestAttributes(req, { component, enableSyntheticSourceDetection: false, redactedQueryParams: ['sig', 'Signature', 'AWSAccessKeyId', 'X-Goog-Signature'] }, { verbose() {} });
 

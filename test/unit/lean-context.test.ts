@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import * as api from '@opentelemetry/api';
 import { LEAN_ROOT, LeanContext } from '../../src/instrumentations/lean-context';
+import { lineRequire } from '../../src/otel-line/line';
 
 const A = api.createContextKey('a');
 const B = api.createContextKey('b');
@@ -20,7 +21,7 @@ describe('LeanContext', () => {
   it('a remote parent extracted onto it, and a span set on that, keep the class and the values', () => {
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     const getter = { get: (c: Record<string, string>, k: string) => c[k], keys: (c: Record<string, string>) => Object.keys(c) };
-    const extracted = new (require('@opentelemetry/core').W3CTraceContextPropagator)().extract(LEAN_ROOT, { traceparent }, getter) as api.Context;
+    const extracted = new (lineRequire('@opentelemetry/core').W3CTraceContextPropagator)().extract(LEAN_ROOT, { traceparent }, getter) as api.Context;
     expect(extracted).toBeInstanceOf(LeanContext);
     expect(api.trace.getSpanContext(extracted)?.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
     const span = api.trace.wrapSpanContext({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '1111111111111111', traceFlags: 1 });

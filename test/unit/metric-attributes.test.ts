@@ -3,10 +3,12 @@
 // attributes, and hashes every other object exactly as before.
 
 import { describe, expect, it } from 'vitest';
+import { requireInternal } from '../../src/otel-line/internals';
 import { AttributeSets, installCarriedHashes } from '../../src/instrumentations/metric-attributes';
+import { lineRequire } from '../../src/otel-line/line';
 
-const { MeterProvider, MetricReader, AggregationTemporality } = require('@opentelemetry/sdk-metrics');
-const utils = require('@opentelemetry/sdk-metrics/build/src/utils') as { hashAttributes: (a: object) => string };
+const { MeterProvider, MetricReader, AggregationTemporality } = lineRequire('@opentelemetry/sdk-metrics');
+const utils = requireInternal('sdk-metrics/utils') as { hashAttributes: (a: object) => string };
 
 class Reader extends MetricReader {
   constructor() {

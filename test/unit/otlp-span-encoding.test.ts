@@ -2,11 +2,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { ScopeSpansBuilder, traceRequest } from '../../src/sdk/queue/otlp-span-encoding';
+import { lineRequire } from '../../src/otel-line/line';
 
-const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
-const { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor, AlwaysOnSampler } = require('@opentelemetry/sdk-trace');
-const { resourceFromAttributes } = require('@opentelemetry/resources');
-const { ProtobufTraceSerializer } = require('@opentelemetry/otlp-transformer');
+const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
+const { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor, AlwaysOnSampler } = lineRequire('@opentelemetry/sdk-trace');
+const { resourceFromAttributes } = lineRequire('@opentelemetry/resources');
+const { ProtobufTraceSerializer } = lineRequire('@opentelemetry/otlp-transformer');
 
 function spans() {
   const exporter = new InMemorySpanExporter();

@@ -5,6 +5,7 @@
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lineRequire } from '../../src/otel-line/line';
 
 const B = '../../build/src';
 const { createLogger } = require(`${B}/log/logger`) as typeof import('../../src/log/logger');
@@ -39,7 +40,7 @@ describe('partial success', () => {
     const lines: string[] = [];
     const { config } = readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_TRACES_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'none' });
     const sdk = startSdk(config, createLogger('warn', (l) => lines.push(l)), new RuntimeState(localSettings(config)), 'id');
-    const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+    const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
     try {
       for (let i = 0; i < 5; i++) api.trace.getTracer('t').startSpan(`s${i}`).end();
       const counter = api.metrics.getMeter('m').createCounter('c');

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { QueueSettings } from '../../src/sdk/queue/batch-queue';
 import { decodeMetrics, logBodies, spanNames } from '../helpers/otlp-decode';
+import { lineRequire } from '../../src/otel-line/line';
 
 // The SDK loads its parts lazily with require(), which vitest cannot resolve in TypeScript
 // sources: these tests run the build (npm test builds first).
@@ -18,9 +19,9 @@ const { RuntimeState, localSettings } = require(`${B}/runtime/state`) as typeof 
 const { unregisterGlobals } = require(`${B}/sdk/providers/unregister`) as typeof import('../../src/sdk/providers/unregister');
 const { createIntervalReader } = require(`${B}/sdk/queue/interval-reader`) as typeof import('../../src/sdk/queue/interval-reader');
 
-const { TracerProvider } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
-const { LoggerProvider } = require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
-const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+const { TracerProvider } = lineRequire('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
+const { LoggerProvider } = lineRequire('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
+const { resourceFromAttributes } = lineRequire('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
 
 const settings: QueueSettings = { scheduledDelayMillis: 60_000, exportTimeoutMillis: 60_000, maxQueueSize: 100, maxExportBatchSize: 3, maxQueueBytes: 1 << 20 };
 const lines: string[] = [];
@@ -62,7 +63,7 @@ describe('takePendingSync', () => {
   it('metrics: what the synchronous instruments recorded since the last export, once; no gauge; nothing after shutdown', async () => {
     const { config } = readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/protobuf' });
     const sdk = startSdk(config, quiet(), new RuntimeState(localSettings(config)), 'id');
-    const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+    const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
     const counter = api.metrics.getMeter('x').createCounter('c');
     const names = (bytes: Uint8Array) => decodeMetrics(bytes).resourceMetrics.flatMap((r) => r.scopeMetrics.flatMap((s) => (s.metrics ?? []).map((m) => m.name))).sort();
     try {
@@ -92,7 +93,7 @@ describe('takePendingSync', () => {
     ['cumulative', 1, ['c'], []],
     ['delta', 0, [], [[1, 'timeout']]],
   ] as const)('metrics, %s: an export in flight is counted by its late answer, or handed over at exit (cumulative) or counted lost (delta), never both', async (_name, temporality, resent, lostAtExit) => {
-    const { MeterProvider } = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
+    const { MeterProvider } = lineRequire('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
     const outcomes: Array<[number, string | undefined]> = [];
     const answers: Array<(r: { code: number }) => void> = [];
     const exporter = { export: (_m: unknown, done: (r: { code: number }) => void) => answers.push(done), forceFlush: async () => undefined, shutdown: async () => undefined };
@@ -122,8 +123,8 @@ describe('takePendingSync', () => {
     const { config } = readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_EXPORTER_OTLP_HEADERS: 'x-a=b', OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/protobuf', OTEL_METRICS_EXPORTER: 'none' });
     const log = quiet();
     const sdk = startSdk(config, log, new RuntimeState(localSettings(config)), 'id');
-    const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
-    const { logs } = require('@opentelemetry/api-logs') as typeof import('@opentelemetry/api-logs');
+    const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
+    const { logs } = lineRequire('@opentelemetry/api-logs') as typeof import('@opentelemetry/api-logs');
     try {
       api.trace.getTracer('x').startSpan('one').end();
       logs.getLogger('x').emit({ body: 'hello' });

@@ -11,6 +11,7 @@ import { DISTRO_VERSION } from '../../version';
 import { GRPC_METHODS } from './grpc-methods';
 import { exportErrorReporter } from './export-errors';
 import { countingRejections, type Rejected } from './partial-success';
+import { lineRequire } from '../../otel-line/line';
 
 /** What OTLP span and log exporters receive: a whole Export<Signal>ServiceRequest and its item count. */
 export interface EncodedRequest {
@@ -103,13 +104,13 @@ export function otlpComponentType(signal: Signal, protocol: SignalExport['protoc
 /** Spans and log records arrive already encoded as a whole request; responses are read by upstream's deserializer. */
 const encoded = (signal: 'traces' | 'logs') => ({
   serializeRequest: (request: EncodedRequest) => request.bytes,
-  deserializeResponse: (data: Uint8Array) => require('@opentelemetry/otlp-transformer')[OTLP[signal].serializer].deserializeResponse(data),
+  deserializeResponse: (data: Uint8Array) => lineRequire('@opentelemetry/otlp-transformer')[OTLP[signal].serializer].deserializeResponse(data),
 });
 
 const CONSOLE: Record<Signal, () => AnyExporter> = {
-  traces: () => new (require('@opentelemetry/sdk-trace').ConsoleSpanExporter)(),
-  metrics: () => new (require('@opentelemetry/sdk-metrics').ConsoleMetricExporter)(),
-  logs: () => new (require('@opentelemetry/sdk-logs').ConsoleLogRecordExporter)(),
+  traces: () => new (lineRequire('@opentelemetry/sdk-trace').ConsoleSpanExporter)(),
+  metrics: () => new (lineRequire('@opentelemetry/sdk-metrics').ConsoleMetricExporter)(),
+  logs: () => new (lineRequire('@opentelemetry/sdk-logs').ConsoleLogRecordExporter)(),
 };
 
 export function createExporters(signal: Signal, settings: SignalExport, log: Logger, runtime: RuntimeState): AnyExporter[] {
@@ -130,8 +131,8 @@ function createOtlpExporter(signal: Signal, s: SignalExport, log: Logger): AnyEx
     cert: readPem(s.clientCertificate, (f) => `OTLP client certificate file ${f}`, log),
     key: readPem(s.clientKey, (f) => `OTLP client key file ${f}`, log),
   };
-  const base = require('@opentelemetry/otlp-exporter-base') as typeof import('@opentelemetry/otlp-exporter-base');
-  const transformer = require('@opentelemetry/otlp-transformer');
+  const base = lineRequire('@opentelemetry/otlp-exporter-base') as typeof import('@opentelemetry/otlp-exporter-base');
+  const transformer = lineRequire('@opentelemetry/otlp-transformer');
   const { RetryingTransport } = require('./retry') as typeof import('./retry');
   const userAgent = `otel-preload/${DISTRO_VERSION}`;
   const target = { headers: s.headers, compression: s.compression, tls, userAgent };
@@ -145,15 +146,15 @@ function createOtlpExporter(signal: Signal, s: SignalExport, log: Logger): AnyEx
   const rejections = countingRejections(signal === 'metrics' ? transformer[OTLP[signal].serializer] : encoded(signal));
   const delegate = base.createOtlpNetworkExportDelegate({ ...base.getSharedConfigurationDefaults(), timeoutMillis: s.timeoutMillis, compression: s.compression }, rejections.serializer, metrics, transport);
   const exporter: AnyExporter =
-    signal === 'metrics' ? new (require('@opentelemetry/exporter-metrics-otlp-http').OTLPMetricExporterBase)(delegate, {}) : (new base.OTLPExporterBase(delegate as never) as unknown as AnyExporter);
+    signal === 'metrics' ? new (lineRequire('@opentelemetry/exporter-metrics-otlp-http').OTLPMetricExporterBase)(delegate, {}) : (new base.OTLPExporterBase(delegate as never) as unknown as AnyExporter);
   exporter.takeRejected = rejections.take;
   return exporter;
 }
 
 /** The processors' way to an exporter of encoded requests: resolves when delivered (with what the collector refused), never traced. */
 export function sendVia(exporter: AnyExporter): (bytes: Uint8Array, count: number) => Promise<Rejected | undefined> {
-  const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
-  const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
+  const core = lineRequire('@opentelemetry/core') as typeof import('@opentelemetry/core');
   return (bytes, count) =>
     new Promise<Rejected | undefined>((resolve, reject) => {
       // The export's own requests must not be traced.

@@ -16,6 +16,8 @@ import { LossLedger, type LossCause } from '../queue/loss-ledger';
 import { otlpComponentType } from '../export/exporters';
 import { exportErrorReporter } from '../export/export-errors';
 import { takePending, type PendingRequest, type PendingSource } from '../queue/pending';
+import { lineRequire } from '../../otel-line/line';
+import { globalLogsApis } from '../../otel-line/logs-api';
 
 export type { PendingRequest, LossCause };
 
@@ -42,9 +44,8 @@ export interface Sdk {
 
 /** `leadingSpanProcessors` run before ours on every span (the instrumentations' own, e.g. Next.js de-duplication). */
 export function startSdk(config: Readonly<Config>, log: Logger, runtime: RuntimeState, serviceInstanceId: string, leadingSpanProcessors: SpanProcessor[] = []): Sdk {
-  const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
-  const { logs } = require('@opentelemetry/api-logs') as typeof import('@opentelemetry/api-logs');
-  const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
+  const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
+  const { AsyncLocalStorageContextManager } = lineRequire('@opentelemetry/context-async-hooks');
 
   routeOtelDiagnostics(api, log);
   const { resource, service } = buildResource(config, log, serviceInstanceId);
@@ -68,7 +69,7 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
   api.propagation.setGlobalPropagator(createPropagator(config));
   api.trace.setGlobalTracerProvider(tracerProvider);
   api.metrics.setGlobalMeterProvider(meterProvider);
-  logs.setGlobalLoggerProvider(loggerProvider);
+  for (const logs of globalLogsApis()) logs.setGlobalLoggerProvider(loggerProvider);
 
   let stopped: Promise<void> | undefined;
   const stop = async () => {
@@ -102,7 +103,7 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
 }
 
 function createPropagator(config: Readonly<Config>) {
-  const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  const core = lineRequire('@opentelemetry/core') as typeof import('@opentelemetry/core');
   const factories: Record<string, () => import('@opentelemetry/api').TextMapPropagator> = {
     tracecontext: () => new core.W3CTraceContextPropagator(),
     baggage: () => new core.W3CBaggagePropagator(),

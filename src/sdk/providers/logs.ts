@@ -12,9 +12,10 @@ import type { LossLedger } from '../queue/loss-ledger';
 import type { PendingSource } from '../queue/pending';
 import { pendingSource, queuedExport } from '../queue/queued-export';
 import type { RuntimeState } from '../../runtime/state';
+import { lineRequire } from '../../otel-line/line';
 
 export function createLoggerProvider(config: Readonly<Config>, resource: Resource, log: Logger, ledger: LossLedger, runtime: RuntimeState, pending: PendingSource[]): LoggerProvider {
-  const l = require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
+  const l = lineRequire('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
   const processors = createExporters('logs', config.logs, log, runtime).map((exporter): LogRecordProcessor => {
     if (!exporter.takesEncoded) return batchLogRecordProcessor(exporter as never, config.logBatch);
     const q = queuedExport('logs', exporter, config.logBatch, config.logs, log);

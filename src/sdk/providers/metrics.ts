@@ -10,6 +10,7 @@ import { createIntervalReader, type IntervalReader, type MetricOutcome } from '.
 import type { RuntimeState } from '../../runtime/state';
 import { dataPoints } from '../queue/collect-sync';
 import { pendingTarget, type PendingSource } from '../queue/pending';
+import { lineRequire } from '../../otel-line/line';
 
 export interface Metrics {
   provider: MeterProvider;
@@ -18,7 +19,7 @@ export interface Metrics {
 }
 
 export function createMeterProvider(config: Readonly<Config>, resource: Resource, log: Logger, runtime: RuntimeState, outcome: MetricOutcome | undefined, pending: PendingSource[]): Metrics {
-  const m = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
+  const m = lineRequire('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
   const temporality = temporalitySelector(config.metricTemporality, m);
   const exporters = createExporters('metrics', config.metrics, log, runtime);
   const readers = exporters.map((exporter, i) => {
@@ -40,7 +41,7 @@ function pendingMetrics(reader: IntervalReader, config: Readonly<Config>): Pendi
     take: () => {
       const taken = reader.takePendingSync();
       if (!taken.length) return [];
-      const { ProtobufMetricsSerializer } = require('@opentelemetry/otlp-transformer');
+      const { ProtobufMetricsSerializer } = lineRequire('@opentelemetry/otlp-transformer');
       return taken.map((metrics) => ({ count: dataPoints(metrics), bytes: ProtobufMetricsSerializer.serializeRequest(metrics) as Uint8Array }));
     },
   };

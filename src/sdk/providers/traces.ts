@@ -13,9 +13,10 @@ import type { RuntimeState } from '../../runtime/state';
 import type { LossLedger } from '../queue/loss-ledger';
 import type { PendingSource } from '../queue/pending';
 import { pendingSource, queuedExport } from '../queue/queued-export';
+import { lineRequire } from '../../otel-line/line';
 
 export function createTracerProvider(config: Readonly<Config>, resource: Resource, log: Logger, ledger: LossLedger, runtime: RuntimeState, pending: PendingSource[], leading: SpanProcessor[]): TracerProvider {
-  const t = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
+  const t = lineRequire('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
   const spanProcessors = createExporters('traces', config.traces, log, runtime).map((exporter): SpanProcessor => {
     // OTLP gets spans encoded as they end; the console exporter prints span objects.
     if (!exporter.takesEncoded) return batchSpanProcessor(exporter as never, config.spanBatch);

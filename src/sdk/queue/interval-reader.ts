@@ -8,6 +8,7 @@
 import type { AggregationTemporality, InstrumentType, MetricReader as MetricReaderT, PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 
 import { collectSync, dataPoints, withoutDelta } from './collect-sync';
+import { lineRequire } from '../../otel-line/line';
 
 type Sdk = typeof import('@opentelemetry/sdk-metrics');
 
@@ -28,9 +29,9 @@ export interface IntervalReader extends MetricReaderT {
 }
 
 export function createIntervalReader(exporter: PushMetricExporter, intervalMillis: number, timeoutMillis: number, temporality: (t: InstrumentType) => AggregationTemporality, outcome: MetricOutcome = () => undefined): IntervalReader {
-  const { MetricReader } = require('@opentelemetry/sdk-metrics') as Sdk;
-  const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
-  const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  const { MetricReader } = lineRequire('@opentelemetry/sdk-metrics') as Sdk;
+  const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
+  const core = lineRequire('@opentelemetry/core') as typeof import('@opentelemetry/core');
 
   class IntervalMetricReader extends MetricReader {
     private timer?: NodeJS.Timeout;

@@ -7,6 +7,7 @@ import type { LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opent
 import { BatchQueue, type BatchBuilder, type QueueSettings, type Send } from './batch-queue';
 import { QueueProcessor } from './queue-processor';
 import type { LossLedger } from './loss-ledger';
+import { lineRequire } from '../../otel-line/line';
 
 // What a record costs besides its strings: ids, timestamps, severity, framing.
 const RECORD_OVERHEAD_BYTES = 64;
@@ -35,7 +36,7 @@ class LogBatch implements BatchBuilder<ReadableLogRecord> {
   }
 
   encode(): Uint8Array {
-    const { ProtobufLogsSerializer } = require('@opentelemetry/otlp-transformer') as typeof import('@opentelemetry/otlp-transformer');
+    const { ProtobufLogsSerializer } = lineRequire('@opentelemetry/otlp-transformer') as typeof import('@opentelemetry/otlp-transformer');
     const bytes = ProtobufLogsSerializer.serializeRequest(this.records);
     if (!bytes) throw new Error('log records could not be encoded');
     return bytes;

@@ -9,6 +9,7 @@
 // Upstream keeps the attribute mapping; only its fetch (a static method) is replaced.
 
 import type { ResourceDetector } from '@opentelemetry/resources';
+import { lineRequire } from '../../otel-line/line';
 
 // The endpoint is a local agent (link-local on Fargate): it answers in milliseconds or not at all.
 export const ECS_METADATA_TIMEOUT_MS = 300;
@@ -16,14 +17,14 @@ export const ECS_METADATA_TIMEOUT_MS = 300;
 type DetectorClass = { _getUrlAsJson(url: string): Promise<unknown> };
 
 export function boundedEcsDetector(): ResourceDetector {
-  const { awsEcsDetector } = require('@opentelemetry/resource-detector-aws') as { awsEcsDetector: ResourceDetector };
+  const { awsEcsDetector } = lineRequire('@opentelemetry/resource-detector-aws') as { awsEcsDetector: ResourceDetector };
   (awsEcsDetector.constructor as unknown as DetectorClass)._getUrlAsJson = (url) => getJson(url, ECS_METADATA_TIMEOUT_MS);
   return awsEcsDetector;
 }
 
 export function getJson(url: string, timeoutMs: number): Promise<unknown> {
-  const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
-  const { suppressTracing } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
+  const { suppressTracing } = lineRequire('@opentelemetry/core') as typeof import('@opentelemetry/core');
   const http = require('http') as typeof import('http');
   return api.context.with(suppressTracing(api.context.active()), () =>
     new Promise<unknown>((resolve, reject) => {

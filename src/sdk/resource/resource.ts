@@ -8,13 +8,14 @@ import type { Logger } from '../../log/logger';
 import { DISTRO_NAME, DISTRO_VERSION } from '../../version';
 import { serviceIdentity, type ServiceIdentity } from './service-identity';
 import { boundedEcsDetector } from './ecs-metadata';
+import { lineRequire } from '../../otel-line/line';
 
 /**
  * `serviceInstanceId` is generated once per process by the bootstrap, so that the resource and
  * the OpAMP agent description name the same instance.
  */
 export function buildResource(config: Readonly<Config>, log: Logger, serviceInstanceId: string, entryScript = process.argv[1]): { resource: Resource; service: ServiceIdentity } {
-  const r = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const r = lineRequire('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   const service = serviceIdentity(config, log, entryScript);
 
   const detected = r.detectResources({ detectors: detectorsFor(config, r) });
@@ -51,7 +52,7 @@ function detectorsFor(config: Readonly<Config>, r: typeof import('@opentelemetry
   if (on('host')) detectors.push(r.hostDetector);
   if (on('os')) detectors.push(r.osDetector);
   if (on('process')) detectors.push(r.processDetector);
-  if (on('container')) detectors.push(require('@opentelemetry/resource-detector-container').containerDetector);
+  if (on('container')) detectors.push(lineRequire('@opentelemetry/resource-detector-container').containerDetector);
   // The ECS detector calls the task metadata endpoint: only when ECS says it is there; bounded and
   // never traced (ecs-metadata.ts).
   if (on('aws') && config.ecsMetadataUri) detectors.push(boundedEcsDetector());
