@@ -15,8 +15,11 @@ const PRUNE_DIRS = new Set(['test', 'tests', '__tests__', 'docs', 'doc', 'exampl
 const PRUNE_FILES = [/\.map$/, /\.d\.[cm]?ts$/, /\.tsbuildinfo$/, /^(CHANGELOG|HISTORY|CONTRIBUTING|README|SECURITY|CODE_OF_CONDUCT|GOVERNANCE)(\..*)?$/i, /\.ts$/];
 // import-in-the-middle's loader and the packages' own ESM entry points are ES modules we do load.
 const KEEP_DIRS_UNDER = [/import-in-the-middle/];
+// The 3.x packages ship each module twice (tsdown: dist/*.cjs and dist/*.mjs). The preload only
+// ever require()s them, so their ES module builds are never read.
+const LINE3_ESM_BUILD = /[\\/]node_modules[\\/]@opentelemetry[\\/][^\\/]+[\\/]dist[\\/].*\.mjs$/;
 
-export function buildDist(outRoot: string): { folder: string; tarball: string; files: number; bytes: number } {
+export function buildDist(outRoot: string): { folder: string; tarball: string; files: number; bytes: number; lines: Record<'2.x' | '3.x', { files: number; bytes: number }> } {
   const folder = path.join(outRoot, 'otel-preload');
   fs.rmSync(folder, { recursive: true, force: true });
   fs.mkdirSync(folder, { recursive: true });
@@ -37,21 +40,34 @@ export function buildDist(outRoot: string): { folder: string; tarball: string; f
   const duplicates = duplicatePackages(path.join(folder, 'node_modules'));
   if (duplicates.length) throw new Error(`duplicate package copies in the distribution: ${duplicates.join(', ')}`);
 
+  // The 3.x line (Node >= 22.15): only its dependencies, as locked, beside ours; our own code
+  // (build/src) is there once, for both lines (src/otel-line/line.ts picks one at start).
+  const line3 = path.join(folder, 'lines', '3');
+  fs.mkdirSync(line3, { recursive: true });
+  for (const f of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(REPO, 'lines', '3', f), path.join(line3, f));
+  execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--silent', '--loglevel=error'], { cwd: line3, stdio: 'inherit' });
+  fs.rmSync(path.join(line3, 'package-lock.json'));
+  fs.rmSync(path.join(line3, 'node_modules/.package-lock.json'), { force: true });
+  prune(path.join(line3, 'node_modules'), LINE3_ESM_BUILD);
+  const duplicates3 = duplicatePackages(path.join(line3, 'node_modules'));
+  if (duplicates3.length) throw new Error(`duplicate package copies in the 3.x line: ${duplicates3.join(', ')}`);
+
   const { files, bytes } = measure(folder);
+  const lines = { '2.x': measure(path.join(folder, 'node_modules')), '3.x': measure(path.join(line3, 'node_modules')) };
   const tarball = path.join(outRoot, 'otel-preload.tgz');
   execFileSync('tar', ['czf', tarball, '-C', outRoot, 'otel-preload']);
   // World-readable, so that any user's process can load it.
   execFileSync('chmod', ['-R', 'a+rX', folder]);
-  return { folder, tarball, files, bytes };
+  return { folder, tarball, files, bytes, lines };
 }
 
-function prune(dir: string): void {
+function prune(dir: string, alsoPath?: RegExp): void {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
       if (PRUNE_DIRS.has(entry.name) && !KEEP_DIRS_UNDER.some((re) => re.test(full))) fs.rmSync(full, { recursive: true, force: true });
-      else prune(full);
-    } else if (PRUNE_FILES.some((re) => re.test(entry.name))) {
+      else prune(full, alsoPath);
+    } else if (PRUNE_FILES.some((re) => re.test(entry.name)) || alsoPath?.test(full)) {
       fs.rmSync(full, { force: true });
     }
   }
@@ -98,4 +114,5 @@ if (require.main === module) {
   const r = buildDist(out);
   const tgz = fs.statSync(r.tarball).size;
   console.log(`${r.folder}: ${r.files} files, ${(r.bytes / 2 ** 20).toFixed(1)} MiB; ${r.tarball}: ${(tgz / 2 ** 20).toFixed(1)} MiB`);
+  for (const [name, m] of Object.entries(r.lines)) console.log(`  ${name} line's packages: ${m.files} files, ${(m.bytes / 2 ** 20).toFixed(1)} MiB`);
 }

@@ -12,6 +12,7 @@ import { buildDist } from '../../scripts/dist';
 import { nodeBinary } from '../../scripts/node-binaries';
 import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { REPO, run, start, get } from '../helpers/processes';
+import { lineForNode } from '../../src/otel-line/line';
 
 const NOBODY = 65534;
 let prefix: string;
@@ -34,6 +35,8 @@ beforeAll(async () => {
   fs.copyFileSync(path.join(REPO, 'fixtures/cjs-app/app.js'), path.join(appDir, 'app.js'));
   fs.writeFileSync(path.join(appDir, 'package.json'), JSON.stringify({ name: 'injected-app', version: '3.1.4', scripts: { hello: 'node -e "console.log(42)"' } }));
   execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--silent', 'express@5.3.0', '@opentelemetry/api@1.8.0', '@opentelemetry/api-logs@0.200.0'], { cwd: appDir, stdio: 'inherit' });
+  // Which OpenTelemetry package folders the process read (require.cache) once a request went through.
+  fs.writeFileSync(path.join(appDir, 'which-line.js'), WHICH_LINE);
   fs.writeFileSync(path.join(appDir, 'options.js'), "console.log(JSON.stringify({ heapMiB: Math.round(require('v8').getHeapStatistics().heap_size_limit / 2 ** 20), noDeprecation: process.noDeprecation }))\n");
   execFileSync('chmod', ['-R', 'a+rX,a-w', appDir]);
 
@@ -55,6 +58,19 @@ afterAll(async () => {
   }
 });
 
+const WHICH_LINE = `const http = require('http');
+const s = http.createServer((q, r) => r.end('ok')).listen(0, '127.0.0.1', () => {
+  http.get('http://127.0.0.1:' + s.address().port + '/', (res) => {
+    res.resume();
+    res.on('end', () => {
+      s.close();
+      const marker = '/node_modules/@opentelemetry/';
+      console.log(JSON.stringify([...new Set(Object.keys(require.cache).filter((f) => f.includes(marker)).map((f) => f.slice(0, f.indexOf(marker))))]));
+    });
+  });
+});
+`;
+
 const injectorOptions = () => `--require ${dist}/register.cjs --max-old-space-size=256 --no-deprecation`;
 const asNobody = { uid: NOBODY, gid: NOBODY };
 
@@ -64,10 +80,14 @@ describe('the distribution folder', () => {
     const all = execFileSync('find', [dist, '-type', 'f'], { encoding: 'utf8' }).trim().split('\n');
     expect(all.filter((f) => /\.map$|\.d\.ts$|[\\/](test|tests|__tests__)[\\/]/.test(f))).toEqual([]);
     for (const dev of ['vitest', 'typescript', '@elastic/mockotlpserver', 'express']) expect(fs.existsSync(path.join(dist, 'node_modules', dev)), dev).toBe(false);
-    // The whole catalogue (42 instrumentations) with its dependencies: ~1,600 files, ~11 MiB.
-    expect(all.length).toBeLessThan(2000);
+    // Both lines, each with the whole catalogue (42 instrumentations) and its dependencies
+    // (2026-12-02: 2,512 files, 17.0 MiB — 2.x 1,347 files 10.1 MiB, 3.x 1,068 files 6.5 MiB);
+    // our own code once, for both.
+    expect(all.length).toBeLessThan(3000);
     const bytes = all.reduce((n, f) => n + fs.statSync(f).size, 0);
-    expect(bytes).toBeLessThan(16 * 2 ** 20);
+    expect(bytes).toBeLessThan(22 * 2 ** 20);
+    expect(all.filter((f) => f.includes(`${path.sep}lines${path.sep}`) && f.includes(`${path.sep}build${path.sep}src${path.sep}`) && !f.includes('node_modules'))).toEqual([]);
+    for (const f of ['lines/3/package.json', 'lines/3/node_modules/@opentelemetry/sdk-trace/package.json']) expect(fs.existsSync(path.join(dist, f)), f).toBe(true);
     expect(fs.existsSync(path.join(path.dirname(dist), 'otel-preload.tgz'))).toBe(true);
   });
 
@@ -100,6 +120,14 @@ describe('the distribution folder', () => {
       expect(parsed.noDeprecation).toBe(true);
       // The default limit on this 24 GiB machine is several GiB.
       expect(parsed.heapMiB).toBeLessThan(1024);
+    });
+
+    it('reads only its own line from disk: 2.x from node_modules on Node 20, 3.x from lines/3 on Node 24', async () => {
+      const env = { NODE_OPTIONS: injectorOptions(), HOME: prefix, OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' };
+      const r = await run(['which-line.js'], { node: nodes[version], cwd: appDir, env, ...asNobody });
+      expect(r.code, r.stderr).toBe(0);
+      const nodeVersion = execFileSync(nodes[version], ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
+      expect(JSON.parse(r.stdout)).toEqual([lineForNode(nodeVersion) === '3.x' ? path.join(dist, 'lines', '3') : dist]);
     });
 
     it('non-app processes are unharmed: node -e and an npm script', async () => {

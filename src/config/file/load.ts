@@ -5,7 +5,7 @@
 
 import { readFileSync, statSync } from 'fs';
 import type { ConfigurationModel } from '@opentelemetry/configuration';
-import { lineRequire } from '../../otel-line/line';
+import { parseConfigurationFile } from '../../otel-line/configuration';
 
 /** `substituted`: paths (a.b[0].c) whose text in the file holds a ${…} substitution. */
 export type Loaded = { model: ConfigurationModel; fileFormat: string; substituted: string[] } | { error: string };
@@ -44,7 +44,7 @@ export function loadModel(file: string, env: Record<string, string | undefined>)
   if (formatProblem) return { error: formatProblem };
 
   try {
-    const model = withEnv(env, file, () => lineRequire('@opentelemetry/configuration').createConfigFactory().getConfigModel() as ConfigurationModel);
+    const model = withEnv(env, file, () => parseConfigurationFile(file));
     return { model, fileFormat: String(fileFormat), substituted: substitutedPaths(top) };
   } catch (err) {
     return { error: explain(file, (err as Error).message ?? String(err)) };
