@@ -38,8 +38,25 @@ async function releases(name: string): Promise<Array<{ version: string; node?: s
   // Several versions: a list of { version, engines }; one: that object alone.
   // No version declares engines: npm prints the bare version list instead.
   const list = (Array.isArray(raw) ? raw : [raw]).map((r) => (typeof r === 'string' ? { version: r } : r)) as Array<{ version: string; engines?: { node?: string } }>;
-  const all = list.map((r) => ({ version: r.version, node: r.engines?.node }));
+  const all = list.map((r) => ({ version: r.version, node: r.engines?.node, known: 'engines' in r }));
   return all.filter((r) => r.version && !semver.prerelease(r.version)).sort((a, b) => semver.rcompare(a.version, b.version));
+}
+
+/**
+ * The newest release whose engines.node admits `oldestNode`. npm prints bare versions, without
+ * their engines, when it cannot list them for every version: those few candidates are asked one
+ * by one, newest first.
+ */
+async function newestAdmitting(name: string, all: Array<{ version: string; node?: string; known?: boolean }>, oldestNode: string): Promise<{ version: string } | undefined> {
+  for (const [i, r] of all.entries()) {
+    let node = r.node;
+    if (!r.known) {
+      if (i >= 8) return undefined;
+      node = ((await view(`${name}@${r.version}`, 'engines')) as { node?: string } | undefined)?.node;
+    }
+    if (!node || semver.satisfies(oldestNode, node)) return r;
+  }
+  return undefined;
 }
 
 export interface Row {
@@ -61,7 +78,7 @@ export async function versionTable(root = repoRoot()): Promise<Row[]> {
         ...(await Promise.all(
           names.slice(i, i + 4).map(async (name) => {
             const all = await releases(name);
-            const forLine = all.find((r) => !r.node || semver.satisfies(line.oldestNode, r.node));
+            const forLine = await newestAdmitting(name, all, line.oldestNode);
             return { line: line.name, name, pinned: pkg.dependencies[name], newest: all[0]?.version ?? '?', newestForLine: forLine?.version ?? '(none)' };
           }),
         )),

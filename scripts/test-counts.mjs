@@ -1,5 +1,6 @@
 // Prints the suite's closing counts line, `Tests: N passed, N failed, N skipped`, from vitest's
-// JSON result (test-results/vitest.json, written by the json reporter in vitest.config.mts), and
+// JSON result (test-results/vitest.json, written by the json reporter in vitest.config.mts; plus
+// test-results/vitest-line3.json, the second pass on the 3.x line, when .ci/run made one), and
 // exits non-zero when a test or a test file failed, or when the run itself did (argv[2]: its exit
 // status). Plain JavaScript, not built: it must answer even when the TypeScript build failed.
 import { readFileSync } from 'node:fs';
@@ -8,6 +9,17 @@ const runStatus = Number(process.argv[2] ?? 0);
 let result;
 try {
   result = JSON.parse(readFileSync(new URL('../test-results/vitest.json', import.meta.url), 'utf8'));
+  let line3;
+  try {
+    line3 = JSON.parse(readFileSync(new URL('../test-results/vitest-line3.json', import.meta.url), 'utf8'));
+  } catch {
+    // no second pass
+  }
+  if (line3) {
+    for (const key of ['numPassedTests', 'numFailedTests', 'numPendingTests', 'numTodoTests']) result[key] += line3[key];
+    result.testResults = [...result.testResults, ...line3.testResults];
+    console.log(`of which on the 3.x line (Node 24): ${line3.numPassedTests} passed, ${line3.numFailedTests} failed`);
+  }
 } catch (error) {
   console.log(`no test result (${error.code ?? error.message}): the build or the runner stopped before any test ran`);
   console.log('Tests: 0 passed, 1 failed');

@@ -3,6 +3,7 @@
 // Node 24 binary (scripts/node-binaries.ts; OTEL_PRELOAD_LINE3_NODE picks another >= 22.15): the
 // unit tests load the 3.x packages in-process, and every child process the helpers start runs on
 // process.execPath, that same Node. `--core` runs the files CI runs on this line (CORE_ON_LINE3).
+// The runner's JSON result goes to test-results/vitest-line3.json (scripts/test-counts.mjs adds it).
 
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -40,6 +41,6 @@ if (require.main === module) {
   const files = args.includes('--core') ? [...CORE_ON_LINE3, ...args.filter((a) => a !== '--core')] : args;
   const repo = repoRoot();
   console.log(`OpenTelemetry JS 3.x line: vitest on Node ${version} (${node})`);
-  const r = spawnSync(node, [path.join(repo, 'node_modules/vitest/vitest.mjs'), 'run', ...files], { cwd: repo, stdio: 'inherit', env: { ...process.env, OTEL_PRELOAD_TEST_LINE: '3.x' } });
+  const r = spawnSync(node, [path.join(repo, 'node_modules/vitest/vitest.mjs'), 'run', ...files], { cwd: repo, stdio: 'inherit', env: { ...process.env, OTEL_PRELOAD_TEST_RESULT: 'test-results/vitest-line3.json' } });
   process.exit(r.status ?? 1);
 }
