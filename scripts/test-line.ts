@@ -25,6 +25,7 @@ export const CORE_ON_LINE3 = [
   'test/e2e/opamp.test.ts',
   'test/e2e/instrumentations.test.ts',
   'test/e2e/routes-express.test.ts',
+  'test/e2e/ecs-detector.test.ts',
 ];
 
 if (require.main === module) {

@@ -8,7 +8,10 @@ type Api = typeof import('@opentelemetry/api');
 // Upstream warns that a module "has been loaded before" its instrumentation when an ESM import
 // activates the instrumentation lazily; the import hook patches it anyway, so this is noise.
 // A partial success is counted and named by the loss ledger (sdk/export/partial-success.ts): not twice.
-const EXPECTED_NOISE = /has been loaded before|Received Partial Success response/;
+// 3.x line: resource-detector-aws 3.0's ECS detector resolves aws.log.* to undefined for a task
+// without the awslogs driver, and resources 3.1 warns for every undefined resource value where 2.x
+// skipped it silently; the attribute is absent on both lines, only the warning differs.
+const EXPECTED_NOISE = /has been loaded before|Received Partial Success response|dropping invalid resource attribute value for key "aws\.log\./;
 
 export function routeOtelDiagnostics(api: Api, log: Logger): void {
   // Export failures reach OpenTelemetry's global error handler, whose default prints JSON stacks.
