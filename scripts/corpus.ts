@@ -10,6 +10,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { repoRoot } from './repo-root';
+import { nodeBinary } from './node-binaries';
+
+/** Apps whose build tool needs a newer Node than the one running the tests (Nuxt 4.5's
+ *  builder uses Set.prototype.difference, Node 22+); the built app itself runs on the test's Node. */
+const BUILD_NODE: Record<string, string> = { 'nuxt-storefront': '24.21.0' };
 
 export const CORPUS_APPS = path.join(repoRoot(), 'test', 'corpus', 'apps');
 export const CORPUS_CACHE = process.env.OTEL_PRELOAD_CORPUS_CACHE ?? path.join(os.homedir(), '.cache', 'otel-preload-corpus');
@@ -38,7 +43,9 @@ export function prepareApp(name: string): Prepared {
   const installMs = Date.now() - t0;
   t0 = Date.now();
   const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
-  if (pkg.scripts?.build) execFileSync('npm', ['run', 'build', '--silent'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const buildNode = BUILD_NODE[name];
+  const buildEnv = buildNode ? { ...env, PATH: `${path.dirname(nodeBinary(buildNode))}${path.delimiter}${env.PATH ?? ''}` } : env;
+  if (pkg.scripts?.build) execFileSync('npm', ['run', 'build', '--silent'], { cwd: dir, env: buildEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const buildMs = Date.now() - t0;
   fs.writeFileSync(path.join(dir, READY), new Date().toISOString());
   removeStale(name, dir);
@@ -50,6 +57,7 @@ function toolEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_') && k !== 'NODE_OPTIONS') env[k] = v;
   env.NEXT_TELEMETRY_DISABLED = '1';
+  env.NUXT_TELEMETRY_DISABLED = '1';
   return env;
 }
 
@@ -57,7 +65,7 @@ function hashTree(root: string): string {
   const hash = createHash('sha256');
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if (entry.name === 'node_modules' || entry.name === '.next') continue;
+      if (entry.name === 'node_modules' || entry.name === '.next' || entry.name === '.output' || entry.name === '.nuxt') continue;
       const file = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(file);
       else hash.update(path.relative(root, file)).update('\0').update(fs.readFileSync(file)).update('\0');

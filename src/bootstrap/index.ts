@@ -35,7 +35,7 @@ export function start(entry: Entry, entryFile: string): void {
     const log = createLogger(config.logLevel);
     const excludedAs = isExcludedProcess(processNames(), config.excludedProcesses, config.includedProcesses);
     if (excludedAs) {
-      log.debug(`process ${excludedAs} is excluded (OTEL_NODE_EXCLUDED_PROCESSES); not instrumenting it.`);
+      log.debug(`process ${excludedAs} is excluded (tooling or OTEL_NODE_EXCLUDED_PROCESSES); not instrumenting it (OTEL_NODE_INCLUDED_PROCESSES="${excludedAs}" would).`);
       return;
     }
     for (const w of warnings) log.warn(w);

@@ -73,6 +73,23 @@ export function configFromValues(env: Env, label: (name: string) => string = (na
     });
   };
 
+  /** Header names to capture: lower-cased; invalid names and credential headers left out, with one warning. */
+  const headers = (which: string): readonly string[] => {
+    const name = `OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_${which}`;
+    const wanted = get<string[]>(name, []).map((h) => h.toLowerCase());
+    if (wanted.length === 0) return Object.freeze([]);
+    // Only when headers are named: a process that names none does not load the redaction rules.
+    const { isSensitiveHeader } = require('../util/redact') as typeof import('../util/redact');
+    const invalid = wanted.filter((h) => !HEADER_NAME.test(h));
+    const sensitive = wanted.filter((h) => HEADER_NAME.test(h) && isSensitiveHeader(h));
+    const problems = [invalid.length ? `names invalid header names ${invalid.map((h) => quote(h)).join(', ')}` : '', sensitive.length ? `names ${sensitive.join(', ')}: credential headers are never captured` : ''].filter(Boolean);
+    if (problems.length) warned.set(name, `${label(name)} ${problems.join('; ')}; ${invalid.length + sensitive.length > 1 ? 'they are' : 'it is'} left out.`);
+    return Object.freeze(wanted.filter((h) => HEADER_NAME.test(h) && !isSensitiveHeader(h)));
+  };
+  const baggageKeys = get<string[]>('OTEL_NODE_BAGGAGE_SPAN_ATTRIBUTES', []);
+  const badKeys = baggageKeys.filter((k) => !HEADER_NAME.test(k));
+  if (badKeys.length) warned.set('OTEL_NODE_BAGGAGE_SPAN_ATTRIBUTES', `${label('OTEL_NODE_BAGGAGE_SPAN_ATTRIBUTES')} names ${badKeys.map((k) => quote(k)).join(', ')}, not a baggage key; left out.`);
+
   const attributeCountLimit = get<number>('OTEL_ATTRIBUTE_COUNT_LIMIT', 128);
   const attributeValueLengthLimit = maybe<number>('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT');
   const resourceAttributes = get<Record<string, string>>('OTEL_RESOURCE_ATTRIBUTES', {});
@@ -105,6 +122,8 @@ export function configFromValues(env: Env, label: (name: string) => string = (na
     enabledInstrumentations: maybe<string[]>('OTEL_NODE_ENABLED_INSTRUMENTATIONS'),
     disabledInstrumentations: Object.freeze(get<string[]>('OTEL_NODE_DISABLED_INSTRUMENTATIONS', [])),
     instrumentationDetail: Object.freeze(get<string[]>('OTEL_NODE_INSTRUMENTATION_DETAIL', [])),
+    capturedHeaders: Object.freeze({ serverRequest: headers('SERVER_REQUEST'), serverResponse: headers('SERVER_RESPONSE'), clientRequest: headers('CLIENT_REQUEST'), clientResponse: headers('CLIENT_RESPONSE') }),
+    baggageSpanAttributes: Object.freeze(baggageKeys.filter((k) => HEADER_NAME.test(k))),
     shutdownTimeoutMillis: get<number>('OTEL_NODE_SHUTDOWN_TIMEOUT', 2000),
     opamp: Object.freeze({
       endpoint: maybe<string>('OTEL_NODE_OPAMP_ENDPOINT'),
@@ -139,6 +158,9 @@ function checkSampler(env: Env, warned: Map<string, string>): void {
     warned.set('OTEL_TRACES_SAMPLER', `OTEL_TRACES_SAMPLER=${quote(sampler)} is ignored: sampling is done centrally, so every span is recorded and exported (always_on).`);
   }
 }
+
+/** An HTTP header name (RFC 9110 token); baggage keys are tokens too. */
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
 const DEFAULT_PORT = { grpc: 4317, 'http/protobuf': 4318 } as const;
 

@@ -7,7 +7,7 @@ import { SIGNALS, DEFAULT_EXCLUDED_PROCESSES } from './settings';
 import { configFromValues } from './from-values';
 import type { ConfigResult } from './types';
 
-export type { BatchSettings, Config, ConfigResult, SignalExport } from './types';
+export type { BatchSettings, CapturedHeaders, Config, ConfigResult, SignalExport } from './types';
 
 type Env = Record<string, string | undefined>;
 

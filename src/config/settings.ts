@@ -105,7 +105,12 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', kind: count, default: '128', description: 'Max attributes per span link' },
   { name: 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', kind: { type: 'list' }, description: 'Only these instrumentations (names without @opentelemetry/instrumentation-); unset = all that are on by default' },
   { name: 'OTEL_NODE_DISABLED_INSTRUMENTATIONS', kind: { type: 'list' }, description: 'Instrumentations to turn off (applied after the enabled list)' },
-  { name: 'OTEL_NODE_INSTRUMENTATION_DETAIL', kind: { type: 'list' }, description: 'Internal spans wanted back: middleware, layer, hook and handler spans of express, connect, koa, fastify, hapi, nestjs-core, restify, router, and pg connect spans (`all`, or names such as `express,koa`); unset = boundary spans only. Remote key `instrumentation_detail`' },
+  { name: 'OTEL_NODE_INSTRUMENTATION_DETAIL', kind: { type: 'list' }, description: 'Internal spans wanted back: middleware, layer, hook and handler spans of express, connect, koa, fastify, hapi, nestjs-core, restify, router; graphql parse, validate and resolver spans; pg connect spans; net (tcp/tls/ipc.connect) and dns (dns.lookup) spans (`all`, or names such as `express,graphql`); unset = boundary spans only. Remote key `instrumentation_detail`' },
+  ...(['SERVER_REQUEST', 'SERVER_RESPONSE', 'CLIENT_REQUEST', 'CLIENT_RESPONSE'] as const).map((which): Setting => {
+    const [side, part] = which.toLowerCase().split('_');
+    return { name: `OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_${which}`, kind: { type: 'list' }, description: `HTTP ${part} headers recorded on ${side.toUpperCase()} spans as http.${part}.header.<name> (comma-separated, case-insensitive); credential headers (authorization, cookie, set-cookie, x-api-key, …) are refused. Remote key http_${side}_${part}_headers` };
+  }),
+  { name: 'OTEL_NODE_BAGGAGE_SPAN_ATTRIBUTES', kind: { type: 'list' }, description: 'W3C baggage entries copied onto every span started where they are in context, as attributes of the same name (e.g. tenant.id,plan); unset = none. Remote key baggage_span_attributes' },
   { name: 'OTEL_SEMCONV_STABILITY_OPT_IN', kind: { type: 'list' }, default: 'http', description: 'Semantic-convention opt-in (e.g. database), read by the instrumentations themselves; HTTP spans and metrics always follow the stable convention' },
   { name: 'OTEL_NODE_OPAMP_ENDPOINT', kind: { type: 'url' }, description: 'Full URL of the OpAMP server (e.g. https://opamp.example:4320/v1/opamp); unset = no remote configuration' },
   { name: 'OTEL_NODE_OPAMP_HEADERS', kind: { type: 'headers' }, secret: true, description: 'Headers (k=v,…) sent to the OpAMP server, never logged' },
@@ -116,8 +121,8 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'OTEL_NODE_OPAMP_CACHE_FILE', kind: { type: 'path' }, default: '<XDG_CACHE_HOME or ~/.cache>/otel-preload/opamp-<service.name>.json', description: 'Last applied remote config, applied at start-up before any network I/O; read only if a regular file owned by this user (or a root-owned fleet default) and not writable by others' },
   { name: 'XDG_CACHE_HOME', kind: { type: 'path' }, description: 'Per-user cache directory (XDG); the default OpAMP cache goes in its otel-preload/ subdirectory' },
   { name: 'OTEL_NODE_SHUTDOWN_TIMEOUT', kind: ms, default: '2000', description: 'Upper bound in ms on the flush at exit or on SIGTERM/SIGINT (≤ 2^31−1)' },
-  { name: 'OTEL_NODE_EXCLUDED_PROCESSES', kind: { type: 'list' }, description: `Extra processes to leave alone (executable, script or package name); always skipped: ${DEFAULT_EXCLUDED_PROCESSES}` },
-  { name: 'OTEL_NODE_INCLUDED_PROCESSES', kind: { type: 'list' }, description: 'Processes to instrument even though they are skipped by default (e.g. npm)' },
+  { name: 'OTEL_NODE_EXCLUDED_PROCESSES', kind: { type: 'list' }, description: `Extra processes to leave alone: executable, script or package name, optionally with its command ("migrate up"); always skipped: ${DEFAULT_EXCLUDED_PROCESSES} and the build tools, test runners and linters listed under "Tooling"` },
+  { name: 'OTEL_NODE_INCLUDED_PROCESSES', kind: { type: 'list' }, description: 'Processes to instrument even though they are skipped by default (`npm`, `vitest`, or a name with its command: `next build`); wins over every other rule' },
 ];
 
 export const SETTINGS_BY_NAME: ReadonlyMap<string, Setting> = new Map(SETTINGS.map((s) => [s.name, s]));

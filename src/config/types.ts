@@ -21,6 +21,14 @@ export interface BatchSettings {
   maxExportBatchSize: number;
 }
 
+/** Header names (lower case) captured as span attributes, per side and direction. */
+export interface CapturedHeaders {
+  serverRequest: readonly string[];
+  serverResponse: readonly string[];
+  clientRequest: readonly string[];
+  clientResponse: readonly string[];
+}
+
 export interface Config {
   logLevel: LogLevel;
   serviceName?: string;
@@ -49,6 +57,9 @@ export interface Config {
   enabledInstrumentations?: readonly string[];
   disabledInstrumentations: readonly string[];
   instrumentationDetail: readonly string[];
+  capturedHeaders: Readonly<CapturedHeaders>;
+  /** Baggage entries copied onto spans as attributes. */
+  baggageSpanAttributes: readonly string[];
   shutdownTimeoutMillis: number;
   opamp: {
     endpoint?: string;

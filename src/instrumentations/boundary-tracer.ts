@@ -1,6 +1,7 @@
 // The tracer handed to framework instrumentations (koa, fastify, hapi, nestjs-core, restify,
-// connect, router, and express when it takes upstream's path). Upstream's code runs unchanged —
-// it still sets the route on the SERVER span's RPCMetadata and propagates contexts — but while
+// connect, router, and express when it takes upstream's path) and to graphql (graphql-boundary.ts,
+// whose parse/validate/resolve spans are dropped, its operation span kept). Upstream's code runs
+// unchanged — it still sets the route on the SERVER span's RPCMetadata and propagates contexts — but while
 // the framework's detail is off (detail.ts) each span it starts is a stand-in for the span that
 // is current: no span is recorded or exported, children (database, HTTP client) keep the SERVER
 // span as their parent, and what the app itself puts on the active span (attributes, events,
@@ -54,17 +55,35 @@ class StandInSpan implements Span {
   }
 }
 
+/** How a library's spans sit at the boundary (the frameworks take the defaults). */
+export interface BoundaryShape {
+  /** Spans recorded whatever the detail switch says (GraphQL's operation span); the rest are detail. */
+  boundary?: (spanName: string) => boolean;
+  /** Wraps each recorded boundary span (to name its attributes as the semantic conventions do). */
+  wrap?: (span: Span) => Span;
+  /** A skipped span's attributes and events: onto the current span (framework layers, where they
+   *  are the app's own), or dropped (a library's internal steps: parse, validate, resolve). */
+  skipped?: 'current' | 'dropped';
+}
+
 /** Wraps `provider` so that the tracers it gives out trace `name`'s detail only when it is on. */
-export function boundaryTracerProvider(name: string, provider: TracerProvider): TracerProvider {
+export function boundaryTracerProvider(name: string, provider: TracerProvider, shape: BoundaryShape = {}): TracerProvider {
   const api = lineRequire('@opentelemetry/api') as Api;
   const none = api.trace.wrapSpanContext(api.INVALID_SPAN_CONTEXT);
+  const dropped = shape.skipped === 'dropped';
   return {
     getTracer(tracerName, version, options) {
       const real = provider.getTracer(tracerName, version, options);
       const startSpan = (spanName: string, spanOptions?: SpanOptions, ctx?: Context): Span => {
+        if (shape.boundary?.(spanName)) {
+          const span = real.startSpan(spanName, spanOptions, ctx);
+          return shape.wrap ? shape.wrap(span) : span;
+        }
         if (detailOn(name)) return real.startSpan(spanName, spanOptions, ctx);
         const current = api.trace.getSpan(ctx ?? api.context.active());
         if (current === undefined) return none;
+        // A non-recording span with the current span's context: children keep it as their parent.
+        if (dropped) return api.trace.wrapSpanContext(current.spanContext());
         return current instanceof StandInSpan ? current : new StandInSpan(current);
       };
       const tracer: Tracer = {

@@ -1,14 +1,20 @@
-// Which frameworks produce their internal spans (middleware, layer, hook, plugin, handler).
-// By default none does: a request yields its SERVER span (with the route), the CLIENT, PRODUCER,
-// CONSUMER and GenAI spans, and nothing per framework layer. OTEL_NODE_INSTRUMENTATION_DETAIL
+// Which frameworks produce their internal spans (middleware, layer, hook, plugin, handler), and
+// which libraries their steps below the boundary (GraphQL parse/validate/resolve, pool and socket
+// connects, DNS lookups). By default none does: a request yields its SERVER span (with the route),
+// the CLIENT, PRODUCER, CONSUMER, GraphQL operation and GenAI spans, and nothing per framework
+// layer, resolved field or connection. OTEL_NODE_INSTRUMENTATION_DETAIL
 // (`all`, or instrumentation names) turns the detail back on, and the remote setting
 // `instrumentation_detail` switches it while the process runs: the framework instrumentations
 // always patch, and ask this module on every layer whether to trace it.
 
 /** The instrumentations whose spans are framework-internal detail. */
 export const FRAMEWORKS: readonly string[] = ['express', 'connect', 'koa', 'fastify', 'hapi', 'nestjs-core', 'restify', 'router'];
-/** Also switchable: `pg`'s connect spans (a pool handing out an idle client is no boundary call). */
-export const DETAIL_NAMES: readonly string[] = [...FRAMEWORKS, 'pg'];
+/** Connection-level instrumentations (`tcp.connect`, `tls.connect`, `ipc.connect`; `dns.lookup`):
+ *  a connection is not a call the app makes, so they are patched only while their detail is on. */
+export const CONNECTIONS: readonly string[] = ['net', 'dns'];
+/** Also switchable: `pg`'s connect spans (a pool handing out an idle client is no boundary call),
+ *  graphql's parse, validate and resolver spans (graphql-boundary.ts). */
+export const DETAIL_NAMES: readonly string[] = [...FRAMEWORKS, 'graphql', 'pg', ...CONNECTIONS];
 
 let all = false;
 let named: ReadonlySet<string> = new Set();

@@ -6,11 +6,12 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Config } from '../config';
 import type { Logger } from '../log/logger';
 import { CATALOGUE, createInstrumentation, selectInstrumentations, type InstrumentationEntry } from './table';
-import { installFetchTrigger, installImportHook, installRequireHook, packageNameOfUrl, type EsmHookMode } from './lazy-hooks';
+import { installFetchTrigger, installImportHook, installRequireHook, packageNameOfUrl, type EsmHookMode, type WatchedFile } from './lazy-hooks';
 import { containPatchErrors } from './contain';
 import { appSdkLoaded, APP_SDK_PACKAGES, SDK_PARTS } from './app-sdk';
 import type { RuntimeSettings, RuntimeState } from '../runtime/state';
-import { DETAIL_NAMES, setDetail } from './detail';
+import { CONNECTIONS, DETAIL_NAMES, detailListed, setDetail } from './detail';
+import { instrumentNitro, nitroChunkUrl } from './nitro';
 
 const DETAIL_LIST = DETAIL_NAMES.join(', ');
 
@@ -58,6 +59,8 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
   const switchedOff = new Set<string>();
   const remotelyOff = (name: string, s: Readonly<RuntimeSettings>) =>
     (s.disabledInstrumentations.includes(name) || s.disabledInstrumentations.includes('*')) && !s.enabledInstrumentations.includes(name);
+  // Connection-level instrumentations stay unpatched (no cost per connection) until their detail is on.
+  const off = (name: string, s: Readonly<RuntimeSettings>) => remotelyOff(name, s) || (CONNECTIONS.includes(name) && !detailListed(s.instrumentationDetail, name));
 
   /** Applies remote on/off switches and header capture to what is active; watches newly enabled ones. */
   const applySettings = (s: Readonly<RuntimeSettings>, previous?: Readonly<RuntimeSettings>) => {
@@ -73,17 +76,17 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
       }
     }
     for (const [name, instrumentation] of active) {
-      const off = remotelyOff(name, s);
+      const wantedOff = off(name, s);
       try {
-        if (off && !switchedOff.has(name)) {
+        if (wantedOff && !switchedOff.has(name)) {
           instrumentation.disable();
           switchedOff.add(name);
-        } else if (!off && switchedOff.has(name)) {
+        } else if (!wantedOff && switchedOff.has(name)) {
           instrumentation.enable();
           switchedOff.delete(name);
         }
         const entry = CATALOGUE.find((e) => e.name === name);
-        const changed = previous && (s.httpRequestHeaders !== previous.httpRequestHeaders || s.httpResponseHeaders !== previous.httpResponseHeaders || s.instrumentationDetail !== previous.instrumentationDetail);
+        const changed = previous && (JSON.stringify(s.capturedHeaders) !== JSON.stringify(previous.capturedHeaders) || s.instrumentationDetail !== previous.instrumentationDetail);
         if (entry?.options && changed) {
           instrumentation.setConfig({ ...instrumentation.getConfig(), ...entry.options(config, s) });
         }
@@ -101,7 +104,7 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
       const instrumentation = createInstrumentation(entry, config, runtime.settings);
       containPatchErrors(entry.name, instrumentation, log);
       active.set(entry.name, instrumentation);
-      if (remotelyOff(entry.name, runtime.settings)) {
+      if (off(entry.name, runtime.settings)) {
         instrumentation.disable();
         switchedOff.add(entry.name);
       }
@@ -136,7 +139,7 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
   installRequireHook(watched, activate);
   let esmHook: EsmHookMode = 'off';
   try {
-    esmHook = installImportHook(watched, activate, parentUrl, process.argv[1]);
+    esmHook = installImportHook(watched, activate, parentUrl, process.argv[1], nitroFile(log));
   } catch (err) {
     log.warn(`ESM import hook could not be registered (${(err as Error)?.message ?? err}); ES modules are not instrumented.`);
   }
@@ -155,6 +158,22 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
         } catch (err) {
           log.debug(`disabling ${name} failed: ${(err as Error)?.message ?? err}`);
         }
+      }
+    },
+  };
+}
+
+/** A Nitro build's bundled runtime, watched for its matched routes (nitro.ts). */
+function nitroFile(log: Logger): WatchedFile | undefined {
+  const url = nitroChunkUrl(process.argv[1]);
+  if (url === undefined) return undefined;
+  return {
+    url,
+    onImport(exports) {
+      try {
+        if (!instrumentNitro(exports)) log.debug('Nitro build without useNitroApp among its exports: no http.route for its requests.');
+      } catch (err) {
+        log.warn(`Nitro routes could not be hooked (${(err as Error)?.message ?? err}); its requests get no http.route.`);
       }
     },
   };

@@ -96,8 +96,14 @@ function isOpenTelemetryCode(file: string | undefined): boolean {
  */
 export type EsmHookMode = 'in-thread' | 'loader-thread' | 'off';
 
-export function installImportHook(watched: Set<string>, activate: Activate, parentUrl: string, mainScript: string | undefined): EsmHookMode {
-  const include = [...watched];
+/** A file (not a package) to wrap as well, and what to do with its exports when it is imported. */
+export interface WatchedFile {
+  url: string;
+  onImport(exports: Record<string, unknown>): void;
+}
+
+export function installImportHook(watched: Set<string>, activate: Activate, parentUrl: string, mainScript: string | undefined, file?: WatchedFile): EsmHookMode {
+  const include = file ? [...watched, file.url] : [...watched];
   const mod = Module as unknown as { register?: Function; registerHooks?: Function };
   let mode: EsmHookMode;
   if (!mainScript) return 'off';
@@ -114,6 +120,7 @@ export function installImportHook(watched: Set<string>, activate: Activate, pare
   const iitm = lineRequire('import-in-the-middle');
   const { importHooks } = lineRequire('import-in-the-middle/lib/register.js') as { importHooks: Function[] };
   iitm.addHook(function otelPreloadImport(url: string, namespace: unknown, specifier: string, format?: string) {
+    if (file && url === file.url) return file.onImport(namespace as Record<string, unknown>);
     const name = packageNameOfUrl(url) ?? (specifier ? packageNameOf(specifier) : undefined);
     if (name === undefined || !watched.has(name)) return;
     const before = importHooks.length;

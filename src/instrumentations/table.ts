@@ -11,6 +11,7 @@ import type { Config } from '../config';
 import type { RuntimeSettings } from '../runtime/state';
 import { detailListed, FRAMEWORKS } from './detail';
 import { boundaryTracerProvider } from './boundary-tracer';
+import { graphqlOptions, graphqlTracerProvider } from './graphql-boundary';
 import { addRouteResolver, type RouteResolver } from './route-at-response';
 import { lineRequire } from '../otel-line/line';
 
@@ -62,7 +63,8 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   { name: 'fastify', pkg: '@fastify/otel', cls: 'FastifyOtelInstrumentation', modules: ['fastify'], options: () => ({ registerOnInitialization: true }) },
   otel('fs', 'FsInstrumentation', ['fs'], { offByDefault: true }),
   otel('generic-pool', 'GenericPoolInstrumentation', ['generic-pool']),
-  otel('graphql', 'GraphQLInstrumentation', ['graphql']),
+  // One span per operation; parse, validate and resolver spans are detail (graphql-boundary.ts).
+  otel('graphql', 'GraphQLInstrumentation', ['graphql'], { options: (_c, s) => graphqlOptions(detailListed(s.instrumentationDetail, 'graphql')) }),
   otel('grpc', 'GrpcInstrumentation', ['@grpc/grpc-js']),
   otel('hapi', 'HapiInstrumentation', ['@hapi/hapi']),
   otel('host-metrics', 'HostMetricsInstrumentation', [], { offByDefault: true, atSdkStart: () => true }),
@@ -96,7 +98,7 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('runtime-node', 'RuntimeNodeInstrumentation', [], { atSdkStart: () => true }),
   otel('socket.io', 'SocketIoInstrumentation', ['socket.io']),
   otel('tedious', 'TediousInstrumentation', ['tedious']),
-  otel('undici', 'UndiciInstrumentation', ['undici'], { onGlobalFetch: true }),
+  otel('undici', 'UndiciInstrumentation', ['undici'], { onGlobalFetch: true, options: (_c, s) => undiciHeaderCapture(s) }),
   otel('winston', 'WinstonInstrumentation', ['winston']),
 ];
 
@@ -109,12 +111,12 @@ const PRODUCES: Record<string, string> = {
   'connect': '`http.route`; middleware and handler spans with detail on',
   'cucumber': 'spans per feature/scenario/step',
   'dataloader': 'spans per load/batch',
-  'dns': 'CLIENT spans per lookup',
+  'dns': '`dns.lookup` spans, with detail on only',
   'express': '`http.route` on the SERVER span and its metric; middleware, router and handler spans with detail on',
   'fastify': '`http.route`; request, hook and handler spans with detail on',
   'fs': 'spans per fs call (off by default)',
   'generic-pool': 'spans per acquire',
-  'graphql': 'parse/validate/execute and resolver spans (`graphql.*`)',
+  'graphql': 'one span per operation (`query GetItems`, `graphql.operation.*`, `graphql.document`); parse, validate and resolver spans with detail on',
   'grpc': 'CLIENT and SERVER spans (`rpc.*`)',
   'hapi': '`http.route`; route and plugin spans with detail on',
   'host-metrics': 'host CPU, memory, network metrics (off by default)',
@@ -130,7 +132,7 @@ const PRODUCES: Record<string, string> = {
   'mysql': 'CLIENT spans (`db.*`)',
   'mysql2': 'CLIENT spans (`db.*`)',
   'nestjs-core': 'app creation, controller and handler spans with detail on',
-  'net': 'spans per socket connect',
+  'net': '`tcp.connect`, `tls.connect`, `ipc.connect` spans, with detail on only',
   'openai': 'CLIENT spans (`gen_ai.*`, token usage); `gen_ai.client.*` metrics',
   'oracledb': 'CLIENT spans (`db.*`)',
   'pg': 'CLIENT spans (`db.*`); `db.client.*` metrics; connect spans with detail on',
@@ -151,11 +153,23 @@ function routerRoute(req: import('http').IncomingMessage): string | undefined {
   return typeof route?.path === 'string' ? `${typeof baseUrl === 'string' ? baseUrl : ''}${route.path}` : undefined;
 }
 
-/** Header capture is off unless configured (remote configuration: http_*_headers). */
+/** Header capture is off unless configured (OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_*, the file, remote http_*_headers). */
 function httpHeaderCapture(s: Readonly<RuntimeSettings>): Record<string, unknown> {
-  if (!s.httpRequestHeaders.length && !s.httpResponseHeaders.length) return {};
-  const headers = { requestHeaders: [...s.httpRequestHeaders], responseHeaders: [...s.httpResponseHeaders] };
-  return { headersToSpanAttributes: { server: headers, client: headers } };
+  const h = s.capturedHeaders;
+  if (!h.serverRequest.length && !h.serverResponse.length && !h.clientRequest.length && !h.clientResponse.length) return { headersToSpanAttributes: undefined };
+  return {
+    headersToSpanAttributes: {
+      server: { requestHeaders: [...h.serverRequest], responseHeaders: [...h.serverResponse] },
+      client: { requestHeaders: [...h.clientRequest], responseHeaders: [...h.clientResponse] },
+    },
+  };
+}
+
+/** fetch() and undici: the client side of the same capture. */
+function undiciHeaderCapture(s: Readonly<RuntimeSettings>): Record<string, unknown> {
+  const h = s.capturedHeaders;
+  if (!h.clientRequest.length && !h.clientResponse.length) return { headersToSpanAttributes: undefined };
+  return { headersToSpanAttributes: { requestHeaders: [...h.clientRequest], responseHeaders: [...h.clientResponse] } };
 }
 
 export function createInstrumentation(entry: InstrumentationEntry, config: Readonly<Config>, settings: Readonly<RuntimeSettings>): Instrumentation {
@@ -170,6 +184,7 @@ export function createInstrumentation(entry: InstrumentationEntry, config: Reado
   // instrumentations (nestjs-core) capture the tracer when they patch.
   if (entry.routeAtResponse) addRouteResolver(entry.routeAtResponse);
   if (FRAMEWORKS.includes(entry.name)) instrumentation.setTracerProvider(boundaryTracerProvider(entry.name, trace.getTracerProvider()));
+  if (entry.name === 'graphql') instrumentation.setTracerProvider(graphqlTracerProvider(trace.getTracerProvider()));
   return instrumentation;
 }
 

@@ -19,8 +19,14 @@ export interface RemoteSettings {
   disabledInstrumentations?: string[];
   enabledInstrumentations?: string[];
   instrumentationDetail?: string[];
+  /** Both sides (the first keys there were); the per-side keys below win over them. */
   httpRequestHeaders?: string[];
   httpResponseHeaders?: string[];
+  httpServerRequestHeaders?: string[];
+  httpServerResponseHeaders?: string[];
+  httpClientRequestHeaders?: string[];
+  httpClientResponseHeaders?: string[];
+  baggageSpanAttributes?: string[];
   metricExportIntervalMillis?: number;
   heartbeatIntervalMillis?: number;
 }
@@ -53,6 +59,15 @@ const headerNames: Parser = (v) => {
   if (sensitive.length) return { ok: false, why: `is refused for ${summarize(sensitive, ', ')}: credential headers cannot be captured remotely` };
   return { ok: true, value: lower };
 };
+// Baggage keys are tokens, like header names; they are taken as written (no prefix, no case change).
+const baggageKeys: Parser = (v) => {
+  const list = Array.isArray(v) ? v : typeof v === 'string' ? splitList(v) : undefined;
+  if (!list || !list.every((x) => typeof x === 'string')) return { ok: false, why: 'must be a list of baggage keys' };
+  if (list.length > MAX_LIST_ENTRIES) return { ok: false, why: `has ${list.length} entries; at most ${MAX_LIST_ENTRIES} are accepted` };
+  const keys = (list as string[]).map((k) => k.trim()).filter(Boolean);
+  const bad = keys.filter((k) => !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k));
+  return bad.length ? { ok: false, why: `has invalid baggage keys ${summarize(bad.map((k) => JSON.stringify(k.slice(0, 100))), ', ')}` } : { ok: true, value: keys };
+};
 const millis = (min: number, max: number): Parser => (v) => {
   const n = typeof v === 'number' ? v : typeof v === 'string' ? parseDuration(v) : NaN;
   return Number.isFinite(n) && n >= min && n <= max ? { ok: true, value: Math.round(n) } : { ok: false, why: `must be a duration between ${min} and ${max} ms` };
@@ -70,6 +85,11 @@ export const ALLOWLIST: Record<string, { setting: keyof RemoteSettings; parse: P
   instrumentation_detail: { setting: 'instrumentationDetail', parse: names, description: 'instrumentations whose internal spans are wanted (all, or names); [] = boundary spans only' },
   http_request_headers: { setting: 'httpRequestHeaders', parse: headerNames, description: 'HTTP request headers captured as span attributes' },
   http_response_headers: { setting: 'httpResponseHeaders', parse: headerNames, description: 'HTTP response headers captured as span attributes' },
+  http_server_request_headers: { setting: 'httpServerRequestHeaders', parse: headerNames, description: 'request headers captured on SERVER spans (OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST)' },
+  http_server_response_headers: { setting: 'httpServerResponseHeaders', parse: headerNames, description: 'response headers captured on SERVER spans' },
+  http_client_request_headers: { setting: 'httpClientRequestHeaders', parse: headerNames, description: 'request headers captured on CLIENT spans' },
+  http_client_response_headers: { setting: 'httpClientResponseHeaders', parse: headerNames, description: 'response headers captured on CLIENT spans' },
+  baggage_span_attributes: { setting: 'baggageSpanAttributes', parse: baggageKeys, description: 'baggage entries copied onto spans as attributes (OTEL_NODE_BAGGAGE_SPAN_ATTRIBUTES)' },
   metric_export_interval: { setting: 'metricExportIntervalMillis', parse: millis(1000, 3_600_000), description: 'OTEL_METRIC_EXPORT_INTERVAL in ms (or "30s", "1m")' },
   heartbeat_interval: { setting: 'heartbeatIntervalMillis', parse: millis(1000, 86_400_000), description: 'OpAMP heartbeat in ms (or "30s", "5m")' },
 };

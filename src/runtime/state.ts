@@ -2,7 +2,7 @@
 // the SDK reports back (export health). Created before the SDK, so that a cached remote config
 // applies at start-up; each part of the preload listens for the settings it owns.
 
-import type { Config } from '../config';
+import type { CapturedHeaders, Config } from '../config';
 import type { Signal } from '../config/settings';
 import type { LogLevel } from '../log/logger';
 
@@ -16,8 +16,10 @@ export interface RuntimeSettings {
   enabledInstrumentations: readonly string[];
   /** Frameworks whose internal spans are wanted ('all' = every one). */
   instrumentationDetail: readonly string[];
-  httpRequestHeaders: readonly string[];
-  httpResponseHeaders: readonly string[];
+  /** HTTP headers captured as span attributes, per side and direction. */
+  capturedHeaders: Readonly<CapturedHeaders>;
+  /** Baggage entries copied onto spans as attributes. */
+  baggageSpanAttributes: readonly string[];
   metricExportIntervalMillis: number;
   heartbeatIntervalMillis: number;
 }
@@ -29,8 +31,8 @@ export function localSettings(config: Readonly<Config>): RuntimeSettings {
     disabledInstrumentations: [],
     enabledInstrumentations: [],
     instrumentationDetail: config.instrumentationDetail,
-    httpRequestHeaders: [],
-    httpResponseHeaders: [],
+    capturedHeaders: config.capturedHeaders,
+    baggageSpanAttributes: config.baggageSpanAttributes,
     metricExportIntervalMillis: config.metricExportIntervalMillis,
     heartbeatIntervalMillis: config.opamp.heartbeatIntervalMillis,
   };

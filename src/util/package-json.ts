@@ -17,6 +17,11 @@ export interface PackageJson {
  * Unreadable or invalid files are reported through `onProblem` and skipped.
  */
 export function findPackageJson(from: string, accept: (pkg: PackageJson) => boolean, onProblem?: (file: string, why: string) => void): PackageJson | undefined {
+  return findPackageJsonIn(from, accept, onProblem)?.pkg;
+}
+
+/** As findPackageJson, with the directory the accepted package.json is in. */
+export function findPackageJsonIn(from: string, accept: (pkg: PackageJson) => boolean, onProblem?: (file: string, why: string) => void): { pkg: PackageJson; dir: string } | undefined {
   let dir = path.resolve(from);
   for (;;) {
     const file = path.join(dir, 'package.json');
@@ -30,7 +35,7 @@ export function findPackageJson(from: string, accept: (pkg: PackageJson) => bool
     if (text !== undefined) {
       try {
         const pkg = JSON.parse(text);
-        if (pkg && typeof pkg === 'object' && accept(pkg)) return pkg;
+        if (pkg && typeof pkg === 'object' && accept(pkg)) return { pkg, dir };
       } catch {
         onProblem?.(file, 'is not valid JSON');
       }

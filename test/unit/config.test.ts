@@ -165,6 +165,23 @@ describe('config: meaning of the values', () => {
     expect(config.excludedProcesses).toContain('my-cli');
   });
 
+  it('captured headers: lower-cased per side and direction; credential and invalid names left out with one warning each', () => {
+    const { config, warnings } = readConfig({
+      OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST: 'X-Tenant, Cookie, X-Api-Key',
+      OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_RESPONSE: 'x-plan',
+      OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_REQUEST: 'bad header',
+      OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_RESPONSE: 'Server',
+      OTEL_NODE_BAGGAGE_SPAN_ATTRIBUTES: 'tenant.id,plan',
+    });
+    expect(config.capturedHeaders).toEqual({ serverRequest: ['x-tenant'], serverResponse: ['x-plan'], clientRequest: [], clientResponse: ['server'] });
+    expect(config.baggageSpanAttributes).toEqual(['tenant.id', 'plan']);
+    expect(warnings).toEqual([
+      'OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST names cookie, x-api-key: credential headers are never captured; they are left out.',
+      'OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_REQUEST names invalid header names "bad header"; it is left out.',
+    ]);
+    expect(readConfig({}).config.capturedHeaders).toEqual({ serverRequest: [], serverResponse: [], clientRequest: [], clientResponse: [] });
+  });
+
   it('OTEL_SDK_DISABLED is read by the cheapest check', () => {
     expect(isSdkDisabled({ OTEL_SDK_DISABLED: ' TRUE ' })).toBe(true);
     expect(isSdkDisabled({ OTEL_SDK_DISABLED: 'false' })).toBe(false);

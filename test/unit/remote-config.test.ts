@@ -20,13 +20,17 @@ describe('remote config', () => {
       log_level: 'debug', traces_enabled: false, metrics_enabled: 'true', logs_enabled: false,
       disabled_instrumentations: 'http, @opentelemetry/instrumentation-pg', enabled_instrumentations: ['fs'], instrumentation_detail: 'express,koa',
       http_request_headers: ['X-Request-Id'], http_response_headers: 'content-type', metric_export_interval: '30s', heartbeat_interval: 5000,
+      http_server_request_headers: ['X-Tenant'], http_server_response_headers: ['x-plan'], http_client_request_headers: 'traceparent', http_client_response_headers: ['Server'],
+      baggage_span_attributes: 'tenant.id, Plan',
     }));
     expect(r).toEqual({ ok: true, settings: {
       logLevel: 'debug', tracesEnabled: false, metricsEnabled: true, logsEnabled: false,
       disabledInstrumentations: ['http', 'pg'], enabledInstrumentations: ['fs'], instrumentationDetail: ['express', 'koa'],
       httpRequestHeaders: ['x-request-id'], httpResponseHeaders: ['content-type'], metricExportIntervalMillis: 30_000, heartbeatIntervalMillis: 5000,
+      httpServerRequestHeaders: ['x-tenant'], httpServerResponseHeaders: ['x-plan'], httpClientRequestHeaders: ['traceparent'], httpClientResponseHeaders: ['server'],
+      baggageSpanAttributes: ['tenant.id', 'Plan'],
     } });
-    expect(Object.keys(ALLOWLIST)).toHaveLength(11);
+    expect(Object.keys(ALLOWLIST)).toHaveLength(16);
   });
 
   it.each([
@@ -47,6 +51,9 @@ describe('remote config', () => {
     expect(parseConfigMap(entry('otel-preload', { log_level: 'loud' }))).toMatchObject({ ok: false, error: expect.stringContaining('"log_level" must be one of') });
     expect(parseConfigMap(entry('otel-preload', { metric_export_interval: 5 }))).toMatchObject({ ok: false });
     expect(parseConfigMap(entry('otel-preload', { http_request_headers: ['bad header'] }))).toMatchObject({ ok: false });
+    expect(parseConfigMap(entry('otel-preload', { http_client_request_headers: ['Authorization'] }))).toMatchObject({ ok: false, error: expect.stringMatching(/authorization: credential headers cannot be captured remotely/) });
+    expect(parseConfigMap(entry('otel-preload', { http_server_response_headers: ['set-cookie'] }))).toMatchObject({ ok: false, error: expect.stringMatching(/set-cookie/) });
+    expect(parseConfigMap(entry('otel-preload', { baggage_span_attributes: ['not a key'] }))).toMatchObject({ ok: false, error: expect.stringMatching(/invalid baggage keys/) });
     expect(parseConfigMap(entry('otel-preload', '{oops'))).toMatchObject({ ok: false, error: expect.stringContaining('not valid JSON') });
     expect(parseConfigMap(entry('otel-preload', 'a: b', 'text/plain'))).toMatchObject({ ok: false, error: expect.stringContaining('not supported') });
     // YAML is read as a declarative-configuration overlay: an unknown node is named.

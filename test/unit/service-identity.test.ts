@@ -28,6 +28,18 @@ const appEntry = write('shop/server/index.js', '');
 const globalBin = write('usr/lib/node_modules/json-server/lib/cli/bin.js', '');
 write('usr/lib/node_modules/json-server/package.json', { name: 'json-server', version: '0.17.4' });
 write('work/api/package.json', { name: 'work-api', version: '2.0.0' });
+// A Nitro (Nuxt) production build: the generated server package beside .output/nitro.json.
+write('storefront/package.json', { name: 'nuxt-storefront', version: '4.2.0' });
+write('storefront/.output/nitro.json', { preset: 'node-server' });
+write('storefront/.output/server/package.json', { name: 'nuxt-storefront-prod', version: '4.2.0', private: true });
+const nitroEntry = write('storefront/.output/server/index.mjs', '');
+// The same output copied alone into an image.
+write('image/.output/nitro.json', { preset: 'node-server' });
+write('image/.output/server/package.json', { name: 'nuxt-storefront-prod', version: '4.2.0', private: true });
+const nitroImageEntry = write('image/.output/server/index.mjs', '');
+// A directory called server with no nitro.json beside it is an ordinary package.
+write('plain/server/package.json', { name: 'plain-prod', version: '1.0.0' });
+const plainEntry = write('plain/server/index.js', '');
 
 const config = readConfig({}).config;
 const lines: string[] = [];
@@ -40,6 +52,9 @@ describe('service identity', () => {
     ['nest start from a pnpm store', pnpmBin, { name: 'next-shop', version: '1.4.0' }],
     ['the app its own entry', appEntry, { name: 'next-shop', version: '1.4.0' }],
     ['a relative entry inside node_modules', 'node_modules/next/dist/bin/next', { name: 'next-shop', version: '1.4.0' }],
+    ['a Nitro build: the app, not the generated <app>-prod', nitroEntry, { name: 'nuxt-storefront', version: '4.2.0' }],
+    ['a Nitro output copied alone: the generated name without -prod', nitroImageEntry, { name: 'nuxt-storefront', version: '4.2.0' }],
+    ['a server/ directory that is no Nitro output', plainEntry, { name: 'plain-prod', version: '1.0.0' }],
   ])('%s', (_what, entry, expected) => {
     expect(identity(entry)).toEqual({ ...expected, source: 'package.json' });
   });

@@ -9,6 +9,8 @@
 //       instrumentations:
 //         enabled: [http, express, pg]             # only these (names without the package prefix)
 //         disabled: [fs]
+//         detail: [graphql]                        # OTEL_NODE_INSTRUMENTATION_DETAIL
+//       baggage_span_attributes: [tenant.id, plan] # OTEL_NODE_BAGGAGE_SPAN_ATTRIBUTES
 //       opamp:
 //         endpoint: https://opamp.example:4320/v1/opamp
 //         headers: [{ name: authorization, value: "Bearer ${OPAMP_TOKEN}" }]
@@ -30,13 +32,15 @@ export function mapDistribution(m: ModelMapper, distribution: unknown, guardExcl
   // Other distributions' sections are theirs (a fleet file may carry several): not ours to report.
   if (!isNode(ours)) return;
   const at = `distribution.${DISTRIBUTION_NAME}`;
-  m.known(ours, at, ['excluded_processes', 'shutdown_timeout', 'instrumentations', 'opamp']);
+  m.known(ours, at, ['excluded_processes', 'shutdown_timeout', 'instrumentations', 'baggage_span_attributes', 'opamp']);
+  m.set('OTEL_NODE_BAGGAGE_SPAN_ATTRIBUTES', `${at}.baggage_span_attributes`, list(ours.baggage_span_attributes));
   const excluded = list(ours.excluded_processes);
   if (excluded) m.set('OTEL_NODE_EXCLUDED_PROCESSES', `${at}.excluded_processes`, [guardExcluded, excluded].filter(Boolean).join(','));
   m.number('OTEL_NODE_SHUTDOWN_TIMEOUT', `${at}.shutdown_timeout`, ours.shutdown_timeout);
   if (isNode(ours.instrumentations)) {
     const i = ours.instrumentations;
-    m.known(i, `${at}.instrumentations`, ['enabled', 'disabled']);
+    m.known(i, `${at}.instrumentations`, ['enabled', 'disabled', 'detail']);
+    m.set('OTEL_NODE_INSTRUMENTATION_DETAIL', `${at}.instrumentations.detail`, list(i.detail));
     m.set('OTEL_NODE_ENABLED_INSTRUMENTATIONS', `${at}.instrumentations.enabled`, list(i.enabled));
     m.set('OTEL_NODE_DISABLED_INSTRUMENTATIONS', `${at}.instrumentations.disabled`, list(i.disabled));
   }

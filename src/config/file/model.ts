@@ -27,7 +27,7 @@ export class ModelMapper {
   map(model: ConfigurationModel): Mapped {
     const m = model as Node;
     this.out.disabled = m.disabled === true;
-    this.known(m, '', ['file_format', 'disabled', 'log_level', 'resource', 'propagator', 'attribute_limits', 'tracer_provider', 'meter_provider', 'logger_provider', 'distribution']);
+    this.known(m, '', ['file_format', 'disabled', 'log_level', 'resource', 'propagator', 'attribute_limits', 'tracer_provider', 'meter_provider', 'logger_provider', 'instrumentation/development', 'distribution']);
     if (m.log_level != null) this.set('OTEL_LOG_LEVEL', 'log_level', logLevel(String(m.log_level)));
     this.resource(m.resource);
     this.propagator(m.propagator);
@@ -39,7 +39,29 @@ export class ModelMapper {
     this.tracerProvider(m.tracer_provider);
     this.meterProvider(m.meter_provider);
     this.processors('logs', m.logger_provider, 'logger_provider');
+    this.instrumentation(m['instrumentation/development']);
     return this.out;
+  }
+
+  /** Of the instrumentation section, the HTTP header capture (the same keys the Java agent reads). */
+  private instrumentation(node: unknown): void {
+    if (!isNode(node)) return;
+    const at = 'instrumentation/development';
+    this.known(node, at, ['general']);
+    if (!isNode(node.general)) return;
+    this.known(node.general, `${at}.general`, ['http']);
+    const http = node.general.http;
+    if (!isNode(http)) return;
+    this.known(http, `${at}.general.http`, ['server', 'client']);
+    for (const side of ['server', 'client'] as const) {
+      const s = http[side];
+      if (!isNode(s)) continue;
+      this.known(s, `${at}.general.http.${side}`, ['request_captured_headers', 'response_captured_headers']);
+      for (const part of ['request', 'response'] as const) {
+        const headers = s[`${part}_captured_headers`];
+        if (Array.isArray(headers)) this.set(`OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_${side.toUpperCase()}_${part.toUpperCase()}`, `${at}.general.http.${side}.${part}_captured_headers`, headers.map(String).join(','));
+      }
+    }
   }
 
   set(name: string, path: string, value: string | undefined): void {

@@ -12,6 +12,7 @@ export type Overlay = { ok: true; entry: Record<string, unknown> } | { ok: false
 
 const MAX_BYTES = 64 * 1024;
 const OURS = 'distribution.otel-preload';
+const HTTP = 'instrumentation/development.general.http';
 
 /** YAML path → key of our JSON entry. */
 const ALLOWED: Record<string, string> = {
@@ -26,9 +27,14 @@ const ALLOWED: Record<string, string> = {
   [`${OURS}.http_request_headers`]: 'http_request_headers',
   [`${OURS}.http_response_headers`]: 'http_response_headers',
   [`${OURS}.heartbeat_interval`]: 'heartbeat_interval',
+  [`${OURS}.baggage_span_attributes`]: 'baggage_span_attributes',
+  [`${HTTP}.server.request_captured_headers`]: 'http_server_request_headers',
+  [`${HTTP}.server.response_captured_headers`]: 'http_server_response_headers',
+  [`${HTTP}.client.request_captured_headers`]: 'http_client_request_headers',
+  [`${HTTP}.client.response_captured_headers`]: 'http_client_response_headers',
 };
 /** Containers walked through on the way to allowed leaves (a reader needs its exporter to be schema-shaped). */
-const CONTAINERS = new Set(['meter_provider', 'meter_provider.readers', 'meter_provider.readers[0]', 'meter_provider.readers[0].periodic', 'distribution', OURS, `${OURS}.instrumentations`]);
+const CONTAINERS = new Set(['meter_provider', 'meter_provider.readers', 'meter_provider.readers[0]', 'meter_provider.readers[0].periodic', 'distribution', OURS, `${OURS}.instrumentations`, 'instrumentation/development', 'instrumentation/development.general', HTTP, `${HTTP}.server`, `${HTTP}.client`]);
 const IGNORED = new Set(['file_format']);
 /** The schema wants an exporter in a reader; it may be named, but none of its settings may be sent. */
 const EXPORTER = 'meter_provider.readers[0].periodic.exporter';

@@ -14,6 +14,7 @@ import type { LossLedger } from '../queue/loss-ledger';
 import type { PendingSource } from '../queue/pending';
 import { pendingSource, queuedExport } from '../queue/queued-export';
 import { lineRequire } from '../../otel-line/line';
+import { BaggageAttributesProcessor } from './baggage-attributes';
 
 export function createTracerProvider(config: Readonly<Config>, resource: Resource, log: Logger, ledger: LossLedger, runtime: RuntimeState, pending: PendingSource[], leading: SpanProcessor[]): TracerProvider {
   const t = lineRequire('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
@@ -25,9 +26,9 @@ export function createTracerProvider(config: Readonly<Config>, resource: Resourc
     pending.push(pendingSource('traces', config.traces, () => processor.takePendingSync()));
     return processor;
   });
-  // The instrumentations' processors (`leading`, e.g. Next.js de-duplication at span start), then
-  // redaction, so that every exporter sees redacted URLs.
-  return new t.TracerProvider({ resource, sampler: recordEverything, spanLimits: { ...config.spanLimits }, spanProcessors: [...leading, new UrlRedactingProcessor(), ...spanProcessors] });
+  // The instrumentations' processors (`leading`, e.g. Next.js de-duplication at span start), the
+  // chosen baggage entries as attributes, then redaction, so that every exporter sees redacted URLs.
+  return new t.TracerProvider({ resource, sampler: recordEverything, spanLimits: { ...config.spanLimits }, spanProcessors: [...leading, new BaggageAttributesProcessor(runtime), new UrlRedactingProcessor(), ...spanProcessors] });
 }
 
 /**

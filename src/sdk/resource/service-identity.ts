@@ -4,11 +4,16 @@
 // node_modules (`next start`, `nest start`, json-server and other framework CLIs, `npm start`-style
 // launches of a dependency's bin): then it is the package owning that node_modules, else the
 // working directory's. Otherwise every Next.js app would be called `next`.
+// Frameworks that generate their own server package are seen through: Nitro (Nuxt, Analog,
+// SolidStart, …) writes `.output/server/package.json` named `<app>-prod` beside `.output/nitro.json`;
+// the app's own package.json above `.output` names the service, else the generated name without
+// its `-prod` (an image that copied only `.output`).
 
 import * as path from 'path';
 import type { Config } from '../../config';
 import type { Logger } from '../../log/logger';
-import { findPackageJson, type PackageJson } from '../../util/package-json';
+import { existsSync } from 'fs';
+import { findPackageJson, findPackageJsonIn, type PackageJson } from '../../util/package-json';
 
 export interface ServiceIdentity {
   name: string;
@@ -39,8 +44,23 @@ function applicationPackage(entry: string, cwd: string, log: Logger): PackageJso
   const named = (p: PackageJson) => typeof p.name === 'string' && p.name !== '';
   const onProblem = (file: string, why: string) => log.warn(`${file} ${why}; service.name falls back further.`);
   const owner = nodeModulesOwner(entry);
-  if (owner === undefined) return findPackageJson(path.dirname(entry), named, onProblem);
+  if (owner === undefined) {
+    const found = findPackageJsonIn(path.dirname(entry), named, onProblem);
+    return found && isNitroOutput(found.dir) ? nitroApplication(found.pkg, found.dir, named, onProblem) : found?.pkg;
+  }
   return findPackageJson(owner, named, onProblem) ?? findPackageJson(cwd, named, onProblem);
+}
+
+/** `<output>/server` of a Nitro build: Nitro writes `<output>/nitro.json` beside it. */
+function isNitroOutput(dir: string): boolean {
+  return path.basename(dir) === 'server' && existsSync(path.join(dir, '..', 'nitro.json'));
+}
+
+/** The app a Nitro output was built from: its package.json above the output, else the generated one without `-prod`. */
+function nitroApplication(generated: PackageJson, serverDir: string, named: (p: PackageJson) => boolean, onProblem: (file: string, why: string) => void): PackageJson {
+  const app = findPackageJson(path.dirname(path.dirname(serverDir)), named, onProblem);
+  if (app) return app;
+  return { ...generated, name: String(generated.name).replace(/-prod$/, '') || generated.name };
 }
 
 /**

@@ -1,0 +1,1 @@
+export default defineNuxtConfig({ telemetry: false, devtools: { enabled: false } })

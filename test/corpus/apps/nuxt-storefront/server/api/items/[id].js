@@ -1,0 +1,1 @@
+export default defineEventHandler((event) => ({ id: Number(getRouterParam(event, 'id')), name: `item ${getRouterParam(event, 'id')}` }))
