@@ -2,6 +2,7 @@
 // must leave the process exactly as it would have been: exit code, stdout, stderr, timing.
 // Every case runs a real child process; the README's "Never harm the host" table mirrors this file.
 
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as http2 from 'http2';
 import * as path from 'path';
@@ -117,7 +118,10 @@ describe('the app brings its own OpenTelemetry SDK', () => {
 });
 
 describe('tooling processes', () => {
-  const npmCli = path.join(path.dirname(path.dirname(process.execPath)), 'lib/node_modules/npm/bin/npm-cli.js');
+  // The npm beside this Node, else the system's (a Node binary from the registry, as the 3.x pass
+  // runs on, comes without one; `npm` links to its npm-cli.js): run on this Node either way.
+  const besideNode = path.join(path.dirname(path.dirname(process.execPath)), 'lib/node_modules/npm/bin/npm-cli.js');
+  const npmCli = fs.existsSync(besideNode) ? besideNode : fs.realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
 
   it('npm is skipped by default, and can be included', async () => {
     const skipped = await run([npmCli, '--version'], { env: { NODE_OPTIONS: REQUIRE, OTEL_LOG_LEVEL: 'debug' } });
