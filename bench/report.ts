@@ -4,6 +4,7 @@
 
 import { VARIANTS, type Variant } from './variants';
 import type { LoadResult } from './load';
+import type { FirstAnswer } from './first-answer';
 
 type Short = Record<Variant, { wallMs: number; rssMiB: number }>;
 export interface Results {
@@ -17,6 +18,8 @@ export interface Results {
   versions: Record<string, string>;
   startup: { up: Short; down: Short };
   job: Short;
+  /** Absent in results taken before the section existed. */
+  firstAnswer?: FirstAnswer;
   load: Record<'express-hello' | 'express-router' | 'pg', Record<Variant, LoadResult[]>>;
 }
 
@@ -68,6 +71,16 @@ export function renderTables(r: Results): string {
       );
     }
     rows.push('');
+  }
+  if (r.firstAnswer) {
+    rows.push('### Start-up to first answer (spawn to the first 200 on GET; interleaved, fresh process each)', '');
+    line('app', ...VARIANTS.map((v) => (v === 'plain' ? 'plain' : `${v}: added`)));
+    line('---', ...VARIANTS.map(() => '---'));
+    for (const [app, samples] of Object.entries(r.firstAnswer)) {
+      const plain = samples.plain;
+      line(app, ...VARIANTS.map((v) => (v === 'plain' ? `${median(plain).toFixed(0)} ms` : `+${range(samples[v].map((x, i) => x - plain[i]), (d) => d.toFixed(0))} ms`)));
+    }
+    rows.push('', `"added": the median over rounds of (variant − plain node) within a round, with its range; ${Object.values(r.firstAnswer)[0]?.plain.length ?? 0} rounds.`, '');
   }
   rows.push('### Start-up of a script that does nothing', '');
   line('variant', 'wall (collector up)', 'ratio', 'peak RSS', 'ratio', 'wall (collector down)', 'ratio');

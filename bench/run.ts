@@ -1,7 +1,7 @@
 // `npm run bench`: overhead of otel-preload against plain node, the upstream
 // auto-instrumentations-node register, EDOT Node.js and dd-trace, interleaved in one run on one
 // Node binary (24 by default). Writes bench/results.json and the tables in bench/README.md.
-// `--quick` for fewer, shorter rounds; `--only <section>` (startup, job, express-hello,
+// `--quick` for fewer, shorter rounds; `--only <section>` (startup, job, first-answer, express-hello,
 // express-router, pg) runs one section and prints it, without writing results.
 
 import { spawn, spawnSync } from 'child_process';
@@ -14,6 +14,7 @@ import { OtlpSink } from './otlp-sink';
 import { childEnv, VARIANTS, type Endpoints, type Variant } from './variants';
 import { PINNED, pinRunner, underLoad, type LoadResult } from './load';
 import { renderTables, type Results } from './report';
+import { firstAnswers } from './first-answer';
 
 const REPO = repoRoot();
 const BENCH = path.join(REPO, 'bench');
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
   const sections: Record<string, () => Promise<unknown>> = {
     startup: async () => ({ up: await shortRuns(node, 'noop.js', up, startupRounds), down: await shortRuns(node, 'noop.js', NOWHERE, Math.ceil(startupRounds / 3)) }),
     job: () => shortRuns(node, 'job.js', NOWHERE, Math.ceil(startupRounds / 3)),
+    'first-answer': () => firstAnswers(node, REPO, APPS, up, QUICK ? 3 : 7, log),
     'express-hello': () => loadRounds(node, 'express-hello', sink),
     'express-router': () => loadRounds(node, 'express-router', sink),
     pg: () => loadRounds(node, 'pg', sink),
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
     versions: Object.fromEntries(['@opentelemetry/auto-instrumentations-node', '@elastic/opentelemetry-node', 'dd-trace'].map((p) => [p, require(path.join(BENCH, 'node_modules', p, 'package.json')).version])),
     startup: out.startup as Results['startup'],
     job: out.job as Results['job'],
+    firstAnswer: out['first-answer'] as Results['firstAnswer'],
     load: { 'express-hello': out['express-hello'], 'express-router': out['express-router'], pg: out.pg } as Results['load'],
   };
   fs.writeFileSync(path.join(BENCH, 'results.json'), JSON.stringify(results, null, 2) + '\n');

@@ -15,6 +15,9 @@ export interface Endpoints {
 
 const DETECTORS = 'env,host,os,process,serviceinstance,container';
 
+/** A peer's entry by absolute path, so that it loads from bench/node_modules whatever the app's directory (corpus apps run in their own). */
+const peer = (repo: string, id: string) => require.resolve(id, { paths: [path.join(repo, 'bench')] });
+
 export function variantEnv(variant: Variant, repo: string, endpoints: Endpoints): Record<string, string> {
   const otlp = { OTEL_EXPORTER_OTLP_ENDPOINT: endpoints.grpc, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' };
   switch (variant) {
@@ -23,12 +26,12 @@ export function variantEnv(variant: Variant, repo: string, endpoints: Endpoints)
     case 'otel-preload':
       return { ...otlp, NODE_OPTIONS: `--require ${path.join(repo, 'register.cjs')}` };
     case 'upstream':
-      return { ...otlp, NODE_OPTIONS: '--require @opentelemetry/auto-instrumentations-node/register', OTEL_NODE_RESOURCE_DETECTORS: DETECTORS };
+      return { ...otlp, NODE_OPTIONS: `--require ${peer(repo, '@opentelemetry/auto-instrumentations-node/register')}`, OTEL_NODE_RESOURCE_DETECTORS: DETECTORS };
     case 'edot':
-      return { ...otlp, NODE_OPTIONS: '--require @elastic/opentelemetry-node', OTEL_NODE_RESOURCE_DETECTORS: DETECTORS };
+      return { ...otlp, NODE_OPTIONS: `--require ${peer(repo, '@elastic/opentelemetry-node')}`, OTEL_NODE_RESOURCE_DETECTORS: DETECTORS };
     case 'dd-trace':
       return {
-        NODE_OPTIONS: '--require dd-trace/init',
+        NODE_OPTIONS: `--require ${peer(repo, 'dd-trace/init')}`,
         OTEL_TRACES_EXPORTER: 'otlp',
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${endpoints.http}/v1/traces`,
         DD_TRACE_STARTUP_LOGS: 'false',
