@@ -12,6 +12,7 @@ import { buildDist } from '../../scripts/dist';
 import { nodeBinary } from '../../scripts/node-binaries';
 import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { REPO, run, start, get } from '../helpers/processes';
+import { npmCli } from '../helpers/npm-cli';
 import { lineForNode } from '../../src/otel-line/line';
 
 const NOBODY = 65534;
@@ -135,8 +136,7 @@ describe('the distribution folder', () => {
       const evalResult = await run(['-e', 'console.log(6 * 7)'], { node: nodes[version], cwd: appDir, env, ...asNobody });
       expect(evalResult).toMatchObject({ code: 0, stdout: '42\n', stderr: '' });
       if (version.startsWith('20')) {
-        const npmCli = path.join(path.dirname(path.dirname(process.execPath)), 'lib/node_modules/npm/bin/npm-cli.js');
-        const npm = await run([npmCli, 'run', '--silent', 'hello'], { node: nodes[version], cwd: appDir, env: { ...env, npm_config_cache: path.join(prefix, 'npm-cache'), npm_config_update_notifier: 'false' }, ...asNobody });
+        const npm = await run([npmCli(), 'run', '--silent', 'hello'], { node: nodes[version], cwd: appDir, env: { ...env, npm_config_cache: path.join(prefix, 'npm-cache'), npm_config_update_notifier: 'false' }, ...asNobody });
         expect(npm.code).toBe(0);
         expect(npm.stdout).toBe('42\n');
       }

@@ -2,7 +2,6 @@
 // must leave the process exactly as it would have been: exit code, stdout, stderr, timing.
 // Every case runs a real child process; the README's "Never harm the host" table mirrors this file.
 
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as http2 from 'http2';
 import * as path from 'path';
@@ -12,6 +11,7 @@ import { get, REPO, run, start, withoutNodeWarnings, type Finished } from '../he
 import { nodeBinary, SUPPORTED_MATRIX, UNSUPPORTED } from '../../scripts/node-binaries';
 import { makeCertificates } from '../helpers/certs';
 import { seededRandom } from '../helpers/random';
+import { npmCli } from '../helpers/npm-cli';
 
 const REQUIRE = '--require otel-preload/register';
 const IMPORT = '--import otel-preload/register';
@@ -118,16 +118,13 @@ describe('the app brings its own OpenTelemetry SDK', () => {
 });
 
 describe('tooling processes', () => {
-  // The npm beside this Node, else the system's (a Node binary from the registry, as the 3.x pass
-  // runs on, comes without one; `npm` links to its npm-cli.js): run on this Node either way.
-  const besideNode = path.join(path.dirname(path.dirname(process.execPath)), 'lib/node_modules/npm/bin/npm-cli.js');
-  const npmCli = fs.existsSync(besideNode) ? besideNode : fs.realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
+  const npm = npmCli();
 
   it('npm is skipped by default, and can be included', async () => {
-    const skipped = await run([npmCli, '--version'], { env: { NODE_OPTIONS: REQUIRE, OTEL_LOG_LEVEL: 'debug' } });
+    const skipped = await run([npm, '--version'], { env: { NODE_OPTIONS: REQUIRE, OTEL_LOG_LEVEL: 'debug' } });
     expect(skipped.code).toBe(0);
     expect(skipped.stderr).toMatch(/process npm(-cli)? is excluded/);
-    const included = await run([npmCli, '--version'], { env: { NODE_OPTIONS: REQUIRE, OTEL_LOG_LEVEL: 'debug', OTEL_NODE_INCLUDED_PROCESSES: 'npm' } });
+    const included = await run([npm, '--version'], { env: { NODE_OPTIONS: REQUIRE, OTEL_LOG_LEVEL: 'debug', OTEL_NODE_INCLUDED_PROCESSES: 'npm' } });
     expect(included.code).toBe(0);
     expect(included.stdout).toBe(skipped.stdout);
     expect(included.stderr).not.toMatch(/is excluded/);
