@@ -11,9 +11,10 @@ export default defineConfig({
     // A test waits on events, each with DEADLINE_MS (60 s) before it fails; most wait on a few in
     // a row (listening, then spans, then the exit). The test's own timeout must not cut those
     // deadlines short on a busy machine, so it is several deadlines long; a test that passes
-    // takes what it takes, and only a hung one runs this long. No per-test timeouts below it.
+    // takes what it takes, and only a hung one runs this long. Hooks too (they build the
+    // distribution, start corpus apps). No per-test or per-hook timeouts below it.
     testTimeout: 4 * DEADLINE_MS,
-    hookTimeout: 2 * DEADLINE_MS,
+    hookTimeout: 4 * DEADLINE_MS,
     // End-to-end files spawn real processes; two cores, so keep parallelism modest.
     maxWorkers: 2,
     // The runner's own result as JSON beside the console's: .ci/run reads its counts from it
