@@ -9,8 +9,10 @@
 
 import * as http from 'http';
 import * as https from 'https';
+import type { LookupFunction } from 'net';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import { compressThenSend } from './compressed-send';
+import { ownLookup } from '../../util/lookup';
 import { retryAfterMillis } from '../../util/retry-after';
 
 export interface HttpTarget {
@@ -64,7 +66,7 @@ export class HttpExportTransport implements IExporterTransport {
       ...(gzipped ? { 'content-encoding': 'gzip' } : {}),
       ...this.target.headers,
     };
-    const request = (this.url.protocol === 'https:' ? https : http).request(this.url, { method: 'POST', headers, agent: this.agent }, (res) => {
+    const request = (this.url.protocol === 'https:' ? https : http).request(this.url, { method: 'POST', headers, agent: this.agent, lookup: ownLookup as LookupFunction }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
