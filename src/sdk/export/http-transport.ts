@@ -27,8 +27,11 @@ export interface HttpTarget {
 /** A collector's answer is read up to this size (a partial-success message is tiny). */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
-/** Connection failures worth another attempt, as upstream's HTTP transport retries them. */
-const RETRYABLE_NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
+/**
+ * Connection failures worth another attempt, as upstream's HTTP transport retries them, and a
+ * socket that could not be opened for want of a descriptor (EMFILE, ENFILE, EAGAIN): it passes.
+ */
+const RETRYABLE_NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EMFILE', 'ENFILE', 'EAGAIN']);
 
 /** A failed export's error; httpStatus is set when the server answered (any status but 2xx). */
 export type HttpExportError = Error & { httpStatus?: number };
