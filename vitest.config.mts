@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
+/** test/helpers/wait.ts's DEADLINE_MS (a config file importing a test helper makes Vite warn). */
+const DEADLINE_MS = 60_000;
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
@@ -7,8 +10,13 @@ export default defineConfig({
     globalSetup: ['test/helpers/global-setup.ts'],
     // Lets src/'s lazy require('./x') find TypeScript in unit tests.
     setupFiles: ['test/helpers/require-ts.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // A test waits on events, each with DEADLINE_MS (60 s) before it fails; most wait on a few in
+    // a row (listening, then spans, then the exit). The test's own timeout must not cut those
+    // deadlines short on a busy machine, so it is several deadlines long; a test that passes
+    // takes what it takes, and only a hung one runs this long. Hooks too (they build the
+    // distribution, start corpus apps). No per-test or per-hook timeouts below it.
+    testTimeout: 4 * DEADLINE_MS,
+    hookTimeout: 4 * DEADLINE_MS,
     // End-to-end files spawn real processes; two cores, so keep parallelism modest.
     maxWorkers: 2,
     // The runner's own result as JSON beside the console's: .ci/run reads its counts from it

@@ -73,8 +73,8 @@ export class OtlpReceiver {
     await this.server.close();
   }
 
-  /** Resolves as soon as `check` holds for what has arrived, or rejects after `ms`. */
-  waitFor(check: (r: this) => boolean, ms = 10_000, what = 'telemetry'): Promise<void> {
+  /** Resolves as soon as `check` holds for what has arrived, or rejects after `ms` (60 s: the tests' DEADLINE_MS in test/helpers/wait.ts; the demo passes its own). */
+  waitFor(check: (r: this) => boolean, ms = 60_000, what = 'telemetry'): Promise<void> {
     if (check(this)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -7,9 +7,14 @@ import * as http from 'http';
 import * as http2 from 'http2';
 import * as https from 'https';
 import { gzipSync } from 'zlib';
+import type { LookupFunction } from 'net';
 import { workerData } from 'worker_threads';
 import type { PendingTarget } from '../sdk/queue/pending';
 import { DELIVERED, FAILED, type SenderInput, writeReason } from './slots';
+import { BoundedResolver } from '../util/lookup';
+
+/** Our own bounded lookup here too (util/lookup.ts): a getaddrinfo that hangs would hold the exit. */
+const lookup = new BoundedResolver().lookup as LookupFunction;
 
 const input = workerData as SenderInput;
 const slots = new Int32Array(input.slots);
@@ -39,7 +44,7 @@ function sendGrpc(index: number, t: PendingTarget, bytes: Uint8Array, timeoutMil
   const origin = `${url.protocol}//${url.host}`;
   let session = sessions.get(origin);
   if (!session) {
-    session = http2.connect(origin, origin.startsWith('https:') ? tlsOf(t) : {});
+    session = http2.connect(origin, { lookup, ...(origin.startsWith('https:') ? tlsOf(t) : {}) });
     session.on('error', (err) => lastError.set(origin, err.message));
     sessions.set(origin, session);
   }
@@ -77,7 +82,7 @@ function sendHttp(index: number, t: PendingTarget, bytes: Uint8Array, timeoutMil
   const payload = body(t, bytes);
   const headers: Record<string, string | number> = { 'content-type': 'application/x-protobuf', 'content-length': payload.length, ...t.headers };
   if (t.compression === 'gzip') headers['content-encoding'] = 'gzip';
-  const options = { method: 'POST', headers, timeout: timeoutMillis, ...(url.protocol === 'https:' ? tlsOf(t) : {}) };
+  const options = { method: 'POST', headers, timeout: timeoutMillis, lookup, ...(url.protocol === 'https:' ? tlsOf(t) : {}) };
   // A 2xx status is the collector's verdict: a body cut short after it does not undo the delivery
   // (as the exporters' own transport, sdk/export/http-transport.ts, reads it).
   let code = 0;

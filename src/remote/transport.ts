@@ -7,7 +7,9 @@
 import * as http from 'http';
 import * as https from 'https';
 import * as zlib from 'zlib';
+import type { LookupFunction } from 'net';
 import { lineRequire } from '../otel-line/line';
+import { ownLookup } from '../util/lookup';
 
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
@@ -74,6 +76,7 @@ function exchange(opts: TransportOptions, body: Uint8Array, resolve: (a: HttpAns
     req = client.request(url, {
       method: 'POST',
       agent: false,
+      lookup: ownLookup as LookupFunction,
       timeout: opts.timeoutMs,
       ca: opts.ca,
       cert: opts.cert,

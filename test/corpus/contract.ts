@@ -33,7 +33,7 @@ export function corpusSuite(app: CorpusApp, skip = false): void {
       beforeAll(async () => {
         run = await runApp(app, dir, mode, seed);
         if (process.env.CORPUS_SPAN_COUNTS) recordSpanCounts(process.env.CORPUS_SPAN_COUNTS, app, mode, run);
-      }, 180_000);
+      });
 
       it('exit, stdout, stderr and responses identical to plain node', () => {
         expect(run.finished.hung, `still running 15 s after ${app.stopSignal}: the signal was swallowed (SIGKILLed)`).toBe(false);

@@ -9,6 +9,7 @@ import * as path from 'path';
 import { OtlpReceiver, type ReceivedMetric, type ReceivedSpan } from '../../scripts/otlp-receiver';
 import { prepareApp } from '../../scripts/corpus';
 import { get, REPO, start, type Finished } from '../helpers/processes';
+import { DEADLINE_MS } from '../helpers/wait';
 
 export type Mode = 'plain' | 'require' | 'import';
 export const MODES: readonly Mode[] = ['plain', 'require', 'import'];
@@ -99,9 +100,9 @@ export async function runApp(app: CorpusApp, dir: string, mode: Mode, seed: numb
       },
     });
     // Generous: on a loaded two-core machine `next start` has taken over 30 s to be ready.
-    await proc.waitForLine(app.ready, 90_000);
+    await proc.waitForLine(app.ready, 2 * DEADLINE_MS);
     // Some CLIs (json-server) print their banner before the port accepts connections.
-    await waitForPort(port, 10_000);
+    await waitForPort(port, DEADLINE_MS);
     const responses: Response[] = [];
     const sent = app.requests.map((_, i) => idsFor(seed, mode, i));
     const send = (path: string, ids: { traceId: string; parentId: string }) => get(`http://127.0.0.1:${port}${path}`, { traceparent: `00-${ids.traceId}-${ids.parentId}-01` });
@@ -111,7 +112,7 @@ export async function runApp(app: CorpusApp, dir: string, mode: Mode, seed: numb
     if (receiver) {
       // While the app runs: every request's spans and its duration point (short export delays).
       await receiver
-        .waitFor((r) => sent.every((s) => r.spans.some((sp) => sp.traceId === s.traceId && sp.parentSpanId === s.parentId)) && total(durationCounts(r.metrics)) >= r.spans.filter((sp) => sp.kind === 'SPAN_KIND_SERVER').length, 20_000, 'spans and metrics')
+        .waitFor((r) => sent.every((s) => r.spans.some((sp) => sp.traceId === s.traceId && sp.parentSpanId === s.parentId)) && total(durationCounts(r.metrics)) >= r.spans.filter((sp) => sp.kind === 'SPAN_KIND_SERVER').length, DEADLINE_MS, 'spans and metrics')
         .catch(() => undefined);
       spans = [...receiver.spans];
       metrics = [...receiver.metrics];
@@ -129,7 +130,7 @@ export async function runApp(app: CorpusApp, dir: string, mode: Mode, seed: numb
     const exited = await proc.exited;
     clearTimeout(timer);
     const finished = { ...exited, stdout: exited.stdout.split(String(port)).join('<port>'), hung };
-    const flushedAtExit = receiver ? await receiver.waitFor((r) => r.spans.some((sp) => sp.traceId === last.traceId && sp.parentSpanId === last.parentId), 3_000).then(() => true, () => false) : true;
+    const flushedAtExit = receiver ? await receiver.waitFor((r) => r.spans.some((sp) => sp.traceId === last.traceId && sp.parentSpanId === last.parentId), DEADLINE_MS).then(() => true, () => false) : true;
     return { finished, responses, sent, spans, metrics, flushedAtExit };
   } finally {
     await receiver?.stop();

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver, type ReceivedSpan } from '../../scripts/otlp-receiver';
 import { get, REPO, start } from '../helpers/processes';
+import { DEADLINE_MS } from '../helpers/wait';
 
 let receiver: OtlpReceiver;
 beforeAll(async () => {
@@ -21,12 +22,12 @@ async function spansOf(service: string, detail?: string): Promise<ReceivedSpan[]
   const app = start([path.join(REPO, 'fixtures/routes/connect-app.js')], {
     env: { NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_NODE_INSTRUMENTATION_DETAIL: detail },
   });
-  const [, port] = await app.waitForLine(/listening (\d+)/, 30_000);
+  const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
   for (let i = 0; i < 2; i++) expect((await get(`http://127.0.0.1:${port}/call?n=${i}`)).status).toBe(200);
   await get(`http://127.0.0.1:${port}/shutdown`);
   expect((await app.exited).code).toBe(0);
   const mine = () => receiver.spans.filter((s) => s.resource['service.name'] === service);
-  await receiver.waitFor(() => mine().filter((s) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === '/call').length === 2, 10_000, 'spans');
+  await receiver.waitFor(() => mine().filter((s) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === '/call').length === 2, DEADLINE_MS, 'spans');
   return mine();
 }
 
@@ -38,12 +39,12 @@ describe('connection-level spans', () => {
       const children = spans.filter((s) => s.parentSpanId === server.spanId);
       expect(children.map((s) => `${s.kind} ${s.name}`)).toEqual(['SPAN_KIND_CLIENT GET']);
     }
-  }, 60_000);
+  });
 
   it('OTEL_NODE_INSTRUMENTATION_DETAIL=net,dns: tcp.connect and dns.lookup come back', async () => {
     const spans = await spansOf('boundary-connections-detail', 'net,dns');
     const names = spans.filter((s) => CONNECTION_SCOPES.includes(s.scope)).map((s) => s.name);
     expect(names).toContain('tcp.connect');
     expect(names.some((n) => n.startsWith('dns.lookup'))).toBe(true);
-  }, 60_000);
+  });
 });

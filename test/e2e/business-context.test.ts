@@ -11,6 +11,7 @@ import type { ReceivedSpan } from '../../scripts/otlp-receiver';
 import { get } from '../helpers/processes';
 import { RemoteConfigStatuses } from '../helpers/opamp-server';
 import { opampSetup } from '../helpers/opamp-setup';
+import { DEADLINE_MS } from '../helpers/wait';
 
 const APPLIED = RemoteConfigStatuses.RemoteConfigStatuses_APPLIED;
 const { receiver, startApp, newServer, tmp } = opampSetup('otel-preload-context-');
@@ -22,10 +23,10 @@ async function request(service: string, port: string, id: number): Promise<{ ser
   expect((await get(`http://127.0.0.1:${port}/users/${id}`, HEADERS)).status).toBe(200);
   const mine = () => receiver.spans.filter((s) => s.resource['service.name'] === service);
   const isServer = (s: ReceivedSpan) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === `/users/${id}`;
-  await receiver.waitFor(() => mine().some(isServer), 10_000, `SERVER span of /users/${id}`);
+  await receiver.waitFor(() => mine().some(isServer), DEADLINE_MS, `SERVER span of /users/${id}`);
   const server = mine().find(isServer)!;
   const trace = () => mine().filter((s) => s.traceId === server.traceId);
-  await receiver.waitFor(() => trace().some((s) => s.kind === 'SPAN_KIND_CLIENT') && trace().some((s) => s.attributes['url.path'] === '/downstream'), 10_000, 'CLIENT and downstream spans');
+  await receiver.waitFor(() => trace().some((s) => s.kind === 'SPAN_KIND_CLIENT') && trace().some((s) => s.attributes['url.path'] === '/downstream'), DEADLINE_MS, 'CLIENT and downstream spans');
   return { server, client: trace().find((s) => s.kind === 'SPAN_KIND_CLIENT')!, downstream: trace().find((s) => s.attributes['url.path'] === '/downstream')! };
 }
 
@@ -48,12 +49,12 @@ it('environment: OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_* and OTEL_NODE_BAGGA
     OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_RESPONSE: 'Content-Type',
     OTEL_NODE_BAGGAGE_SPAN_ATTRIBUTES: 'tenant.id',
   });
-  const [, port] = await app.waitForLine(/listening (\d+)/, 30_000);
+  const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
   expectContext(await request(service, port, 1));
   expect(app.stderr().trim().split('\n')).toEqual([
     'otel-preload warn: OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST names authorization: credential headers are never captured; it is left out.',
   ]);
-}, 60_000);
+});
 
 it('configuration file: instrumentation/development http captured headers and distribution baggage_span_attributes', async () => {
   const service = 'context-file';
@@ -74,20 +75,20 @@ it('configuration file: instrumentation/development http captured headers and di
     '',
   ].join('\n'));
   const app = startApp(service, '', { OTEL_NODE_OPAMP_ENDPOINT: undefined, OTEL_CONFIG_FILE: file });
-  const [, port] = await app.waitForLine(/listening (\d+)/, 30_000);
+  const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
   expectContext(await request(service, port, 2));
   expect(app.stderr()).toBe('');
-}, 60_000);
+});
 
 it('OpAMP: http_server_request_headers, http_*_response_headers and baggage_span_attributes switched on in a running process', async () => {
   const service = 'context-opamp';
   const opamp = await newServer();
   const app = startApp(service, opamp.endpoint);
-  const [, port] = await app.waitForLine(/listening (\d+)/, 30_000);
+  const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
   const before = await request(service, port, 3);
   expect(before.server.attributes['http.request.header.x-tenant']).toBeUndefined();
   expect(before.server.attributes['tenant.id']).toBeUndefined();
   const hash = opamp.setConfig({ 'otel-preload': { http_server_request_headers: ['x-tenant'], http_server_response_headers: ['content-type'], http_client_response_headers: ['content-type'], baggage_span_attributes: ['tenant.id'] } });
-  await opamp.waitFor((r) => r.some((m) => m.a2s.remoteConfigStatus?.status === APPLIED && Buffer.from(m.a2s.remoteConfigStatus.lastRemoteConfigHash).equals(Buffer.from(hash))), 10_000, 'APPLIED');
+  await opamp.waitFor((r) => r.some((m) => m.a2s.remoteConfigStatus?.status === APPLIED && Buffer.from(m.a2s.remoteConfigStatus.lastRemoteConfigHash).equals(Buffer.from(hash))), DEADLINE_MS, 'APPLIED');
   expectContext(await request(service, port, 4));
-}, 60_000);
+});

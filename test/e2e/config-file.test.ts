@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { makeCertificates, type Certificates } from '../helpers/certs';
 import { FIXTURES, get, REPO, run, start, withoutNodeWarnings } from '../helpers/processes';
+import { stageForOtherUsers, type Stage } from '../helpers/stage';
+import { DEADLINE_MS } from '../helpers/wait';
 
 const REQUIRE = `--require ${path.join(REPO, 'register.cjs')}`;
 const REFERENCE = path.join(FIXTURES, 'config-file/reference.yaml');
@@ -56,7 +58,7 @@ describe('the packaging-style reference file, unchanged', () => {
       OTEL_LOG_LEVEL: 'debug',
     };
     const app = start(['cjs-app/app.js'], { env });
-    const [, port] = await app.waitForLine(/listening (\d+)/, 30_000); // a loaded CI machine starts express slowly
+    const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS); // a loaded CI machine starts express slowly
     expect((await get(`http://127.0.0.1:${port}/users/42`)).status).toBe(200);
     await get(`http://127.0.0.1:${port}/shutdown`);
     const finished = await app.exited;
@@ -64,7 +66,7 @@ describe('the packaging-style reference file, unchanged', () => {
     expect(withoutNodeWarnings(finished.stderr)).toBe('');
 
     const service = 'fixture-cjs-app';
-    await http.waitFor((r) => spansOf(r, service).some((s) => s.kind === 'SPAN_KIND_SERVER') && r.logs.some((l) => l.resource['service.name'] === service) && r.metrics.some((m) => m.resource['service.name'] === service), 15_000);
+    await http.waitFor((r) => spansOf(r, service).some((s) => s.kind === 'SPAN_KIND_SERVER') && r.logs.some((l) => l.resource['service.name'] === service) && r.metrics.some((m) => m.resource['service.name'] === service), DEADLINE_MS);
     const server = spansOf(http, service).find((s) => s.kind === 'SPAN_KIND_SERVER')!;
     expect(server.resource).toMatchObject({ 'k8s.namespace.name': 'shop', 'k8s.pod.name': 'web-1', 'service.version': '1.2.3' });
     expect(http.metrics.some((m) => m.name === 'http.server.request.duration' && m.resource['service.name'] === service)).toBe(true);
@@ -124,7 +126,7 @@ tracer_provider:
       KS_OPAMP: 'http://127.0.0.1:9/v1/opamp',
     };
     const app = start(['cjs-app/app.js'], { env });
-    const [, port] = await app.waitForLine(/listening (\d+)/, 30_000); // a loaded CI machine starts express slowly
+    const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS); // a loaded CI machine starts express slowly
     expect((await get(`http://127.0.0.1:${port}/users/7`)).status).toBe(200);
     await get(`http://127.0.0.1:${port}/shutdown`);
     const finished = await app.exited;
@@ -135,8 +137,8 @@ tracer_provider:
     expect(summary.configFile).toEqual({ path: KITCHEN_SINK, fileFormat: '1.1' });
     expect(summary.traces).toMatchObject({ exporters: ['otlp', 'console'], protocol: 'grpc', compression: 'gzip', headers: { 'x-tenant': '<redacted>', authorization: '<redacted>' } });
     expect(summary.metrics).toMatchObject({ protocol: 'http/protobuf', intervalMs: 15000 });
-    await grpc.waitFor((r) => spansOf(r, 'kitchen-sink').some((s) => s.kind === 'SPAN_KIND_SERVER'), 15_000, 'spans over gRPC');
-    await http.waitFor((r) => r.metrics.some((m) => m.resource['service.name'] === 'kitchen-sink') && r.logs.some((l) => l.resource['service.name'] === 'kitchen-sink'), 15_000, 'metrics and logs over HTTP');
+    await grpc.waitFor((r) => spansOf(r, 'kitchen-sink').some((s) => s.kind === 'SPAN_KIND_SERVER'), DEADLINE_MS, 'spans over gRPC');
+    await http.waitFor((r) => r.metrics.some((m) => m.resource['service.name'] === 'kitchen-sink') && r.logs.some((l) => l.resource['service.name'] === 'kitchen-sink'), DEADLINE_MS, 'metrics and logs over HTTP');
     const server = spansOf(grpc, 'kitchen-sink').find((s) => s.kind === 'SPAN_KIND_SERVER')!;
     expect(server.resource).toMatchObject({ team: 'core', replicas: '3', 'deployment.environment.name': 'test' });
     expect(server.resource['host.name']).toBeDefined(); // resource.detection/development: host
@@ -152,15 +154,20 @@ describe('a file that cannot be used: the app runs unchanged, one line, no telem
     ['wrong file_format', () => file('file_format: "0.3"\n'), /file_format: "0\.3" is not supported/],
     ['schema-invalid', () => file('file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch: { exporter: { otlp_http: { endpoint: 42 } } }\n'), /does not match the configuration schema: tracer_provider\.processors\[0\]\.batch\.exporter\.otlp_http\.endpoint must be string/],
   ];
+  // The app run as nobody runs from a copy any user can read (the checkout may be under a 0700 home).
+  let stage: Stage | undefined;
   beforeAll(() => {
     writeFileSync(unreadable, 'file_format: "1.0"\n');
     chmodSync(unreadable, 0o600); // root's; the child runs as nobody
+    stage = stageForOtherUsers();
   });
+  afterAll(() => stage?.remove());
 
   it.each(cases)('%s', async (_label, make, what, user) => {
     const f = make();
-    const plain = await run([LOADED], { env: {}, ...user });
-    const result = await run([LOADED], { env: { NODE_OPTIONS: REQUIRE, OTEL_CONFIG_FILE: f, OTEL_EXPORTER_OTLP_ENDPOINT: grpc.endpoint }, ...user });
+    const staged = user && stage ? { loaded: path.join(stage.fixtures, 'guards/loaded-modules.js'), require: stage.require, cwd: stage.fixtures } : { loaded: LOADED, require: REQUIRE, cwd: FIXTURES };
+    const plain = await run([staged.loaded], { env: {}, cwd: staged.cwd, ...user });
+    const result = await run([staged.loaded], { env: { NODE_OPTIONS: staged.require, OTEL_CONFIG_FILE: f, OTEL_EXPORTER_OTLP_ENDPOINT: grpc.endpoint }, cwd: staged.cwd, ...user });
     expect(result.code).toBe(plain.code);
     const lines = withoutNodeWarnings(result.stderr).split('\n');
     expect(lines).toHaveLength(1);

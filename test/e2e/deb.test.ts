@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DROP_IN, INSTALL_DIR, PACKAGE, pack, stageTree } from '../../scripts/deb';
 import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { run } from '../helpers/processes';
+import { DEADLINE_MS } from '../helpers/wait';
 
 const NOBODY = 65534;
 let work: string;
@@ -78,7 +79,7 @@ describe('.deb for the Injector', () => {
     const job = `require('http').get('http://127.0.0.1:${(app.address() as AddressInfo).port}/', (r) => { r.resume(); r.on('end', () => console.log('done')); })`;
     const finished = await run(['-e', job], { cwd: os.tmpdir(), uid: NOBODY, gid: NOBODY, env: { NODE_OPTIONS: `--require ${installed(entry)}`, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, HOME: os.tmpdir() } });
     expect({ code: finished.code, stdout: finished.stdout, stderr: finished.stderr }).toEqual({ code: 0, stdout: 'done\n', stderr: '' });
-    await receiver.waitFor((r) => r.spans.some((s) => s.resource['service.name'] === service && s.kind === 'SPAN_KIND_CLIENT'), 10_000);
+    await receiver.waitFor((r) => r.spans.some((s) => s.resource['service.name'] === service && s.kind === 'SPAN_KIND_CLIENT'), DEADLINE_MS);
   });
 
   it('removes cleanly', () => {

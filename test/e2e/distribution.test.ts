@@ -49,7 +49,7 @@ beforeAll(async () => {
   nodes['24'] = node24;
 
   receiver = await new OtlpReceiver('grpc').start();
-}, 180_000);
+});
 
 afterAll(async () => {
   await receiver?.stop();

@@ -37,7 +37,7 @@ beforeAll(async () => {
     res.end();
   });
   await new Promise<void>((r) => secured.listen(0, '127.0.0.1', () => r()));
-}, 180_000);
+});
 
 afterAll(async () => {
   await grpcReceiver?.stop();

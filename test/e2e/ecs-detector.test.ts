@@ -8,6 +8,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { REPO, run } from '../helpers/processes';
+import { DEADLINE_MS } from '../helpers/wait';
 
 const TASK_ARN = 'arn:aws:ecs:eu-west-1:123456789012:task/shop/0123456789abcdef';
 let metadata: http.Server;
@@ -50,7 +51,7 @@ describe('ECS resource detector', () => {
     expect(finished.stderr).toBe('');
     expect(finished.stdout).toBe('done\n');
     const mine = () => receiver.spans.filter((s) => s.resource['service.name'] === 'ecs-answering');
-    await receiver.waitFor(() => mine().some((s) => s.kind === 'SPAN_KIND_CLIENT') && receiver.metrics.some((m) => m.resource['service.name'] === 'ecs-answering' && m.name === 'http.client.request.duration'), 10_000);
+    await receiver.waitFor(() => mine().some((s) => s.kind === 'SPAN_KIND_CLIENT') && receiver.metrics.some((m) => m.resource['service.name'] === 'ecs-answering' && m.name === 'http.client.request.duration'), DEADLINE_MS);
     const clients = mine().filter((s) => s.kind === 'SPAN_KIND_CLIENT');
     expect(clients.map((s) => Number(s.attributes['server.port']))).toEqual([port(app)]);
     expect(clients[0].resource['cloud.platform']).toBe('aws_ecs');
@@ -59,7 +60,7 @@ describe('ECS resource detector', () => {
     expect(points.map((p) => Number(p.attributes['server.port']))).not.toContain(port(metadata));
   });
 
-  it('an endpoint that never answers does not delay the exit', { timeout: 90_000 }, async () => {
+  it('an endpoint that never answers does not delay the exit', async () => {
     // Same job, same machine, alternating three times: without ECS, then with a silent endpoint.
     // The median of the three pairwise differences, so that a load spike elsewhere on the machine
     // in one run does not decide.

@@ -14,6 +14,7 @@ import { makeCertificates, type Certificates } from '../helpers/certs';
 import { APP, ourLines, REQUIRE, ROUND_TRIPS } from '../helpers/exit-matrix';
 import { decodeTrace } from '../helpers/otlp-decode';
 import { run } from '../helpers/processes';
+import { DEADLINE_MS } from '../helpers/wait';
 
 const SPANS = 2 * ROUND_TRIPS;
 const PROTOS = path.dirname(require.resolve('@elastic/mockotlpserver/package.json'));
@@ -85,7 +86,7 @@ describe('process.exit(3): the pending spans are delivered, exactly', () => {
     expect(result.stdout).toBe('done\n');
     expect(ourLines(result.stderr)).toEqual([]);
     const count = () => receiver.spans.filter((s) => s.resource['service.name'] === service).length;
-    await receiver.waitFor(() => count() >= SPANS, 5000);
+    await receiver.waitFor(() => count() >= SPANS, DEADLINE_MS);
     expect(count()).toBe(SPANS);
   });
 
@@ -100,10 +101,10 @@ describe('process.exit(3): the pending spans are delivered, exactly', () => {
     const asNumber = (c: unknown) => (typeof c === 'object' && c !== null ? (c as { low: number; high: number }).low + (c as { high: number }).high * 2 ** 32 : Number(c ?? 0));
     const counted = (name: string) =>
       receiver.metrics.filter((m) => m.name === name && m.resource['service.name'] === service).reduce((n, m) => n + m.dataPoints.reduce((k, p) => k + asNumber(p.count), 0), 0);
-    await receiver.waitFor(() => counted('http.server.request.duration') >= ROUND_TRIPS && counted('http.client.request.duration') >= ROUND_TRIPS, 5000, 'request durations');
+    await receiver.waitFor(() => counted('http.server.request.duration') >= ROUND_TRIPS && counted('http.client.request.duration') >= ROUND_TRIPS, DEADLINE_MS, 'request durations');
     expect(counted('http.server.request.duration')).toBe(ROUND_TRIPS);
     expect(counted('http.client.request.duration')).toBe(ROUND_TRIPS);
-    await receiver.waitFor(() => receiver.spans.filter((s) => s.resource['service.name'] === service).length >= SPANS, 5000);
+    await receiver.waitFor(() => receiver.spans.filter((s) => s.resource['service.name'] === service).length >= SPANS, DEADLINE_MS);
   });
 
   it('log records (pino) pending at process.exit(4) are delivered too', async () => {
@@ -114,7 +115,7 @@ describe('process.exit(3): the pending spans are delivered, exactly', () => {
     expect(result.stdout.trim().split('\n')).toHaveLength(7);
     expect(ourLines(result.stderr)).toEqual([]);
     const count = () => receiver.logs.filter((l) => l.resource['service.name'] === service).length;
-    await receiver.waitFor(() => count() >= 7, 5000);
+    await receiver.waitFor(() => count() >= 7, DEADLINE_MS);
     expect(count()).toBe(7);
   });
 

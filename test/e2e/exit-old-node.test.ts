@@ -16,7 +16,7 @@ describe('old Node.js under --require by absolute path', () => {
     const result = await run(['--check', ENTRY], { node: nodeBinary(version), env: {} });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-  }, 120_000);
+  });
 
   it.each(OLD)('Node %s: stdout and exit code as plain node, one stderr line', async (version) => {
     const node = nodeBinary(version);
@@ -30,5 +30,5 @@ describe('old Node.js under --require by absolute path', () => {
       expect(result.stdout).toBe(plain.stdout);
       expect(result.stderr).toBe(`otel-preload: Node.js v${version} is not supported (needs ^18.19.0 || >=20.6.0); telemetry is off for this process.\n`);
     }
-  }, 120_000);
+  });
 });

@@ -18,7 +18,7 @@ const plain = new Map<string, Outcome>();
 beforeAll(async () => {
   await collectors.start();
   for (const c of CASES) plain.set(c.name, await runCase(c, {}));
-}, 60_000);
+});
 afterAll(() => collectors.stop());
 
 describe.each(CASES)('$name', (c) => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CountingReceiver } from '../helpers/counting-receiver';
 import { start } from '../helpers/processes';
 import { TcpProxy } from '../helpers/tcp-proxy';
+import { DEADLINE_MS } from '../helpers/wait';
 
 let receiver: CountingReceiver;
 let proxy: TcpProxy;
@@ -35,16 +36,16 @@ describe('a half-open proxy in front of the collector', () => {
         TICKS: '160', // 8 s
       },
     });
-    await receiver.waitFor(() => receiver.count('traces', service) > 0, 15_000, 'first spans');
+    await receiver.waitFor(() => receiver.count('traces', service) > 0, DEADLINE_MS, 'first spans');
     proxy.halfOpen();
     const before = receiver.count('traces', service);
     const t0 = Date.now();
-    await receiver.waitFor(() => receiver.count('traces', service) > before, 5000, 'spans after the half-open');
+    await receiver.waitFor(() => receiver.count('traces', service) > before, DEADLINE_MS, 'spans after the half-open');
     const healedMs = Date.now() - t0;
     const result = await app.exited;
     const created = 1600;
     const lost = () => receiver.selfMetric(service, 'otel.sdk.processor.span.processed', hasError) + receiver.selfMetric(service, 'otel.sdk.exporter.span.exported', hasError);
-    await receiver.waitFor(() => receiver.count('traces', service) + lost() >= created, 5000).catch(() => undefined);
+    await receiver.waitFor(() => receiver.count('traces', service) + lost() >= created, DEADLINE_MS).catch(() => undefined);
     const detail = `healed in ${healedMs} ms; exported ${receiver.count('traces', service)}, lost ${lost()}, connections ${proxy.connections}; stderr:\n${result.stderr}`;
     console.info(detail.split('; stderr')[0]);
     expect(result.code, detail).toBe(0);
@@ -54,5 +55,5 @@ describe('a half-open proxy in front of the collector', () => {
     const tally = receiver.count('traces', service) + lost();
     expect(tally, detail).toBeGreaterThanOrEqual(created);
     expect(tally, detail).toBeLessThanOrEqual(created + 512);
-  }, 60_000);
+  });
 });

@@ -9,6 +9,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver, type ReceivedSpan } from '../../scripts/otlp-receiver';
 import { REPO, start } from '../helpers/processes';
+import { DEADLINE_MS } from '../helpers/wait';
 
 let receiver: OtlpReceiver;
 beforeAll(async () => {
@@ -25,7 +26,7 @@ async function traceOf(script: string, service: string, env: Record<string, stri
     env: { NODE_OPTIONS: flag, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_METRICS_EXPORTER: 'none', ...env },
   });
   try {
-    const [, port] = await app.waitForLine(/listening (\d+)/, 30_000);
+    const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
     const traceId = randomBytes(16).toString('hex');
     const res = await fetch(`http://127.0.0.1:${port}/`, {
       method: 'POST',
@@ -36,7 +37,7 @@ async function traceOf(script: string, service: string, env: Record<string, stri
     expect(body.data.items).toHaveLength(100);
     const trace = () => receiver.spans.filter((s) => s.traceId === traceId);
     // The SERVER span ends last: once it is in, the request's spans are.
-    await receiver.waitFor(() => trace().some((s) => s.kind === 'SPAN_KIND_SERVER'), 20_000, 'the SERVER span');
+    await receiver.waitFor(() => trace().some((s) => s.kind === 'SPAN_KIND_SERVER'), DEADLINE_MS, 'the SERVER span');
     // Let a straggler batch arrive (resolver spans, if any, end before the SERVER span anyway).
     await new Promise((r) => setTimeout(r, 300));
     return trace();
@@ -58,7 +59,7 @@ describe.each(['apollo.cjs', 'apollo.mjs'])('Apollo Server (%s), boundary by def
     // The document, with the literal 100 replaced: no argument value is exported.
     expect(String(operation.attributes['graphql.document'])).toMatch(/query GetItems \{\s*items\(first: \*\)/);
     expect(operation.attributes['graphql.source']).toBeUndefined();
-  }, 60_000);
+  });
 });
 
 describe('OTEL_NODE_INSTRUMENTATION_DETAIL=graphql', () => {
@@ -69,5 +70,5 @@ describe('OTEL_NODE_INSTRUMENTATION_DETAIL=graphql', () => {
     expect(names).toContain('graphql.parse');
     expect(names).toContain('graphql.validate');
     expect(names.filter((n) => n.startsWith('graphql.resolve ')).length).toBeGreaterThanOrEqual(200);
-  }, 60_000);
+  });
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver, type ReceivedSpan } from '../../scripts/otlp-receiver';
 import { get, run, start, type Running } from '../helpers/processes';
 import { missingServices } from '../helpers/services';
+import { DEADLINE_MS } from '../helpers/wait';
 
 const missing = await missingServices(['postgresql', 'mariadb', 'redis', 'rabbitmq']);
 const needs = (...services: string[]) => services.some((s) => (missing as string[]).includes(s));
@@ -169,9 +170,9 @@ describe.each([
 
   beforeAll(async () => {
     app = start([script], { env: { NODE_OPTIONS: flag, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OPENAI_BASE_URL: openaiUrl, OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_SCHEDULE_DELAY: '200', OTEL_METRIC_EXPORT_INTERVAL: '1000' } });
-    const [, port] = await app.waitForLine(/listening (\d+)/, 20_000);
+    const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
     base = `http://127.0.0.1:${port}`;
-  }, 30_000);
+  });
 
   afterAll(async () => {
     await get(`${base}/shutdown`).catch(() => undefined);
@@ -227,7 +228,7 @@ describe.each([
   });
 
   it('RED metrics match OBI’s names; runtime metrics are exported', async () => {
-    await receiver.waitFor((r) => ['http.server.request.duration', 'http.client.request.duration', 'nodejs.eventloop.delay.p99', 'nodejs.eventloop.utilization', 'v8js.memory.heap.used'].every((n) => r.metrics.some((m) => m.resource['service.name'] === service && m.name === n)), 10_000, 'metrics');
+    await receiver.waitFor((r) => ['http.server.request.duration', 'http.client.request.duration', 'nodejs.eventloop.delay.p99', 'nodejs.eventloop.utilization', 'v8js.memory.heap.used'].every((n) => r.metrics.some((m) => m.resource['service.name'] === service && m.name === n)), DEADLINE_MS, 'metrics');
     const metric = (name: string) => receiver.metrics.filter((m) => m.resource['service.name'] === service && m.name === name);
     const serverPoints = metric('http.server.request.duration').flatMap((m) => m.dataPoints);
     expect(metric('http.server.request.duration')[0].unit).toBe('s');

@@ -51,5 +51,5 @@ describe('requests leave nothing behind for the young generation', () => {
     expect(plain.scavenges).toBeGreaterThan(5);
     expect(ours.scavenges).toBeGreaterThan(5);
     expect(ours.median).toBeLessThanOrEqual(MAX_MEDIAN_SURVIVED);
-  }, 120_000);
+  });
 });

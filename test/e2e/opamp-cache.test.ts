@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stderrLines as lines, type Running } from '../helpers/processes';
 import { RemoteConfigStatuses, effective, type SpecOpampServer } from '../helpers/opamp-server';
 import { opampSetup } from '../helpers/opamp-setup';
-import { waitUntil } from '../helpers/wait';
+import { DEADLINE_MS, waitUntil } from '../helpers/wait';
 
 const APPLIED = RemoteConfigStatuses.RemoteConfigStatuses_APPLIED;
 const NOBODY = 65534;
@@ -52,7 +52,7 @@ function dirFor(name: string, owner: number, mode: number): string {
 
 /** What the first message says: was the planted config applied? */
 async function plantedApplied(server: SpecOpampServer): Promise<boolean> {
-  await server.waitFor((r) => r.length >= 1, 20_000, 'the first AgentToServer');
+  await server.waitFor((r) => r.length >= 1, DEADLINE_MS, 'the first AgentToServer');
   const first = server.received[0].a2s;
   const status = first.remoteConfigStatus;
   const applied = effective(first).traces_enabled === false;
@@ -62,7 +62,7 @@ async function plantedApplied(server: SpecOpampServer): Promise<boolean> {
 
 async function pushAndWaitApplied(server: SpecOpampServer, config: unknown): Promise<Uint8Array> {
   const hash = server.setConfig({ 'otel-preload': config });
-  await server.waitFor((r) => r.some((x) => x.a2s.remoteConfigStatus?.status === APPLIED && Buffer.from(x.a2s.remoteConfigStatus.lastRemoteConfigHash).equals(Buffer.from(hash))), 20_000, 'APPLIED');
+  await server.waitFor((r) => r.some((x) => x.a2s.remoteConfigStatus?.status === APPLIED && Buffer.from(x.a2s.remoteConfigStatus.lastRemoteConfigHash).equals(Buffer.from(hash))), DEADLINE_MS, 'APPLIED');
   return hash;
 }
 
@@ -156,7 +156,7 @@ describe.skipIf(!asRoot)('a cache file is read only if it is trustworthy', () =>
     const server = await newServer();
     const t0 = Date.now();
     const app = startApp('opamp-fifo', server.endpoint, { OTEL_NODE_OPAMP_CACHE_FILE: file });
-    await app.waitForLine(/listening (\d+)/, 20_000);
+    await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
     expect(Date.now() - t0).toBeLessThan(20_000);
     expect(await plantedApplied(server)).toBe(false);
     expect(lines(app)).toEqual([expect.stringMatching(/cache\.json is not a regular file; it is ignored/)]);
@@ -173,7 +173,7 @@ describe.skipIf(!asRoot)('a cache file is read only if it is trustworthy', () =>
     expect(await plantedApplied(server)).toBe(false);
     expect(lines(app)).toEqual([expect.stringMatching(/cache\.json is a symbolic link; it is ignored/)]);
     const hash = await pushAndWaitApplied(server, { log_level: 'warn' });
-    await waitUntil(() => !fs.lstatSync(file).isSymbolicLink(), 15_000, 'the cache file to replace the symlink');
+    await waitUntil(() => !fs.lstatSync(file).isSymbolicLink(), DEADLINE_MS, 'the cache file to replace the symlink');
     expect(JSON.parse(fs.readFileSync(file, 'utf8')).hash).toBe(Buffer.from(hash).toString('hex'));
     expect(fs.readFileSync(target, 'utf8')).toBe(planted);
   });
@@ -186,7 +186,7 @@ describe.skipIf(!asRoot)('a cache file is read only if it is trustworthy', () =>
     const server = await newServer();
     const app = startApp('opamp-symlink-tmp', server.endpoint, { OTEL_NODE_OPAMP_CACHE_FILE: file });
     fs.symlinkSync(victim, `${file}.${app.child.pid}.tmp`);
-    await app.waitForLine(/listening (\d+)/, 20_000);
+    await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
     const hash = await pushAndWaitApplied(server, { log_level: 'warn' });
     await waitForFile(file);
     expect(JSON.parse(fs.readFileSync(file, 'utf8')).hash).toBe(Buffer.from(hash).toString('hex'));

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { get, stderrLines as lines, type Running } from '../helpers/processes';
 import { RemoteConfigStatuses, attrs, type AgentToServer, type SpecOpampServer } from '../helpers/opamp-server';
 import { opampSetup } from '../helpers/opamp-setup';
-import { sleep, waitUntil } from '../helpers/wait';
+import { DEADLINE_MS, sleep, waitUntil } from '../helpers/wait';
 
 const APPLIED = RemoteConfigStatuses.RemoteConfigStatuses_APPLIED;
 const FAILED = RemoteConfigStatuses.RemoteConfigStatuses_FAILED;
@@ -39,7 +39,7 @@ describe('every value the server sends is bounded', () => {
     const server = await newServer();
     server.heartbeatSeconds = seconds;
     const app = startApp('opamp-huge-heartbeat', server.endpoint);
-    await server.waitFor((r) => r.length >= 1, 20_000, 'the first poll');
+    await server.waitFor((r) => r.length >= 1, DEADLINE_MS, 'the first poll');
     await sleep(3000);
     // Unbounded, the offer became a 1 ms timer: thousands of polls in these 3 s.
     expect(server.received.length).toBeLessThanOrEqual(2);
@@ -50,8 +50,8 @@ describe('every value the server sends is bounded', () => {
   it('OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL below 1 s is clamped to 1 s, not replaced by the 30 s default', async () => {
     const server = await newServer();
     const app = startApp('opamp-tiny-heartbeat', server.endpoint, { OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL: '1' });
-    await server.waitFor((r) => r.length >= 1, 20_000, 'the first poll');
-    await server.waitFor((r) => r.length >= 4, 15_000, 'three heartbeats at the 1 s minimum');
+    await server.waitFor((r) => r.length >= 1, DEADLINE_MS, 'the first poll');
+    await server.waitFor((r) => r.length >= 4, DEADLINE_MS, 'three heartbeats at the 1 s minimum');
     // Three heartbeats of 1000 ms ±10 %; never a 1 ms storm (slack for a loaded machine).
     expect(server.received[3].at - server.received[0].at).toBeGreaterThanOrEqual(2000);
     expect(lines(app)).toEqual([expect.stringMatching(/OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL=1 is outside 1000 … 86400000 ms; using 1000 ms/)]);
@@ -66,9 +66,9 @@ describe('a server cannot drive a request loop', () => {
     const server = await newServer();
     server.extras.push(extra);
     const app = startApp('opamp-loop', server.endpoint, { OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL: '60000' });
-    await server.waitFor((r) => r.length >= 1, 20_000, 'the first poll');
+    await server.waitFor((r) => r.length >= 1, DEADLINE_MS, 'the first poll');
     // Each answer asks for a full report; they come, but spaced by the 1 s minimum.
-    await server.waitFor((r) => r.length >= 4, 15_000, 'three full reports');
+    await server.waitFor((r) => r.length >= 4, DEADLINE_MS, 'three full reports');
     // Three intervals of at least 1 s each, less what a loaded machine adds to single sends.
     expect(server.received[3].at - server.received[0].at).toBeGreaterThanOrEqual(2000);
     expect(server.received.slice(1, 4).every((r) => r.a2s.agentDescription !== undefined)).toBe(true);
@@ -87,17 +87,17 @@ describe('every request settles', () => {
       return true;
     });
     const app = startApp('opamp-cut-gzip', server.endpoint, { OTEL_NODE_SHUTDOWN_TIMEOUT: '5000' });
-    const [, port] = await app.waitForLine(/listening (\d+)/, 20_000);
-    await waitUntil(() => app.stderr().includes('OpAMP poll failed'), 20_000, 'the failed-poll warning');
+    const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
+    await waitUntil(() => app.stderr().includes('OpAMP poll failed'), DEADLINE_MS, 'the failed-poll warning');
     expect(lines(app)).toEqual([expect.stringMatching(/OpAMP poll failed \(the response broke off \(.*\)\); retrying in \d+ s/)]);
     expect((await get(`http://127.0.0.1:${port}/users/1`)).status).toBe(200);
     // Backoff is 30 s ± 20 %: the next poll comes, and it carries the full state again.
-    await server.waitFor((r) => r.length >= 2, 40_000, 'the poll after the backoff');
+    await server.waitFor((r) => r.length >= 2, DEADLINE_MS, 'the poll after the backoff');
     const [first, second] = server.received;
     expect(second.at - first.at).toBeGreaterThanOrEqual(23_000);
     expect(second.a2s.agentDescription).toBeDefined();
     expect(await termTime(app)).toBeLessThan(3000);
-  }, 60_000);
+  });
 
   it('an answer that stalls mid-body is aborted at shutdown: exit does not wait on it', async () => {
     const server = await newServer();
@@ -109,8 +109,8 @@ describe('every request settles', () => {
       return true; // and never ends
     });
     const app = startApp('opamp-stall', server.endpoint, { OTEL_NODE_SHUTDOWN_TIMEOUT: '5000' });
-    await app.waitForLine(/listening (\d+)/, 20_000);
-    await server.waitFor((r) => r.length >= 1, 20_000, 'the first poll');
+    await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
+    await server.waitFor((r) => r.length >= 1, DEADLINE_MS, 'the first poll');
     await sleep(200);
     // Without the abort, exit waited for the dead request until the shutdown bound (5 s here).
     expect(await termTime(app)).toBeLessThan(3000);
@@ -129,13 +129,13 @@ describe('every request settles', () => {
       return true;
     });
     const app = startApp('opamp-drip', server.endpoint);
-    const [, port] = await app.waitForLine(/listening (\d+)/, 20_000);
-    await server.waitFor((r) => r.length >= 1, 20_000, 'the first poll');
+    const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
+    await server.waitFor((r) => r.length >= 1, DEADLINE_MS, 'the first poll');
     // An idle timeout alone never fires here: the deadline covers the whole exchange.
-    await waitUntil(() => app.stderr().includes('OpAMP poll failed'), 25_000, 'the deadline warning');
+    await waitUntil(() => app.stderr().includes('OpAMP poll failed'), DEADLINE_MS, 'the deadline warning');
     expect(lines(app)).toEqual([expect.stringMatching(/OpAMP poll failed \(no complete answer within 10000 ms\); retrying in \d+ s/)]);
     expect((await get(`http://127.0.0.1:${port}/users/1`)).status).toBe(200);
-  }, 60_000);
+  });
 
   const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024));
   it.each([
@@ -150,8 +150,8 @@ describe('every request settles', () => {
       return true;
     });
     const app = startApp('opamp-corrupt', server.endpoint, { OTEL_NODE_SHUTDOWN_TIMEOUT: '5000' });
-    const [, port] = await app.waitForLine(/listening (\d+)/, 20_000);
-    await waitUntil(() => app.stderr().includes('OpAMP poll failed'), 20_000, 'the failed-poll warning');
+    const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
+    await waitUntil(() => app.stderr().includes('OpAMP poll failed'), DEADLINE_MS, 'the failed-poll warning');
     expect(lines(app)).toEqual([expect.stringMatching(why)]);
     expect((await get(`http://127.0.0.1:${port}/users/1`)).status).toBe(200);
     expect(await termTime(app)).toBeLessThan(3000);
@@ -162,11 +162,11 @@ describe('remote config cannot reach prototypes or credentials', () => {
   it('keys named after Object.prototype members fail the config, naming the key', async () => {
     const server = await newServer();
     const app = startApp('opamp-proto-keys', server.endpoint);
-    await app.waitForLine(/listening (\d+)/, 20_000);
+    await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
     for (const body of ['{"__proto__": {"log_level": "debug"}}', '{"constructor": "x"}', '{"prototype": 1}', '{"toString": "debug"}', '{"hasOwnProperty": true}']) {
       const key = Object.keys(JSON.parse(body)).length ? body.slice(2, body.indexOf('"', 2)) : '';
       const hash = server.setConfig({ 'otel-preload': body });
-      await waitUntil(() => statusFor(server, hash).some((s) => s!.status === FAILED), 15_000, `FAILED for ${key}`);
+      await waitUntil(() => statusFor(server, hash).some((s) => s!.status === FAILED), DEADLINE_MS, `FAILED for ${key}`);
       expect(statusFor(server, hash).find((s) => s!.status === FAILED)!.errorMessage).toContain(`"${key}"`);
     }
     expect(lines(app)).toEqual([]);
@@ -176,7 +176,7 @@ describe('remote config cannot reach prototypes or credentials', () => {
     const server = await newServer();
     const service = 'opamp-credentials';
     const app = startApp(service, server.endpoint);
-    const [, port] = await app.waitForLine(/listening (\d+)/, 20_000);
+    const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
     const refused = [
       [{ http_request_headers: ['authorization', 'cookie', 'x-request-id'] }, ['authorization', 'cookie']],
       [{ http_request_headers: ['Proxy-Authorization', 'x-api-key'] }, ['proxy-authorization', 'x-api-key']],
@@ -184,13 +184,13 @@ describe('remote config cannot reach prototypes or credentials', () => {
     ] as const;
     for (const [config, named] of refused) {
       const hash = server.setConfig({ 'otel-preload': config });
-      await waitUntil(() => statusFor(server, hash).some((s) => s!.status === FAILED), 15_000, `FAILED for ${named}`);
+      await waitUntil(() => statusFor(server, hash).some((s) => s!.status === FAILED), DEADLINE_MS, `FAILED for ${named}`);
       const message = statusFor(server, hash).find((s) => s!.status === FAILED)!.errorMessage;
       for (const name of named) expect(message).toContain(name);
       expect(message).toMatch(/credential headers cannot be captured remotely/);
     }
     const hash = server.setConfig({ 'otel-preload': { http_request_headers: ['x-request-id'] } });
-    await waitUntil(() => statusFor(server, hash).some((s) => s!.status === APPLIED), 15_000, 'APPLIED');
+    await waitUntil(() => statusFor(server, hash).some((s) => s!.status === APPLIED), DEADLINE_MS, 'APPLIED');
     await get(`http://127.0.0.1:${port}/users/7`, { authorization: 'Bearer s3cret', cookie: 'sid=s3cret', 'x-request-id': 'req-7' });
     const mine = () => receiver.spans.filter((s) => s.resource['service.name'] === service && s.kind === 'SPAN_KIND_SERVER' && JSON.stringify(s.attributes).includes('req-7'));
     await receiver.waitFor(() => mine().length >= 1);
@@ -207,7 +207,7 @@ describe('spec v0.18 for SDK agents', () => {
     server.extras.push(() => ({ capabilities: BigInt(server.received.length % 2 ? 0x7 : 0x1) }));
     server.extras.push(() => (server.received.length === 3 ? { agentIdentification: { newInstanceUid: new Uint8Array(newUid) } } : undefined));
     startApp('opamp-v018', server.endpoint, { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=staging,team=payments,service.namespace=shop' });
-    await server.waitFor((r) => r.length >= 6, 25_000, 'six heartbeats');
+    await server.waitFor((r) => r.length >= 6, DEADLINE_MS, 'six heartbeats');
     const first = server.received[0].a2s;
     expect(attrs(first.agentDescription!.identifyingAttributes as never)).toMatchObject({ 'service.name': 'opamp-v018', 'service.namespace': 'shop' });
     const nonIdentifying = attrs(first.agentDescription!.nonIdentifyingAttributes as never);
@@ -235,11 +235,11 @@ describe('against @elastic/mockopampserver', () => {
     await mock.start();
     try {
       const app = startApp('opamp-mock-hostile', mock.endpoint);
-      await app.waitForLine(/listening (\d+)/, 20_000);
+      await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
       const failed = (): Array<{ errorMessage: string }> => mock.testGetRequests().map((r: { a2s?: AgentToServer }) => r.a2s?.remoteConfigStatus).filter((s: { status: number } | undefined) => s?.status === FAILED);
       const body = (o: unknown) => ({ body: Buffer.from(typeof o === 'string' ? o : JSON.stringify(o)), contentType: 'application/json' });
       mock.setAgentConfigMap({ configMap: { elastic: body('{"constructor": "x"}'), 'otel-preload': body({ http_request_headers: ['Authorization'] }) } });
-      await waitUntil(() => failed().length >= 1, 15_000, 'FAILED');
+      await waitUntil(() => failed().length >= 1, DEADLINE_MS, 'FAILED');
       expect(failed()[0].errorMessage).toMatch(/"constructor".*refused/);
       expect(failed()[0].errorMessage).toMatch(/authorization: credential headers cannot be captured remotely/);
       expect(mock.testGetRequests().every((r: { req?: { headers: Record<string, string> }; a2s?: AgentToServer }) => !r.a2s || r.req?.headers['opamp-instance-uid'] === uidText(r.a2s))).toBe(true);

@@ -8,7 +8,7 @@ import { makeCertificates, type Certificates } from '../helpers/certs';
 import { SpecOpampServer, attrs, pb } from '../helpers/opamp-server';
 import { HEARTBEAT, opampSetup } from '../helpers/opamp-setup';
 import { get } from '../helpers/processes';
-import { waitUntil } from '../helpers/wait';
+import { DEADLINE_MS, waitUntil } from '../helpers/wait';
 
 const { receiver, startApp, serverSpans } = opampSetup('otel-preload-opamp-transport-');
 
@@ -25,7 +25,7 @@ describe('OpAMP server faults', () => {
       inject(server);
       const app = startApp(`opamp-${minGapMs}-${_name.slice(0, 3)}`, server.endpoint);
       await app.waitForLine(/listening/);
-      await server.waitFor((r) => r.length >= 2, 10_000, 'a retry');
+      await server.waitFor((r) => r.length >= 2, DEADLINE_MS, 'a retry');
       expect(server.received[1].at - server.received[0].at).toBeGreaterThanOrEqual(minGapMs);
       expect(app.child.exitCode).toBeNull();
     } finally {
@@ -79,7 +79,7 @@ describe('OpAMP over TLS', () => {
       await server.waitFor((r) => r.some((x) => attrs(x.a2s.agentDescription?.identifyingAttributes as never)['service.name'] === 'opamp-mtls'));
       expect(server.received.every((x) => attrs(x.a2s.agentDescription?.identifyingAttributes as never)['service.name'] !== 'opamp-tls-no-client-cert')).toBe(true);
       // The client without a certificate was refused in the handshake, and says so in one line.
-      await waitUntil(() => withoutClientCert.stderr().includes('OpAMP poll failed'), 8000);
+      await waitUntil(() => withoutClientCert.stderr().includes('OpAMP poll failed'), DEADLINE_MS);
       // (OpenSSL's message carries a newline of its own, so the warning spans two lines today.)
       expect(withoutClientCert.stderr()).toMatch(/^otel-preload warn: OpAMP poll failed \(.*alert certificate required[^]*; retrying in \d+ s\. Local and cached configuration stay in effect\.\n$/);
     } finally {

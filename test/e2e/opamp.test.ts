@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get } from '../helpers/processes';
 import { SpecOpampServer, RemoteConfigStatuses, attrs, effective, type AgentToServer } from '../helpers/opamp-server';
 import { HEARTBEAT, opampSetup } from '../helpers/opamp-setup';
-import { waitUntil } from '../helpers/wait';
+import { DEADLINE_MS, waitUntil } from '../helpers/wait';
 
 const APPLIED = RemoteConfigStatuses.RemoteConfigStatuses_APPLIED;
 const APPLYING = RemoteConfigStatuses.RemoteConfigStatuses_APPLYING;
@@ -65,7 +65,7 @@ describe('OpAMP against a server written from the spec', () => {
     expect(JSON.stringify(eff)).not.toContain('s3cret');
 
     // Status compression: the next heartbeat carries no unchanged sub-messages.
-    await server.waitFor(() => mine().length >= 2, 5000);
+    await server.waitFor(() => mine().length >= 2, DEADLINE_MS);
     const second = mine()[1].a2s;
     expect(second.sequenceNum).toBe(2n);
     expect(second.agentDescription).toBeUndefined();
@@ -76,7 +76,7 @@ describe('OpAMP against a server written from the spec', () => {
     await receiver.waitFor(() => serverSpans(service).length >= 1);
     const hash = server.setConfig({ 'otel-preload': { disabled_instrumentations: ['http', 'express'], log_level: 'warn', metric_export_interval: '5s' } });
     const pushedAt = Date.now();
-    await server.waitFor(() => mine().some((r) => statusOf(r.a2s)?.status === APPLIED && Buffer.from(statusOf(r.a2s)!.lastRemoteConfigHash).equals(Buffer.from(hash))), 5000, 'APPLIED');
+    await server.waitFor(() => mine().some((r) => statusOf(r.a2s)?.status === APPLIED && Buffer.from(statusOf(r.a2s)!.lastRemoteConfigHash).equals(Buffer.from(hash))), DEADLINE_MS, 'APPLIED');
     expect(Date.now() - pushedAt).toBeLessThan(HEARTBEAT * 1.1 + 1500);
     // Applied as it arrives (synchronously): the next request reports APPLIED, never APPLYING.
     const statuses = mine().map((r) => statusOf(r.a2s)?.status).filter((s) => s !== undefined);
@@ -90,12 +90,12 @@ describe('OpAMP against a server written from the spec', () => {
     // The server keeps resending until APPLIED; after that, the same hash is not applied again.
     const appliedCount = () => mine().filter((r) => statusOf(r.a2s) !== undefined).length;
     const count = appliedCount();
-    await server.waitFor(() => mine().length >= mine().indexOf(applied) + 3, 5000);
+    await server.waitFor(() => mine().length >= mine().indexOf(applied) + 3, DEADLINE_MS);
     expect(appliedCount()).toBe(count);
 
     // A refused key fails the whole config, naming the key; the previous config stays.
     const badHash = server.setConfig({ 'otel-preload': { disabled_instrumentations: [], exporter_endpoint: 'http://collector.evil:4317' } });
-    await server.waitFor(() => mine().some((r) => statusOf(r.a2s)?.status === FAILED && Buffer.from(statusOf(r.a2s)!.lastRemoteConfigHash).equals(Buffer.from(badHash))), 5000, 'FAILED');
+    await server.waitFor(() => mine().some((r) => statusOf(r.a2s)?.status === FAILED && Buffer.from(statusOf(r.a2s)!.lastRemoteConfigHash).equals(Buffer.from(badHash))), DEADLINE_MS, 'FAILED');
     const failed = mine().find((r) => statusOf(r.a2s)?.status === FAILED)!;
     expect(statusOf(failed.a2s)!.errorMessage).toMatch(/"exporter_endpoint" is refused/);
     await get(`${base}/users/3`);
@@ -103,21 +103,21 @@ describe('OpAMP against a server written from the spec', () => {
 
     // The key disappears: instrumentations revert to their local (enabled) state.
     const emptyHash = server.setConfig({});
-    await server.waitFor(() => mine().some((r) => statusOf(r.a2s)?.status === APPLIED && Buffer.from(statusOf(r.a2s)!.lastRemoteConfigHash).equals(Buffer.from(emptyHash))), 5000);
+    await server.waitFor(() => mine().some((r) => statusOf(r.a2s)?.status === APPLIED && Buffer.from(statusOf(r.a2s)!.lastRemoteConfigHash).equals(Buffer.from(emptyHash))), DEADLINE_MS);
     await get(`${base}/users/4`);
     await receiver.waitFor(() => serverSpans(service).length > before);
 
     // Header capture and log level, switched on remotely, take effect at once.
     const headersHash = server.setConfig({ 'otel-preload': { http_request_headers: ['X-Request-Id'], log_level: 'debug' } });
-    await server.waitFor(() => mine().some((r) => statusOf(r.a2s)?.status === APPLIED && Buffer.from(statusOf(r.a2s)!.lastRemoteConfigHash).equals(Buffer.from(headersHash))), 5000);
+    await server.waitFor(() => mine().some((r) => statusOf(r.a2s)?.status === APPLIED && Buffer.from(statusOf(r.a2s)!.lastRemoteConfigHash).equals(Buffer.from(headersHash))), DEADLINE_MS);
     await get(`${base}/users/5`, { 'x-request-id': 'req-42' });
     await receiver.waitFor(() => serverSpans(service).some((s) => JSON.stringify(s.attributes['http.request.header.x-request-id']) === '["req-42"]'));
-    await waitUntil(() => /otel-preload debug: /.test(app.stderr()), 5000);
+    await waitUntil(() => /otel-preload debug: /.test(app.stderr()), DEADLINE_MS);
 
     // A sequence gap seen by the server → ReportFullState → the next message carries everything.
     server.forceFullState = true;
     const n = mine().length;
-    await server.waitFor(() => mine().slice(n).some((r) => r.a2s.agentDescription !== undefined && r.a2s.effectiveConfig !== undefined), 5000, 'full state');
+    await server.waitFor(() => mine().slice(n).some((r) => r.a2s.agentDescription !== undefined && r.a2s.effectiveConfig !== undefined), DEADLINE_MS, 'full state');
     // OpAMP's own HTTP calls are never traced.
     const opampSpans = receiver.spans.filter((x) => x.resource['service.name'] === service && JSON.stringify(x.attributes).includes('/v1/opamp'));
     expect(opampSpans).toEqual([]);
@@ -164,7 +164,7 @@ describe('OpAMP against a server written from the spec', () => {
     await get(`http://127.0.0.1:${port}/users/1`);
     await expectNoNewServerSpans(`http://127.0.0.1:${port}`, service, before);
     // The server is down: one line says so (after the jittered first poll), and that the cached config is in effect.
-    await waitUntil(() => offline.stderr().includes('OpAMP poll failed'), 5000);
+    await waitUntil(() => offline.stderr().includes('OpAMP poll failed'), DEADLINE_MS);
     expect(offline.stderr().trim().split('\n')).toEqual([expect.stringMatching(/OpAMP poll failed .*Local and cached configuration stay in effect/)]);
 
     // A corrupt cache is ignored with one warning; local config applies (spans flow).
@@ -188,7 +188,7 @@ describe('OpAMP against a server written from the spec', () => {
     // Traces are off, so no span can serve as the marker: the request's own log record can. It is
     // emitted before the SERVER span ends, but the log batch waits 1 s (OTEL_BLRP_SCHEDULE_DELAY's
     // default) against the span batch's 100 ms, so a span, had one been exported, would be here first.
-    await receiver.waitFor(() => receiver.logs.some((l) => l.resource['service.name'] === service && JSON.stringify(l.body).includes('served user 1')), 10_000, 'the log record');
+    await receiver.waitFor(() => receiver.logs.some((l) => l.resource['service.name'] === service && JSON.stringify(l.body).includes('served user 1')), DEADLINE_MS, 'the log record');
     expect(serverSpans(service)).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import { nodeBinary } from '../../scripts/node-binaries';
 import { get, REPO, start, withoutNodeWarnings } from '../helpers/processes';
 import { missingServices } from '../helpers/services';
 import { lineForNode } from '../../src/otel-line/line';
+import { DEADLINE_MS } from '../helpers/wait';
 
 const NODE_OPTIONS = `--require ${path.join(REPO, 'register.cjs')}`;
 const SERVICE = 'fixture-cjs-app';
@@ -49,7 +50,7 @@ async function runApp(node: string, receiver: OtlpReceiver, pg: boolean): Promis
     node,
     env: { NODE_OPTIONS, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_LOG_LEVEL: 'info', OTEL_METRIC_EXPORT_INTERVAL: '60000' },
   });
-  const [, port] = await proc.waitForLine(/listening (\d+)/, 20_000);
+  const [, port] = await proc.waitForLine(/listening (\d+)/, DEADLINE_MS);
   const base = `http://127.0.0.1:${port}`;
   expect((await get(`${base}/users/42`)).status).toBe(200);
   if (pg) expect((await get(`${base}/db`)).status).toBe(200);
@@ -57,7 +58,7 @@ async function runApp(node: string, receiver: OtlpReceiver, pg: boolean): Promis
   const finished = await proc.exited;
   expect(finished.code, finished.stderr).toBe(0);
   const mine = (s: { resource: Record<string, unknown> }) => s.resource['service.name'] === SERVICE;
-  await receiver.waitFor((r) => r.spans.filter(mine).some((s) => s.attributes['http.route'] === '/users/:id') && r.logs.some(mine) && r.metrics.some((m) => mine(m) && m.name === 'http.server.request.duration'), 15_000, 'spans, logs and metrics');
+  await receiver.waitFor((r) => r.spans.filter(mine).some((s) => s.attributes['http.route'] === '/users/:id') && r.logs.some(mine) && r.metrics.some((m) => mine(m) && m.name === 'http.server.request.duration'), DEADLINE_MS, 'spans, logs and metrics');
   const started = finished.stderr.split('\n').find((l) => l.startsWith('otel-preload info: started '));
   const summary = started ? JSON.parse(started.slice('otel-preload info: started '.length)) : undefined;
   return {
@@ -82,7 +83,7 @@ describe('one install, the line chosen by the Node.js version', () => {
   beforeAll(async () => {
     pg = await withPg;
     for (const r of RUNS) if (r.version !== 'system') nodeBinary(r.version);
-  }, 180_000);
+  });
 
   it.each(RUNS)('$label: exports with its line\'s telemetry.sdk.version, named in the start-up summary', async ({ version }) => {
     const node = version === 'system' ? process.execPath : nodeBinary(version);
@@ -100,7 +101,7 @@ describe('one install, the line chosen by the Node.js version', () => {
     } finally {
       await receiver.stop();
     }
-  }, 60_000);
+  });
 
   it('the 3.x line (Node 24) and the 2.x line (system Node 20) deliver the same spans, metrics and logs', () => {
     const three = outcomes.get('24.21.0');

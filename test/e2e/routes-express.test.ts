@@ -10,6 +10,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver, type ReceivedSpan } from '../../scripts/otlp-receiver';
 import { get, REPO, start } from '../helpers/processes';
+import { DEADLINE_MS } from '../helpers/wait';
 
 const TARGETS = ['/users/42', '/alpha', '/beta/3', '/re/12', '/boom', '/pass', '/nope', '/api/items/5', '/api/fail/1', '/api/v1/deep/9', '/orgs/acme/members/bob', '/sub/hello/x', '/outgoing'];
 /** Requests no route answered: upstream reports the last route tried (or none); we report none. */
@@ -41,7 +42,7 @@ const VERSIONS = [
 /** Runs the app under `preload`, requests every target in turn, stops it; returns its stderr. */
 async function exercise(script: string, env: Record<string, string>): Promise<string> {
   const app = start([script], { cwd: path.dirname(script), env: { NODE_PATH: path.join(REPO, 'node_modules'), ...env } });
-  const [, port] = await app.waitForLine(/listening (\d+)/, 30_000);
+  const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
   for (const target of TARGETS) await get(`http://127.0.0.1:${port}${target}`);
   await get(`http://127.0.0.1:${port}/shutdown`);
   const finished = await app.exited;
@@ -57,13 +58,13 @@ describe.each(VERSIONS)('Express $version', ({ version, script, expressVersion }
     upstream = new Map(spans.filter((s) => s.kind === 1 /* SERVER */).map((s) => [s.path, s.route]));
     expect(upstream.size, `upstream saw every request: ${stderr}`).toBeGreaterThanOrEqual(TARGETS.length);
     expect(expressVersion.startsWith(`${version}.`)).toBe(true);
-  }, 90_000);
+  });
 
   const collect = async (service: string, detail?: string) => {
     await exercise(script(), { NODE_OPTIONS: `--require ${REGISTER}`, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, ...(detail ? { OTEL_NODE_INSTRUMENTATION_DETAIL: detail } : {}) });
     const mine = (s: ReceivedSpan) => s.resource['service.name'] === service;
-    await receiver.waitFor((r) => r.spans.filter((s) => mine(s) && s.kind === 'SPAN_KIND_SERVER').length >= TARGETS.length + 2, 10_000, 'spans');
-    await receiver.waitFor((r) => r.metrics.some((m) => m.resource['service.name'] === service && m.name === 'http.server.request.duration'), 10_000, 'metrics');
+    await receiver.waitFor((r) => r.spans.filter((s) => mine(s) && s.kind === 'SPAN_KIND_SERVER').length >= TARGETS.length + 2, DEADLINE_MS, 'spans');
+    await receiver.waitFor((r) => r.metrics.some((m) => m.resource['service.name'] === service && m.name === 'http.server.request.duration'), DEADLINE_MS, 'metrics');
     const spans = receiver.spans.filter(mine);
     const servers = new Map(spans.filter((s) => s.kind === 'SPAN_KIND_SERVER').map((s) => [String(s.attributes['url.path']), s]));
     const points = receiver.metrics.filter((m) => m.resource['service.name'] === service && m.name === 'http.server.request.duration').flatMap((m) => m.dataPoints);
@@ -92,7 +93,7 @@ describe.each(VERSIONS)('Express $version', ({ version, script, expressVersion }
     // The duration metric carries the same route; 404s carry none.
     expect(points.some((p) => p.attributes['http.route'] === '/api/items/:itemId')).toBe(true);
     expect(points.filter((p) => Number(p.attributes['http.response.status_code']) === 404).every((p) => p.attributes['http.route'] === undefined)).toBe(true);
-  }, 90_000);
+  });
 
   it('OTEL_NODE_INSTRUMENTATION_DETAIL=express: middleware and handler spans under the SERVER span, same routes', async () => {
     const { spans, servers } = await collect(`routes-express${version}-detail`, 'express');
@@ -104,5 +105,5 @@ describe.each(VERSIONS)('Express $version', ({ version, script, expressVersion }
       if (NOT_FOUND.includes(target)) continue;
       expect({ target, route: servers.get(target)!.attributes['http.route'] }).toEqual({ target, route: upstream.get(target) });
     }
-  }, 90_000);
+  });
 });

@@ -7,6 +7,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver, type ReceivedSpan } from '../../scripts/otlp-receiver';
 import { get, REPO, start } from '../helpers/processes';
+import { DEADLINE_MS } from '../helpers/wait';
 
 const FRAMEWORKS = [
   { framework: 'koa', instrumentation: 'koa', scope: '@opentelemetry/instrumentation-koa', route: '/api/items/:id' },
@@ -26,7 +27,7 @@ async function exercise(framework: string, service: string, detail?: string) {
   const app = start([path.join(REPO, 'fixtures/routes/frameworks.js')], {
     env: { FRAMEWORK: framework, NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_NODE_INSTRUMENTATION_DETAIL: detail },
   });
-  const [, port] = await app.waitForLine(/listening (\d+)/, 30_000);
+  const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
   expect((await get(`http://127.0.0.1:${port}/api/items/7`)).status).toBe(200);
   expect((await get(`http://127.0.0.1:${port}/nowhere`)).status).toBe(404);
   await get(`http://127.0.0.1:${port}/shutdown`);
@@ -34,8 +35,8 @@ async function exercise(framework: string, service: string, detail?: string) {
   expect(finished.code, finished.stderr).toBe(0);
   const mine = (s: ReceivedSpan) => s.resource['service.name'] === service;
   // Four SERVER spans: /api/items/7, its /ping, /nowhere, /shutdown.
-  await receiver.waitFor((r) => r.spans.filter((s) => mine(s) && s.kind === 'SPAN_KIND_SERVER').length >= 4, 10_000, 'spans');
-  await receiver.waitFor((r) => r.metrics.some((m) => m.resource['service.name'] === service && m.name === 'http.server.request.duration'), 10_000, 'metrics');
+  await receiver.waitFor((r) => r.spans.filter((s) => mine(s) && s.kind === 'SPAN_KIND_SERVER').length >= 4, DEADLINE_MS, 'spans');
+  await receiver.waitFor((r) => r.metrics.some((m) => m.resource['service.name'] === service && m.name === 'http.server.request.duration'), DEADLINE_MS, 'metrics');
   const spans = receiver.spans.filter(mine);
   const server = spans.find((s) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === '/api/items/7')!;
   const notFound = spans.find((s) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === '/nowhere')!;
@@ -56,7 +57,7 @@ describe.each(FRAMEWORKS)('$framework', ({ framework, instrumentation, scope, ro
     expect(spans.filter((s) => s.scope === scope).map((s) => s.name)).toEqual([]);
     // Nothing INTERNAL but the socket connect of the outgoing call.
     expect(spans.filter((s) => s.kind === 'SPAN_KIND_INTERNAL' && s.scope !== '@opentelemetry/instrumentation-net').map((s) => `${s.scope}: ${s.name}`)).toEqual([]);
-  }, 60_000);
+  });
 
   it(`OTEL_NODE_INSTRUMENTATION_DETAIL=${instrumentation}: the framework's spans come back`, async () => {
     const { spans, server, client } = await exercise(framework, `routes-${framework}-detail`, instrumentation);
@@ -66,5 +67,5 @@ describe.each(FRAMEWORKS)('$framework', ({ framework, instrumentation, scope, ro
     // Each framework span and the CLIENT span descend from the SERVER span.
     const descends = (s: ReceivedSpan | undefined): boolean => s !== undefined && (s.parentSpanId === server.spanId || descends(spans.find((p) => p.spanId === s.parentSpanId)));
     for (const s of [...own, client]) expect(descends(s), `${s.name} under the SERVER span`).toBe(true);
-  }, 60_000);
+  });
 });

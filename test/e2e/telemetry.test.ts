@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver, type Protocol, type ReceivedSpan } from '../../scripts/otlp-receiver';
 import { get, start, withoutNodeWarnings } from '../helpers/processes';
 import { nodeBinary, SUPPORTED_MATRIX } from '../../scripts/node-binaries';
+import { DEADLINE_MS } from '../helpers/wait';
 
 const APPS = [
   { kind: 'cjs', script: 'cjs-app/app.js', name: 'fixture-cjs-app', version: '1.2.3', clientScope: '@opentelemetry/instrumentation-http' },
@@ -28,7 +29,7 @@ describe.each(RUNS)('Node $node, OTLP over $protocol', ({ node, protocol }) => {
   beforeAll(async () => {
     nodePath = node === 'system' ? process.execPath : nodeBinary(node);
     receiver = await new OtlpReceiver(protocol).start();
-  }, 120_000);
+  });
   afterAll(() => receiver.stop());
 
   describe.each(ENTRIES)('node %s otel-preload/register', (entry) => {
@@ -52,7 +53,7 @@ describe.each(RUNS)('Node $node, OTLP over $protocol', ({ node, protocol }) => {
       expect(withoutNodeWarnings(finished.stderr)).toBe('');
 
       const mine = (s: ReceivedSpan) => s.resource['service.name'] === app.name;
-      await receiver.waitFor((r) => r.spans.filter(mine).some((s) => s.attributes['http.route'] === '/users/:id' && s.traceId === NOT_SAMPLED_TRACE), 10_000, 'spans');
+      await receiver.waitFor((r) => r.spans.filter(mine).some((s) => s.attributes['http.route'] === '/users/:id' && s.traceId === NOT_SAMPLED_TRACE), DEADLINE_MS, 'spans');
       const spans = receiver.spans.filter(mine);
 
       // SERVER span with route and status code.
@@ -81,13 +82,13 @@ describe.each(RUNS)('Node $node, OTLP over $protocol', ({ node, protocol }) => {
       expect(continued!.parentSpanId).toBe(NOT_SAMPLED_PARENT);
 
       // RED metric, flushed at exit.
-      await receiver.waitFor((r) => r.metrics.some((m) => m.resource['service.name'] === app.name && m.name === 'http.server.request.duration'), 10_000, 'metrics');
+      await receiver.waitFor((r) => r.metrics.some((m) => m.resource['service.name'] === app.name && m.name === 'http.server.request.duration'), DEADLINE_MS, 'metrics');
       const duration = receiver.metrics.find((m) => m.resource['service.name'] === app.name && m.name === 'http.server.request.duration')!;
       expect(duration.unit).toBe('s');
       expect(duration.dataPoints.some((p) => p.attributes['http.route'] === '/users/:id' && Number(p.attributes['http.response.status_code']) === 200)).toBe(true);
 
       // A log record emitted inside the request carries its trace and span ids.
-      await receiver.waitFor((r) => r.logs.some((l) => l.resource['service.name'] === app.name), 10_000, 'logs');
+      await receiver.waitFor((r) => r.logs.some((l) => l.resource['service.name'] === app.name), DEADLINE_MS, 'logs');
       const record = receiver.logs.find((l) => l.resource['service.name'] === app.name && l.body === 'served user 42')!;
       expect(record.traceId).toBe(server!.traceId);
       expect(record.spanId).toMatch(/^[0-9a-f]{16}$/);

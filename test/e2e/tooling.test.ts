@@ -9,6 +9,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { REPO, run } from '../helpers/processes';
+import { DEADLINE_MS } from '../helpers/wait';
 
 let receiver: OtlpReceiver;
 let project: string;
@@ -39,7 +40,7 @@ describe('build tools and test runners under NODE_OPTIONS', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(fs.existsSync(path.join(project, 'out/a.js'))).toBe(true);
     expect(result.stderr).not.toMatch(/otel-preload info: started/);
-  }, 60_000);
+  });
 
   it('vitest run: exports nothing; OTEL_NODE_INCLUDED_PROCESSES=vitest instruments it', async () => {
     const skipped = await run([VITEST, 'run', '--root', project], { cwd: project, env: env('tooling-vitest') });
@@ -49,7 +50,7 @@ describe('build tools and test runners under NODE_OPTIONS', () => {
     expect(included.code, included.stderr).toBe(0);
     expect(included.stderr).toMatch(/otel-preload info: started/);
     // The included run's data is the positive marker: once it is in, the skipped run's would be.
-    await receiver.waitFor(() => fromService('tooling-vitest-included') > 0, 10_000, 'metrics of the included run');
+    await receiver.waitFor(() => fromService('tooling-vitest-included') > 0, DEADLINE_MS, 'metrics of the included run');
     expect(fromService('tooling-vitest')).toBe(0);
-  }, 90_000);
+  });
 });

@@ -9,6 +9,7 @@ import * as http2 from 'http2';
 import type { AddressInfo, Socket } from 'net';
 import { gunzipSync } from 'zlib';
 import { decodeLogs, decodeMetrics, decodeTrace, type NormalDataPoint, type OtlpSignal } from './otlp-decode';
+import { DEADLINE_MS } from './wait';
 
 export type FaultMode = 'ok' | 'down' | 'unavailable' | 'resource_exhausted' | 'http503' | 'blackhole' | 'slow' | 'goaway';
 
@@ -87,7 +88,7 @@ export class CountingReceiver {
   }
 
   /** Resolves once `check` holds (re-checked on every request), or rejects after `ms`. */
-  waitFor(check: () => boolean, ms = 20_000, what = 'condition'): Promise<void> {
+  waitFor(check: () => boolean, ms = DEADLINE_MS, what = 'condition'): Promise<void> {
     return new Promise((resolve, reject) => {
       const done = () => {
         if (!check()) return;

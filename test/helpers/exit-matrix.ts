@@ -9,6 +9,7 @@ import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { CountingReceiver } from './counting-receiver';
 import { closedPort, signalExitDir, startBlackHole } from './exit-fixtures';
 import { start, type Finished } from './processes';
+import { DEADLINE_MS } from './wait';
 
 export const APP = path.join('exit', 'app.js');
 export const REQUIRE = '--require otel-preload/register';
@@ -48,7 +49,7 @@ export async function runCase(c: ExitCase, env: Record<string, string | undefine
   // A process that never exits (the failure this matrix exists for) is stopped, not left behind.
   const watchdog = setTimeout(() => app.child.kill('SIGKILL'), 25_000);
   try {
-    await app.waitForLine(c.signal ? /listening/ : /done/, 20_000);
+    await app.waitForLine(c.signal ? /listening/ : /done/, DEADLINE_MS);
     const t0 = Date.now();
     if (c.signal) app.child.kill(c.signal);
     const result = await app.exited;
@@ -106,7 +107,7 @@ export async function expectLikePlain(c: ExitCase, plain: Outcome, collector: Co
   const lines = ourLines(ours.stderr);
   if (collector === 'ok') {
     expect(lines, where).toEqual([]);
-    await collectors.receiver.waitFor(() => collectors.spansOf(service) >= c.spans, 5000, `${c.spans} spans of ${service}`);
+    await collectors.receiver.waitFor(() => collectors.spansOf(service) >= c.spans, DEADLINE_MS, `${c.spans} spans of ${service}`);
     expect(collectors.spansOf(service), where).toBe(c.spans);
   } else {
     // Nothing arrives: every span is counted as lost, and named in the one loss line. Besides it,

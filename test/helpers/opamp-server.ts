@@ -9,6 +9,7 @@ import * as http from 'http';
 import * as https from 'https';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import * as pb from '@elastic/mockopampserver/lib/generated/opamp_pb.js';
+import { DEADLINE_MS } from './wait';
 
 export type AgentToServer = ReturnType<typeof fromBinary<typeof pb.AgentToServerSchema>>;
 
@@ -65,7 +66,7 @@ export class SpecOpampServer {
     return this.configHash;
   }
 
-  waitFor(check: (r: Received[]) => boolean, ms = 10_000, what = 'an AgentToServer'): Promise<void> {
+  waitFor(check: (r: Received[]) => boolean, ms = DEADLINE_MS, what = 'an AgentToServer'): Promise<void> {
     if (check(this.received)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}; got ${this.received.length} requests`)), ms);

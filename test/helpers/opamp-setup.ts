@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import { OtlpReceiver, type ReceivedSpan } from '../../scripts/otlp-receiver';
 import { SpecOpampServer } from './opamp-server';
 import { start, type Running } from './processes';
+import { stageForOtherUsers, type Stage } from './stage';
 
 export const HEARTBEAT = 1000;
 
@@ -21,7 +22,8 @@ export interface OpampSetup {
   tmp(): string;
   /**
    * The app, exporting to the receiver (spans every 100 ms), polling `endpoint` every HEARTBEAT ms,
-   * caching in tmp()/<service>.json; `env` adds to that or (undefined) removes from it.
+   * caching in tmp()/<service>.json; `env` adds to that or (undefined) removes from it. As
+   * another user (`uid` not root) it runs from a staged copy any user can read (test/helpers/stage.ts).
    */
   startApp(service: string, endpoint: string, env?: Record<string, string | undefined>, uid?: number): Running;
   /** Kills the apps started so far (done after each test anyway). */
@@ -36,6 +38,7 @@ export function opampSetup(tmpPrefix: string, tmpMode?: number): OpampSetup {
   const running: Running[] = [];
   const servers: SpecOpampServer[] = [];
   let tmp = '';
+  let stage: Stage | undefined;
 
   beforeAll(async () => {
     await receiver.start();
@@ -45,6 +48,7 @@ export function opampSetup(tmpPrefix: string, tmpMode?: number): OpampSetup {
   afterAll(async () => {
     await receiver.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
+    stage?.remove();
   });
   const killApps = async () => {
     for (const app of running.splice(0)) {
@@ -61,7 +65,9 @@ export function opampSetup(tmpPrefix: string, tmpMode?: number): OpampSetup {
     receiver,
     tmp: () => tmp,
     startApp(service, endpoint, env = {}, uid) {
+      if (uid) stage ??= stageForOtherUsers();
       const app = start(['cjs-app/app.js'], {
+        cwd: uid ? stage!.fixtures : undefined,
         uid,
         gid: uid,
         env: {

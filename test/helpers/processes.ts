@@ -2,6 +2,7 @@
 
 import { spawn, type ChildProcess } from 'child_process';
 import * as path from 'path';
+import { DEADLINE_MS } from './wait';
 
 export const REPO = path.resolve(__dirname, '../..');
 export const FIXTURES = path.join(REPO, 'fixtures');
@@ -60,7 +61,7 @@ export function start(args: string[], opts: StartOptions): Running {
     stdout: () => stdout,
     stderr: () => stderr,
     exited,
-    waitForLine(pattern, ms = 10_000) {
+    waitForLine(pattern, ms = DEADLINE_MS) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no line ${pattern} within ${ms} ms; stdout=${stdout} stderr=${stderr}`)), ms);
         const check = () => {

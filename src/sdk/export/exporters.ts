@@ -2,6 +2,7 @@
 // shell: the exporter packages (and the HTTP/2 client with them) are loaded on the first export,
 // so a process that never produces telemetry never pays for it.
 
+import { closeSync, openSync } from 'fs';
 import type { Signal } from '../../config/settings';
 import type { SignalExport } from '../../config';
 import type { Logger } from '../../log/logger';
@@ -35,12 +36,19 @@ const EXPORT_SUCCESS = 0; // ExportResultCode in @opentelemetry/core
 const EXPORT_FAILED = 1;
 
 /**
- * Loads the real exporter on first use; if it cannot be built, exports fail quietly after one
- * warning. Honours the remotely settable on/off switch and reports every result as health.
+ * Loads the real exporter on first use; if it cannot be built, exports fail after one warning.
+ * A failure for want of a resource the process gets back (no file descriptor left, EMFILE; the
+ * system's table full, ENFILE; EAGAIN) is tried again at the next export: a brief shortage at
+ * the first export must not switch a signal off for the rest of the process. Node reports a
+ * module it could not read for that reason as "Cannot find module", so the cause is read from
+ * the system (transientCause) and named instead. Honours the remotely settable on/off switch and
+ * reports every result as health.
  */
 export class LazyExporter implements AnyExporter {
   private real?: AnyExporter;
   private broken?: Error;
+  /** The shortage that made the last attempt fail; warned about once per episode. */
+  private shortage?: Error;
 
   constructor(
     private readonly create: () => AnyExporter,
@@ -56,8 +64,9 @@ export class LazyExporter implements AnyExporter {
     if (!this.runtime.settings.exportEnabled[this.signal]) return done({ code: EXPORT_SUCCESS });
     const exporter = this.load();
     if (!exporter) {
-      this.runtime.reportExport(this.signal, false, this.broken);
-      return done({ code: EXPORT_FAILED, error: this.broken });
+      const error = this.broken ?? this.shortage;
+      this.runtime.reportExport(this.signal, false, error);
+      return done({ code: EXPORT_FAILED, error });
     }
     exporter.export(items, (result) => {
       try {
@@ -79,14 +88,57 @@ export class LazyExporter implements AnyExporter {
 
   private load(): AnyExporter | undefined {
     if (this.real || this.broken) return this.real;
+    // Not even tried while no descriptor is free: on Node < 22 a package.json that could not be
+    // opened is remembered as missing for good, so the module would stay "not found" afterwards.
+    const now = shortageNow();
+    if (now) {
+      this.noteShortage(now);
+      return undefined;
+    }
     try {
       this.real = this.create();
+      if (this.shortage) this.log.info(`${this.describe} exporter created after the shortage (${this.shortage.message}) ended.`);
+      this.shortage = undefined;
     } catch (err) {
-      this.broken = err instanceof Error ? err : new Error(String(err));
-      this.log.warn(`${this.describe} exporter could not be created (${this.broken.message}); this signal is not exported.`);
+      const error = err instanceof Error ? err : new Error(String(err));
+      const transient = transientCause(error);
+      if (transient) {
+        this.noteShortage(transient);
+      } else {
+        this.broken = error;
+        this.log.warn(`${this.describe} exporter could not be created (${error.message}); this signal is not exported.`);
+      }
     }
     return this.real;
   }
+
+  private noteShortage(cause: string): void {
+    if (!this.shortage) this.log.warn(`${this.describe} exporter could not be created (${cause}); tried again at the next export.`);
+    this.shortage = new Error(cause);
+  }
+}
+
+const SHORTAGES = new Set(['EMFILE', 'ENFILE', 'EAGAIN']);
+
+/**
+ * The passing shortage behind a failed load, if that is what it was: the error's own code, or,
+ * since a module Node could not open is reported as not found, the error that opening a file
+ * we know exists gives right now.
+ */
+export function transientCause(error: NodeJS.ErrnoException): string | undefined {
+  if (error.code && SHORTAGES.has(error.code)) return `${error.code}: ${error.message}`;
+  return shortageNow();
+}
+
+/** The shortage opening a file we know exists meets right now, if any. */
+function shortageNow(): string | undefined {
+  try {
+    closeSync(openSync(__filename, 'r'));
+  } catch (probe) {
+    const code = (probe as NodeJS.ErrnoException).code;
+    if (code && SHORTAGES.has(code)) return `${code}: ${code === 'EMFILE' ? 'too many open files in this process' : code === 'ENFILE' ? 'too many open files in the system' : 'resource temporarily unavailable'}`;
+  }
+  return undefined;
 }
 
 /** Per signal: upstream's serialiser (spans and logs arrive encoded), metrics helper and component types. */

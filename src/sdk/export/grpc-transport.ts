@@ -11,7 +11,9 @@
 
 import * as http2 from 'http2';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
+import type { LookupFunction } from 'net';
 import { compressThenSend } from './compressed-send';
+import { ownLookup } from '../../util/lookup';
 import { DEADLINE_EXCEEDED, isRetryable, retryDelayMillis, statusOfHttp, statusText, UNAVAILABLE } from './grpc-status';
 
 /** How often an open session is checked with a PING, and how long the answer may take. */
@@ -129,7 +131,9 @@ export class Http2GrpcTransport implements IExporterTransport {
   private connect(): http2.ClientHttp2Session {
     if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
     const { ca, cert, key } = this.target.tls;
-    const session = http2.connect(this.origin, this.origin.startsWith('https:') ? { ca, cert, key } : {});
+    // Our own lookup (util/lookup.ts): never the thread pool, bounded, cached for the TTL.
+    const lookup = ownLookup as LookupFunction;
+    const session = http2.connect(this.origin, this.origin.startsWith('https:') ? { ca, cert, key, lookup } : { lookup });
     this.sessionsOpened++;
     session.on('error', (err) => (this.lastConnectionError = err));
     session.on('connect', () => (this.lastConnectionError = undefined));

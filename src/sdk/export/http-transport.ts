@@ -9,8 +9,10 @@
 
 import * as http from 'http';
 import * as https from 'https';
+import type { LookupFunction } from 'net';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import { compressThenSend } from './compressed-send';
+import { ownLookup } from '../../util/lookup';
 import { retryAfterMillis } from '../../util/retry-after';
 
 export interface HttpTarget {
@@ -25,8 +27,11 @@ export interface HttpTarget {
 /** A collector's answer is read up to this size (a partial-success message is tiny). */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
-/** Connection failures worth another attempt, as upstream's HTTP transport retries them. */
-const RETRYABLE_NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
+/**
+ * Connection failures worth another attempt, as upstream's HTTP transport retries them, and a
+ * socket that could not be opened for want of a descriptor (EMFILE, ENFILE, EAGAIN): it passes.
+ */
+const RETRYABLE_NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EMFILE', 'ENFILE', 'EAGAIN']);
 
 /** A failed export's error; httpStatus is set when the server answered (any status but 2xx). */
 export type HttpExportError = Error & { httpStatus?: number };
@@ -64,7 +69,7 @@ export class HttpExportTransport implements IExporterTransport {
       ...(gzipped ? { 'content-encoding': 'gzip' } : {}),
       ...this.target.headers,
     };
-    const request = (this.url.protocol === 'https:' ? https : http).request(this.url, { method: 'POST', headers, agent: this.agent }, (res) => {
+    const request = (this.url.protocol === 'https:' ? https : http).request(this.url, { method: 'POST', headers, agent: this.agent, lookup: ownLookup as LookupFunction }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
