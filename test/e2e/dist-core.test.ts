@@ -53,6 +53,31 @@ function runApp(node: string, env: Record<string, string>, signal?: NodeJS.Signa
   return child.exited.finally(() => clearTimeout(watchdog));
 }
 
+describe('the npm package (npm pack, then npm install <tgz> into an app)', () => {
+  let appDir: string;
+  beforeAll(() => {
+    appDir = path.join(prefix, 'packed-app');
+    fs.mkdirSync(appDir);
+    const tgz = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', prefix], { cwd: REPO, encoding: 'utf8' }).trim().split('\n').pop()!;
+    fs.writeFileSync(path.join(appDir, 'package.json'), JSON.stringify({ name: 'packed-app', version: '1.0.0' }));
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--silent', path.join(prefix, tgz)], { cwd: appDir, stdio: 'inherit' });
+  }, 240_000);
+
+  it('ships the 3.x line: every require in the installed package resolves', () => {
+    expect(checkDist(path.join(appDir, 'node_modules/otel-preload'))).toEqual([]);
+    expect(fs.existsSync(path.join(appDir, 'node_modules/otel-preload/lines/3/node_modules/@opentelemetry/sdk-trace/package.json'))).toBe(true);
+  });
+
+  it.each(['20', '24'])('on Node %s an app with --require otel-preload/register exports with its line', async (version) => {
+    const service = `packed-${version}`;
+    const child = start([app], { node: nodes[version], cwd: appDir, env: { NODE_OPTIONS: '--require otel-preload/register', EXIT_KIND: 'natural', ROUND_TRIPS: String(ROUND_TRIPS), OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: grpc.endpoint, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } });
+    const r = await child.exited;
+    expect({ code: r.code, stderr: withoutNodeWarnings(r.stderr) }).toEqual({ code: 3, stderr: '' });
+    await grpc.waitFor(() => spansOf(grpc, service).length >= 2 * ROUND_TRIPS, 10_000);
+    expect(spansOf(grpc, service)[0].resource['telemetry.sdk.version']).toMatch(version === '24' ? /^3\./ : /^2\./);
+  });
+});
+
 describe('the built distribution', () => {
   it('every static require/import in it resolves (dist-check)', () => {
     expect(checkDist(dist)).toEqual([]);
