@@ -8,6 +8,7 @@ import * as http from 'http';
 import * as https from 'https';
 import * as zlib from 'zlib';
 import { lineRequire } from '../otel-line/line';
+import { ownOptions, trackOwnRequest } from '../util/own-traffic';
 
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
@@ -71,7 +72,8 @@ function exchange(opts: TransportOptions, body: Uint8Array, resolve: (a: HttpAns
   try {
     const url = new URL(opts.endpoint);
     const client = url.protocol === 'https:' ? https : http;
-    req = client.request(url, {
+    // Ours (util/own-traffic.ts): no span, no metric point, whatever the endpoint.
+    req = client.request(url, ownOptions({
       method: 'POST',
       agent: false,
       timeout: opts.timeoutMs,
@@ -86,7 +88,8 @@ function exchange(opts: TransportOptions, body: Uint8Array, resolve: (a: HttpAns
         'User-Agent': opts.userAgent,
         'OpAMP-Instance-UID': opts.instanceUid,
       },
-    });
+    }));
+    trackOwnRequest(req);
   } catch (err) {
     return fail((err as Error).message);
   }

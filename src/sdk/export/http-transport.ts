@@ -12,6 +12,7 @@ import * as https from 'https';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import { compressThenSend } from './compressed-send';
 import { retryAfterMillis } from '../../util/retry-after';
+import { ownOptions, trackOwnRequest } from '../../util/own-traffic';
 
 export interface HttpTarget {
   /** The full signal URL, e.g. http://collector:4318/v1/traces */
@@ -64,7 +65,8 @@ export class HttpExportTransport implements IExporterTransport {
       ...(gzipped ? { 'content-encoding': 'gzip' } : {}),
       ...this.target.headers,
     };
-    const request = (this.url.protocol === 'https:' ? https : http).request(this.url, { method: 'POST', headers, agent: this.agent }, (res) => {
+    // Ours (util/own-traffic.ts): no span, no metric point, whatever the endpoint.
+    const request = (this.url.protocol === 'https:' ? https : http).request(this.url, ownOptions({ method: 'POST', headers, agent: this.agent }), (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
@@ -83,6 +85,7 @@ export class HttpExportTransport implements IExporterTransport {
       request.destroy();
     }, timeoutMillis);
     timer.unref();
+    trackOwnRequest(request);
     request.on('error', (err: NodeJS.ErrnoException) => {
       const error = new Error(err.message);
       settle(RETRYABLE_NETWORK.has(err.code ?? '') ? { status: 'retryable', error } : { status: 'failure', error });
