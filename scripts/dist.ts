@@ -1,18 +1,25 @@
 // `npm run dist`: builds dist/otel-preload/ — a self-contained folder that works when loaded by
 // absolute path from anywhere (the Injector, a Dockerfile) — and dist/otel-preload.tgz.
 // Only production dependencies, as locked; no tests, source maps, type declarations, docs or
-// browser/ESM builds that the preload never loads. `--out DIR` builds into DIR instead of dist/.
+// browser/ESM builds that the preload never loads (pruned by file kind, and folders only when
+// nothing loads them); scripts/dist-check.ts then checks that every require in it resolves. `--out DIR` builds into DIR instead of dist/.
 
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { checkDist, specifiers } from './dist-check';
 import { repoRoot } from './repo-root';
 
 const REPO = repoRoot();
 
-// What the preload never loads at run time (it requires the CommonJS builds only).
-const PRUNE_DIRS = new Set(['test', 'tests', '__tests__', 'docs', 'doc', 'example', 'examples', 'esm', 'esnext', 'browser', '.github', 'bench', 'benchmark']);
-const PRUNE_FILES = [/\.map$/, /\.d\.[cm]?ts$/, /\.tsbuildinfo$/, /^(CHANGELOG|HISTORY|CONTRIBUTING|README|SECURITY|CODE_OF_CONDUCT|GOVERNANCE)(\..*)?$/i, /\.ts$/];
+// What the preload never loads at run time, by file kind: source maps, type declarations,
+// TypeScript sources, build info, and the packages' prose (README, CHANGELOG, *.md).
+const PRUNE_FILES = [/\.map$/, /\.d\.[cm]?ts$/, /\.tsbuildinfo$/, /^(CHANGELOG|HISTORY|CONTRIBUTING|README|SECURITY|CODE_OF_CONDUCT|GOVERNANCE)(\..*)?$/i, /\.(?:md|markdown)$/i, /\.ts$/, /\.(?:test|spec)\.[cm]?js$/];
+// Folders that usually hold tests, examples, docs or builds for other targets. A folder with one
+// of these names is removed only when nothing of its package loads it: no static require/import
+// of another file of the package, and no `main` / `exports` (require, node, default) points into
+// it. Names alone are not enough: yaml keeps code in dist/doc/ (issue #26).
+const CANDIDATE_DIRS = new Set(['test', 'tests', '__tests__', 'docs', 'doc', 'example', 'examples', 'esm', 'esnext', 'browser', '.github', 'bench', 'benchmark']);
 // import-in-the-middle's loader and the packages' own ESM entry points are ES modules we do load.
 const KEEP_DIRS_UNDER = [/import-in-the-middle/];
 // The 3.x packages ship each module twice (tsdown: dist/*.cjs and dist/*.mjs). The preload only
@@ -52,6 +59,10 @@ export function buildDist(outRoot: string): { folder: string; tarball: string; f
   const duplicates3 = duplicatePackages(path.join(line3, 'node_modules'));
   if (duplicates3.length) throw new Error(`duplicate package copies in the 3.x line: ${duplicates3.join(', ')}`);
 
+  // Every static require/import in what we ship resolves (the prune removed no code).
+  const problems = checkDist(folder);
+  if (problems.length) throw new Error(`the distribution misses files its code loads:\n  ${problems.join('\n  ')}`);
+
   const { files, bytes } = measure(folder);
   const lines = { '2.x': measure(path.join(folder, 'node_modules')), '3.x': measure(path.join(line3, 'node_modules')) };
   const tarball = path.join(outRoot, 'otel-preload.tgz');
@@ -65,12 +76,65 @@ function prune(dir: string, alsoPath?: RegExp): void {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (PRUNE_DIRS.has(entry.name) && !KEEP_DIRS_UNDER.some((re) => re.test(full))) fs.rmSync(full, { recursive: true, force: true });
+      if (CANDIDATE_DIRS.has(entry.name) && !KEEP_DIRS_UNDER.some((re) => re.test(full)) && !loadedByItsPackage(full)) fs.rmSync(full, { recursive: true, force: true });
       else prune(full, alsoPath);
     } else if (PRUNE_FILES.some((re) => re.test(entry.name)) || alsoPath?.test(full)) {
       fs.rmSync(full, { force: true });
     }
   }
+}
+
+const packageTargets = new Map<string, [string, string][]>();
+
+/** Does any file of the folder's package, outside the folder, load something inside it? */
+function loadedByItsPackage(folder: string): boolean {
+  const root = packageRootOf(folder);
+  if (!root) return true; // not inside a package: keep (we cannot tell)
+  const targets = packageTargets.get(root) ?? loadTargets(root);
+  packageTargets.set(root, targets);
+  const inside = folder + path.sep;
+  return targets.some(([from, to]) => !from.startsWith(inside) && (to === folder || to.startsWith(inside)));
+}
+
+function packageRootOf(folder: string): string | undefined {
+  for (let d = path.dirname(folder); d !== path.dirname(d) && path.basename(d) !== 'node_modules'; d = path.dirname(d)) {
+    const p = path.join(d, 'package.json');
+    if (!fs.existsSync(p)) continue;
+    try {
+      if (JSON.parse(fs.readFileSync(p, 'utf8')).name) return d;
+    } catch {
+      return d;
+    }
+  }
+  return undefined;
+}
+
+/** [file, absolute target] of every relative static require/import in the package and of its entry points. */
+function loadTargets(root: string): [string, string][] {
+  const out: [string, string][] = [];
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const manifest = path.join(root, 'package.json');
+  for (const entry of [pkg.main, ...requireTargets(pkg.exports)]) if (typeof entry === 'string') out.push([manifest, path.resolve(root, entry)]);
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== 'node_modules') walk(full);
+      } else if (/\.(?:c|m)?js$/.test(e.name)) {
+        for (const spec of specifiers(fs.readFileSync(full, 'utf8'), true)) if (spec.startsWith('.')) out.push([full, path.resolve(d, spec)]);
+      }
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** The `exports` targets a require() can reach (not the import, module, browser or types conditions). */
+function requireTargets(exports: unknown): string[] {
+  if (typeof exports === 'string') return [exports];
+  if (Array.isArray(exports)) return exports.flatMap(requireTargets);
+  if (!exports || typeof exports !== 'object') return [];
+  return Object.entries(exports).flatMap(([key, value]) => (['import', 'module', 'browser', 'types'].includes(key) ? [] : requireTargets(value)));
 }
 
 /** Package names installed more than once anywhere under node_modules. */

@@ -43,7 +43,7 @@ export function start(entry: Entry, entryFile: string): void {
     require('./run').run(config, log, entry, entryFile);
   } catch (err) {
     try {
-      process.stderr.write(`otel-preload: disabled after an internal error (${(err as Error)?.message ?? err}); the application runs uninstrumented.\n`);
+      process.stderr.write(`otel-preload: disabled after an internal error (${(require('../util/redact') as typeof import('../util/redact')).redactText(String((err as Error)?.message ?? err))}); the application runs uninstrumented.\n`);
     } catch {
       // nothing left to do
     }

@@ -19,6 +19,7 @@
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { Attributes, Context, Histogram, Span, Tracer } from '@opentelemetry/api';
 import { SENSITIVE_QUERY_PARAMS } from '../util/redact';
+import { isOwnOptions, isOwnPeer } from '../util/own-traffic';
 import { hasRouteResolvers, routeAtResponse } from './route-at-response';
 import { AttributeSets, installCarriedHashes } from './metric-attributes';
 import { LEAN_ROOT } from './lean-context';
@@ -38,6 +39,7 @@ interface UpstreamInternals {
   _diag: unknown;
   getConfig(): Record<string, unknown> & { headersToSpanAttributes?: { server?: { requestHeaders?: string[]; responseHeaders?: string[] } } };
   _incomingRequestFunction(component: string, original: RequestHandler): RequestHandler;
+  _outgoingRequestFunction(component: string, original: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown;
 }
 
 /** Options whose hooks run per request: with any of them set, upstream's path runs. */
@@ -84,6 +86,18 @@ export function leanHttpInstrumentationClass(): new (config?: Record<string, unk
   installCarriedHashes();
   const metricSets = new AttributeSets(['http.request.method', 'url.scheme', 'network.protocol.version', 'http.route', 'http.response.status_code', 'error.type']);
   const upstreamIncoming = (HttpInstrumentation.prototype as UpstreamInternals)._incomingRequestFunction;
+  const upstreamOutgoing = (HttpInstrumentation.prototype as UpstreamInternals)._outgoingRequestFunction;
+
+  // Our own requests (util/own-traffic.ts: marked options, or a context with tracing suppressed —
+  // the ECS detector's requests are not ours to mark) go to Node untouched: upstream would make no
+  // span under suppression, but would still record http.client.request.duration.
+  (LeanHttpInstrumentation.prototype as UpstreamInternals)._outgoingRequestFunction = function (this: UpstreamInternals, component, original) {
+    const traced = upstreamOutgoing.call(this, component, original);
+    return function outgoingRequest(this: unknown, options: unknown, ...args: unknown[]) {
+      if (isOwnOptions(options) || isOwnOptions(args[0]) || core.isTracingSuppressed(api.context.active())) return original.apply(this, [options, ...args]);
+      return traced.apply(this, [options, ...args]);
+    };
+  };
 
   (LeanHttpInstrumentation.prototype as UpstreamInternals)._incomingRequestFunction = function (this: UpstreamInternals, component, original) {
     const instrumentation = this;
@@ -93,6 +107,8 @@ export function leanHttpInstrumentationClass(): new (config?: Record<string, unk
     let useUpstream = false;
     return function incomingRequest(this: unknown, event: string, request?: unknown, response?: unknown) {
       if (event !== 'request') return original.apply(this, arguments as never);
+      // A request from this process's own export or OpAMP socket (the endpoint is the app's own port).
+      if (isOwnPeer((request as IncomingMessage | undefined)?.socket as import('net').Socket | undefined)) return original.apply(this, arguments as never);
       const config = instrumentation.getConfig();
       if (config !== decidedFor) {
         decidedFor = config;

@@ -1,6 +1,8 @@
 // The preload's only writer: one line per message on stderr, never stdout.
 // Lines are rate-limited so a misbehaving collector cannot flood the host's logs.
 
+import { redactText } from '../util/redact';
+
 export const LOG_LEVELS = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -46,7 +48,8 @@ export function createLogger(level: LogLevel, write: (line: string) => void = wr
         return;
       }
     }
-    write(`otel-preload ${at}: ${oneLine(msg)}`);
+    // Credentials never reach stderr, whatever a message carries (util/redact.ts#redactText).
+    write(`otel-preload ${at}: ${oneLine(redactText(msg))}`);
   }
 
   const logger: Logger = {

@@ -10,6 +10,7 @@ import * as zlib from 'zlib';
 import type { LookupFunction } from 'net';
 import { lineRequire } from '../otel-line/line';
 import { ownLookup } from '../util/lookup';
+import { ownOptions, trackOwnRequest } from '../util/own-traffic';
 
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
@@ -73,7 +74,8 @@ function exchange(opts: TransportOptions, body: Uint8Array, resolve: (a: HttpAns
   try {
     const url = new URL(opts.endpoint);
     const client = url.protocol === 'https:' ? https : http;
-    req = client.request(url, {
+    // Ours (util/own-traffic.ts): no span, no metric point, whatever the endpoint.
+    req = client.request(url, ownOptions({
       method: 'POST',
       agent: false,
       lookup: ownLookup as LookupFunction,
@@ -89,7 +91,8 @@ function exchange(opts: TransportOptions, body: Uint8Array, resolve: (a: HttpAns
         'User-Agent': opts.userAgent,
         'OpAMP-Instance-UID': opts.instanceUid,
       },
-    });
+    }));
+    trackOwnRequest(req);
   } catch (err) {
     return fail((err as Error).message);
   }

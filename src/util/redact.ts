@@ -8,10 +8,34 @@
 
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 
-const URL_ATTRIBUTES = ['url.full', 'http.url', 'url.query'];
-export const SENSITIVE_QUERY_PARAMS = ['AWSAccessKeyId', 'Signature', 'sig', 'X-Goog-Signature'];
+const URL_ATTRIBUTES = ['url.full', 'http.url', 'url.query', 'http.target'];
+/**
+ * Query parameters whose values are redacted on spans: the semantic conventions' list
+ * (url.full: AWSAccessKeyId, Signature, sig, X-Goog-Signature), instrumentation-http's additions
+ * (X-Amz-Signature, X-Amz-Credential, X-Amz-Security-Token: presigned S3 URLs), and ours: the
+ * other signed-URL credentials (X-Goog-Credential) and the OAuth / API-key names that carry a
+ * bearer secret in a query. Matched case-insensitively: a parameter wrongly redacted costs little.
+ */
+export const SEMCONV_SENSITIVE_QUERY_PARAMS = ['AWSAccessKeyId', 'Signature', 'sig', 'X-Goog-Signature'];
+export const SENSITIVE_QUERY_PARAMS = [
+  ...SEMCONV_SENSITIVE_QUERY_PARAMS,
+  'X-Amz-Signature',
+  'X-Amz-Credential',
+  'X-Amz-Security-Token',
+  'X-Goog-Credential',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'client_secret',
+  'api_key',
+  'apikey',
+  'token',
+  'password',
+  'secret',
+];
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 // At the start of url.query, or after ? or & in a full URL.
-const PARAM = new RegExp(`(^|[?&])((?:${SENSITIVE_QUERY_PARAMS.join('|')})=)[^&#]*`, 'g');
+const PARAM = new RegExp(`(^|[?&])((?:${SENSITIVE_QUERY_PARAMS.map(escapeRe).join('|')})=)[^&#]*`, 'gi');
 const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]+@/i;
 
 /**
@@ -43,6 +67,27 @@ export function redactUrl(raw: string): string {
   } catch {
     return '<invalid URL>';
   }
+}
+
+// Free text (a line we print): a URL's user:password@ (with or without a scheme), a URL's whole
+// query, `name=value` pairs whose name looks like a credential, and bearer tokens.
+const TEXT_USERINFO = /((?:[a-z][a-z0-9+.-]*:)?\/\/)[^\s/@?#"'`]+@|(^|[\s"'`(=,])[^\s/@?#"'`:=,]+:[^\s/@?#"'`]+@(?=[^\s@]*[a-z0-9])/gi;
+const TEXT_QUERY = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s?#"'`]*|(?:^|[\s"'`(])\/[^\s?#"'`]*)\?[^\s#"'`)]*/gi;
+const SECRET_NAME = '[\\w.-]*(?:token|secret|passw(?:or)?d|pwd|api[-_]?key|apikey|auth|credential|signature|session|cookie|private[-_]?key|access[-_]?key)[\\w.-]*';
+const TEXT_PAIR = new RegExp(`(${SECRET_NAME}\\s*=\\s*)("[^"]*"|'[^']*'|[^\\s,;&"'\`)]+)`, 'gi');
+const BEARER = /\b(bearer|basic)\s+[a-z0-9._~+/=-]{6,}/gi;
+
+/**
+ * Every line the preload prints goes through this (the logger does it): whatever a setting, a
+ * header, an argv entry or an error message held, its credentials do not reach stderr.
+ */
+export function redactText(text: string): string {
+  let out = text;
+  if (out.includes('@')) out = out.replace(TEXT_USERINFO, (_m, scheme, lead) => (scheme ? `${scheme}REDACTED@` : `${lead}REDACTED@`));
+  if (out.includes('?')) out = out.replace(TEXT_QUERY, '$1?REDACTED');
+  if (/bearer|basic/i.test(out)) out = out.replace(BEARER, '$1 REDACTED');
+  if (out.includes('=')) out = out.replace(TEXT_PAIR, '$1REDACTED');
+  return out;
 }
 
 export function redactUrlValue(value: string): string {

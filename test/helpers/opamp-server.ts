@@ -57,9 +57,9 @@ export class SpecOpampServer {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  /** Offers this config map (JSON bodies) from the next response on; undefined entries remove. */
-  setConfig(entries: Record<string, unknown>): Uint8Array {
-    this.configMap = Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, { body: Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)), contentType: 'application/json' }]));
+  /** Offers this config map (JSON bodies, or another content type for all entries) from the next response on. */
+  setConfig(entries: Record<string, unknown>, contentType = 'application/json'): Uint8Array {
+    this.configMap = Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, { body: Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)), contentType }]));
     const hash = createHash('sha256');
     for (const [k, v] of Object.entries(this.configMap)) hash.update(k).update(v.body);
     this.configHash = new Uint8Array(hash.digest());

@@ -14,6 +14,7 @@ import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exp
 import { compressThenSend } from './compressed-send';
 import { ownLookup } from '../../util/lookup';
 import { retryAfterMillis } from '../../util/retry-after';
+import { ownOptions, trackOwnRequest } from '../../util/own-traffic';
 
 export interface HttpTarget {
   /** The full signal URL, e.g. http://collector:4318/v1/traces */
@@ -69,7 +70,8 @@ export class HttpExportTransport implements IExporterTransport {
       ...(gzipped ? { 'content-encoding': 'gzip' } : {}),
       ...this.target.headers,
     };
-    const request = (this.url.protocol === 'https:' ? https : http).request(this.url, { method: 'POST', headers, agent: this.agent, lookup: ownLookup as LookupFunction }, (res) => {
+    // Ours (util/own-traffic.ts): no span, no metric point, whatever the endpoint.
+    const request = (this.url.protocol === 'https:' ? https : http).request(this.url, ownOptions({ method: 'POST', headers, agent: this.agent, lookup: ownLookup as LookupFunction }), (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
@@ -88,6 +90,7 @@ export class HttpExportTransport implements IExporterTransport {
       request.destroy();
     }, timeoutMillis);
     timer.unref();
+    trackOwnRequest(request);
     request.on('error', (err: NodeJS.ErrnoException) => {
       const error = new Error(err.message);
       settle(RETRYABLE_NETWORK.has(err.code ?? '') ? { status: 'retryable', error } : { status: 'failure', error });

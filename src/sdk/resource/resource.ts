@@ -51,10 +51,26 @@ function detectorsFor(config: Readonly<Config>, r: typeof import('@opentelemetry
   const detectors: ResourceDetector[] = [];
   if (on('host')) detectors.push(r.hostDetector);
   if (on('os')) detectors.push(r.osDetector);
-  if (on('process')) detectors.push(r.processDetector);
+  if (on('process')) detectors.push(withoutCommandArgs(r.processDetector));
   if (on('container')) detectors.push(lineRequire('@opentelemetry/resource-detector-container').containerDetector);
   // The ECS detector calls the task metadata endpoint: only when ECS says it is there; bounded and
   // never traced (ecs-metadata.ts).
   if (on('aws') && config.ecsMetadataUri) detectors.push(boundedEcsDetector());
   return detectors;
+}
+
+/**
+ * The process detector without `process.command_args`: argv carries secrets (`--db=postgres://
+ * app:PASSWORD@…`, `--api-token=…`) and no redaction can know every flag's meaning, so the whole
+ * list stays home (issue #26; docs/decisions.md). `process.command` (the script), the executable
+ * and the pid still go.
+ */
+function withoutCommandArgs(detector: ResourceDetector): ResourceDetector {
+  return {
+    detect(config) {
+      const detected = detector.detect(config);
+      const { ['process.command_args']: _dropped, ...attributes } = detected.attributes ?? {};
+      return { ...detected, attributes };
+    },
+  };
 }
