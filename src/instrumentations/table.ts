@@ -81,7 +81,9 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('mysql2', 'MySQL2Instrumentation', ['mysql2']),
   otel('nestjs-core', 'NestInstrumentation', ['@nestjs/core']),
   otel('net', 'NetInstrumentation', ['net']),
-  otel('openai', 'OpenAIInstrumentation', ['openai']),
+  // openai 4.19–7 (upstream stops at <7), streams that fail end their span, content bounded and
+  // redacted, only when OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT says so (genai/openai.ts).
+  otel('openai', 'OpenAIInstrumentation', ['openai'], { options: (_c, s) => ({ captureMessageContent: s.genAiCaptureMessageContent }), lean: () => require('./genai/openai').leanOpenAiInstrumentationClass() }),
   otel('oracledb', 'OracleInstrumentation', ['oracledb']),
   // Connect spans (`pg-pool.connect` on every query through a pool, `pg.connect`) are detail.
   otel('pg', 'PgInstrumentation', ['pg', 'pg-pool'], { options: (_c, s) => ({ ignoreConnectSpans: !detailListed(s.instrumentationDetail, 'pg') }) }),
@@ -133,7 +135,7 @@ const PRODUCES: Record<string, string> = {
   'mysql2': 'CLIENT spans (`db.*`)',
   'nestjs-core': 'app creation, controller and handler spans with detail on',
   'net': '`tcp.connect`, `tls.connect`, `ipc.connect` spans, with detail on only',
-  'openai': 'CLIENT spans (`gen_ai.*`, token usage); `gen_ai.client.*` metrics',
+  'openai': 'openai 4.19–7: CLIENT spans for chat completions, responses and embeddings, plain and streamed (`gen_ai.*`, token usage, time to first chunk); `gen_ai.client.token.usage`, `gen_ai.client.operation.duration`; content only when asked',
   'oracledb': 'CLIENT spans (`db.*`)',
   'pg': 'CLIENT spans (`db.*`); `db.client.*` metrics; connect spans with detail on',
   'pino': 'trace ids in log records; records sent as OTLP logs',
