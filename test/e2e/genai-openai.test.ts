@@ -6,12 +6,10 @@
 // stays home unless OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true, and is then redacted.
 // The SDKs are installed in the corpus cache (test/corpus/apps/genai-openai*), not as devDependencies.
 
-import * as fs from 'fs';
-import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OtlpReceiver, type ReceivedSpan } from '../../scripts/otlp-receiver';
-import { prepareApp } from '../../scripts/corpus';
-import { FIXTURES, get, start, type Running } from '../helpers/processes';
+import { OtlpReceiver } from '../../scripts/otlp-receiver';
+import { get, type Running } from '../helpers/processes';
+import { genaiApp, genaiChild as genai, point, serverSpan, startGenaiApp as startApp } from '../helpers/genai-apps';
 import { EMBEDDING_USAGE, OPENAI_STREAM_USAGE, OPENAI_USAGE, RESPONSES_USAGE, startFakeProvider, type FakeProvider } from '../helpers/fake-genai';
 
 let receiver: OtlpReceiver;
@@ -26,46 +24,8 @@ afterAll(async () => {
   await provider.close();
 });
 
-/** The corpus app with the shared app scripts beside its node_modules (so the SDK resolves). */
-export function genaiApp(name: string): string {
-  const { dir } = prepareApp(name);
-  for (const f of ['routes.cjs', 'app.cjs', 'app.mjs']) fs.copyFileSync(path.join(FIXTURES, 'genai', f), path.join(dir, f));
-  return dir;
-}
-
-export function startGenaiApp(dir: string, script: string, service: string, env: Record<string, string>): Running {
-  const flag = script.endsWith('.mjs') ? '--import' : '--require';
-  return start([script], {
-    cwd: dir,
-    env: {
-      NODE_OPTIONS: `${flag} ${path.join(FIXTURES, '..', script.endsWith('.mjs') ? 'register.mjs' : 'register.cjs')}`,
-      OTEL_SERVICE_NAME: service,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      OTEL_BLRP_SCHEDULE_DELAY: '100',
-      OTEL_METRIC_EXPORT_INTERVAL: '500',
-      GENAI_BASE_URL: provider.url,
-      ...env,
-    },
-  });
-}
-
 const of = (service: string) => receiver.spans.filter((s) => s.resource['service.name'] === service);
-const serverSpan = (spans: ReceivedSpan[], route: string) => spans.find((s) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === route);
-const genai = (spans: ReceivedSpan[], parent: ReceivedSpan | undefined) => spans.find((s) => s.parentSpanId === parent?.spanId && s.attributes['gen_ai.operation.name'] !== undefined);
-
-const asNumber = (c: unknown) => (typeof c === 'object' && c !== null ? (c as { low: number; high: number }).low + (c as { high: number }).high * 2 ** 32 : Number(c ?? 0));
-
-/** Count and sum over the series of `metric` (each at its latest cumulative point) whose attributes match `attrs`. */
-export function point(received: OtlpReceiver, service: string, metric: string, attrs: Record<string, unknown>): { count: number; sum: number } | undefined {
-  const latest = new Map<string, { count: number; sum: number }>();
-  for (const m of received.metrics) {
-    if (m.name !== metric || m.resource['service.name'] !== service) continue;
-    for (const p of m.dataPoints) if (Object.entries(attrs).every(([k, v]) => p.attributes[k] === v)) latest.set(JSON.stringify(p.attributes), { count: asNumber(p.count), sum: Number(p.sum) });
-  }
-  if (!latest.size) return undefined;
-  return [...latest.values()].reduce((a, b) => ({ count: a.count + b.count, sum: a.sum + b.sum }));
-}
+const startGenaiApp = (dir: string, script: string, service: string, env: Record<string, string>) => startApp(receiver, provider.url, dir, script, service, env);
 
 const VERSIONS = [
   ['4.19', 'genai-openai4', false],
