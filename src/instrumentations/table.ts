@@ -84,6 +84,8 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   // openai 4.19–7 (upstream stops at <7), streams that fail end their span, content bounded and
   // redacted, only when OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT says so (genai/openai.ts).
   otel('openai', 'OpenAIInstrumentation', ['openai'], { options: (_c, s) => ({ captureMessageContent: s.genAiCaptureMessageContent }), lean: () => require('./genai/openai').leanOpenAiInstrumentationClass() }),
+  // Ours: no upstream instrumentation of @google/genai exists (genai/google.ts).
+  { name: 'google-genai', pkg: 'otel-preload', cls: 'GoogleGenAiInstrumentation', modules: ['@google/genai'], options: (_c, s) => ({ captureMessageContent: s.genAiCaptureMessageContent }), lean: () => require('./genai/google').googleGenAiInstrumentationClass() },
   otel('oracledb', 'OracleInstrumentation', ['oracledb']),
   // Connect spans (`pg-pool.connect` on every query through a pool, `pg.connect`) are detail.
   otel('pg', 'PgInstrumentation', ['pg', 'pg-pool'], { options: (_c, s) => ({ ignoreConnectSpans: !detailListed(s.instrumentationDetail, 'pg') }) }),
@@ -136,6 +138,7 @@ const PRODUCES: Record<string, string> = {
   'nestjs-core': 'app creation, controller and handler spans with detail on',
   'net': '`tcp.connect`, `tls.connect`, `ipc.connect` spans, with detail on only',
   'openai': 'openai 4.19–7: CLIENT spans for chat completions, responses and embeddings, plain and streamed (`gen_ai.*`, token usage, time to first chunk); `gen_ai.client.token.usage`, `gen_ai.client.operation.duration`; content only when asked',
+  'google-genai': '@google/genai 1–3 (Gemini API, Vertex AI): CLIENT spans for generateContent, generateContentStream and embedContent (`gen_ai.*`, token usage, time to first chunk); `gen_ai.client.*` metrics; content only when asked',
   'oracledb': 'CLIENT spans (`db.*`)',
   'pg': 'CLIENT spans (`db.*`); `db.client.*` metrics; connect spans with detail on',
   'pino': 'trace ids in log records; records sent as OTLP logs',
