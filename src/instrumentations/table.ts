@@ -51,6 +51,8 @@ const otel = (name: string, cls: string, modules: string[], extra: Partial<Instr
 
 export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('amqplib', 'AmqplibInstrumentation', ['amqplib']),
+  // Ours, for the releases before the SDK traced itself (0.134); later ones make their own spans (genai/anthropic.ts).
+  { name: 'anthropic', pkg: 'otel-preload', cls: 'AnthropicInstrumentation', modules: ['@anthropic-ai/sdk'], options: (_c, s) => ({ captureMessageContent: s.genAiCaptureMessageContent }), lean: () => require('./genai/anthropic').anthropicInstrumentationClass() },
   otel('aws-lambda', 'AwsLambdaInstrumentation', [], { atSdkStart: (c) => c.awsLambda }),
   otel('aws-sdk', 'AwsInstrumentation', ['@aws-sdk/middleware-stack', '@smithy/middleware-stack', '@smithy/core', '@aws-sdk/smithy-client', '@smithy/smithy-client']),
   otel('bunyan', 'BunyanInstrumentation', ['bunyan']),
@@ -108,6 +110,7 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
 
 const PRODUCES: Record<string, string> = {
   'amqplib': 'PRODUCER/CONSUMER spans (`messaging.*`)',
+  'anthropic': '@anthropic-ai/sdk before 0.134: CLIENT spans for messages.create, plain and streamed (`gen_ai.*`, token usage, time to first chunk); from 0.134 the SDK\'s own spans are kept. `gen_ai.client.*` metrics for both',
   'aws-lambda': 'SERVER span per invocation (only in Lambda)',
   'aws-sdk': 'CLIENT spans per AWS call (`rpc.*`, `aws.*`)',
   'bunyan': 'trace ids in log records; records sent as OTLP logs',

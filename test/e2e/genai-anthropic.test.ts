@@ -1,8 +1,9 @@
 // @anthropic-ai/sdk against a fake Anthropic server (JSON and SSE, fixed token usage), called inside
 // the app's own HTTP requests. Since 0.134 the SDK traces itself through @opentelemetry/api: its
 // CLIENT spans stay as they are (we add none), and the preload adds the two GenAI metrics from them
-// (instrumentations/genai/span-metrics.ts), once per call. The SDK is installed in the corpus cache
-// (test/corpus/apps/genai-anthropic), not as a devDependency.
+// (instrumentations/genai/span-metrics.ts), once per call. 0.133, the last release without its own
+// spans, gets ours (instrumentations/genai/anthropic.ts) — the same shape, the same metrics, one
+// span per call either way. The SDKs are installed in the corpus cache (test/corpus/apps/genai-anthropic*).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../../scripts/otlp-receiver';
@@ -26,15 +27,17 @@ const ROUTES = ['/messages', '/messages-stream', '/messages-429'];
 const of = (service: string) => receiver.spans.filter((s) => s.resource['service.name'] === service);
 
 describe.each([
-  ['CommonJS (require)', 'app.cjs'],
-  ['ES module (import)', 'app.mjs'],
-])('@anthropic-ai/sdk 1.16, %s', (_label, script) => {
-  const service = `genai-anthropic-${script.replace('.', '-')}`;
+  ['1.16 (its own spans)', 'CommonJS (require)', 'app.cjs', 'genai-anthropic', 'com.anthropic.sdk.typescript'],
+  ['1.16 (its own spans)', 'ES module (import)', 'app.mjs', 'genai-anthropic', 'com.anthropic.sdk.typescript'],
+  ['0.133 (ours)', 'CommonJS (require)', 'app.cjs', 'genai-anthropic0', 'otel-preload-anthropic'],
+  ['0.133 (ours)', 'ES module (import)', 'app.mjs', 'genai-anthropic0', 'otel-preload-anthropic'],
+])('@anthropic-ai/sdk %s, %s', (_version, _label, script, appName, scope) => {
+  const service = `${appName}-${script.replace('.', '-')}`;
   let app: Running;
   const answers: Record<string, { status: number; body: string }> = {};
 
   beforeAll(async () => {
-    app = startGenaiApp(receiver, provider.url, genaiApp('genai-anthropic'), script, service, { GENAI_SDK: 'anthropic' });
+    app = startGenaiApp(receiver, provider.url, genaiApp(appName), script, service, { GENAI_SDK: 'anthropic' });
     const [, port] = await app.waitForLine(/listening (\d+)/, 20_000);
     for (const route of ROUTES) answers[route] = await get(`http://127.0.0.1:${port}${route}`);
     await receiver.waitFor(() => ROUTES.every((r) => genaiChild(of(service), serverSpan(of(service), r))), 15_000, `GenAI spans of ${service}`);
@@ -50,7 +53,7 @@ describe.each([
     const spans = of(service);
     const plain = genaiChild(spans, serverSpan(spans, '/messages'))!;
     expect(plain.kind).toBe('SPAN_KIND_CLIENT');
-    expect(plain.scope).toBe('com.anthropic.sdk.typescript');
+    expect(plain.scope).toBe(scope);
     expect(plain.attributes).toMatchObject({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'anthropic', 'gen_ai.request.model': 'claude-fixture', 'gen_ai.response.model': 'claude-fixture-2026' });
     expect(Number(plain.attributes['gen_ai.usage.input_tokens'])).toBe(ANTHROPIC_USAGE.input_tokens);
     expect(Number(plain.attributes['gen_ai.usage.output_tokens'])).toBe(ANTHROPIC_USAGE.output_tokens);

@@ -90,8 +90,10 @@ export class GenAiCall {
     const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
     const status = (err as { status?: unknown; code?: unknown })?.status ?? (err as { code?: unknown })?.code;
     const name = (err as { constructor?: { name?: string } })?.constructor?.name;
-    // A status code is the low-cardinality type when the error class is generic (Google's ApiError).
-    const type = typeof status === 'number' ? String(status) : name && name !== 'Object' ? name : '_OTHER';
+    // The SDK's error class (RateLimitError) when it names the failure, else the HTTP status when the
+    // class is generic (Google's ApiError), as the conventions' error.type wants: low cardinality.
+    const generic = !name || ['Error', 'ApiError', 'APIError', 'Object', 'TypeError'].includes(name);
+    const type = !generic ? name! : typeof status === 'number' ? String(status) : (name ?? '_OTHER');
     this.span.setAttribute(ERROR_TYPE, type);
     this.span.setStatus({ code: api.SpanStatusCode.ERROR, message: (err as Error)?.message });
     this.span.end();
