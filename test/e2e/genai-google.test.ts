@@ -83,7 +83,7 @@ describe.each([
   it('the two GenAI metrics, once per call', async () => {
     const gen = { 'gen_ai.operation.name': 'generate_content', 'gen_ai.provider.name': 'gcp.gemini', 'gen_ai.request.model': 'gemini-fixture' };
     const input = GEMINI_USAGE.promptTokenCount + GEMINI_STREAM_USAGE.promptTokenCount;
-    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', { ...gen, 'gen_ai.token.type': 'input' })?.sum === input && !!point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'cut' }), 10_000, 'GenAI metrics').catch(() => undefined);
+    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', { ...gen, 'gen_ai.token.type': 'input' })?.sum === input && ['cut', 'rate-limited', 'embed-fixture'].every((model) => !!point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model })), 10_000, 'GenAI metrics').catch(() => undefined);
     expect(point(receiver, service, 'gen_ai.client.token.usage', { ...gen, 'gen_ai.token.type': 'input' })).toEqual({ count: 2, sum: input });
     expect(point(receiver, service, 'gen_ai.client.operation.duration', gen)?.count).toBe(2);
     expect(point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'rate-limited', 'error.type': '429' })?.count).toBe(1);
