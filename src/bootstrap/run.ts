@@ -45,7 +45,8 @@ export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFi
     try {
       const { startSdk } = require('../sdk') as typeof import('../sdk');
       const { NextJsRequestProcessor } = require('../instrumentations/nextjs-dedupe') as typeof import('../instrumentations/nextjs-dedupe');
-      sdk = startSdk(config, log, runtime, serviceInstanceId, [new NextJsRequestProcessor()]);
+      const { GenAiSpanMetricsProcessor } = require('../instrumentations/genai/span-metrics') as typeof import('../instrumentations/genai/span-metrics');
+      sdk = startSdk(config, log, runtime, serviceInstanceId, [new NextJsRequestProcessor(), new GenAiSpanMetricsProcessor()]);
       sdk.setMetricExportIntervalMillis(runtime.settings.metricExportIntervalMillis);
       const started = sdk;
       installExitHandlers(

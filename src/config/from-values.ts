@@ -124,6 +124,7 @@ export function configFromValues(env: Env, label: (name: string) => string = (na
     instrumentationDetail: Object.freeze(get<string[]>('OTEL_NODE_INSTRUMENTATION_DETAIL', [])),
     capturedHeaders: Object.freeze({ serverRequest: headers('SERVER_REQUEST'), serverResponse: headers('SERVER_RESPONSE'), clientRequest: headers('CLIENT_REQUEST'), clientResponse: headers('CLIENT_RESPONSE') }),
     baggageSpanAttributes: Object.freeze(baggageKeys.filter((k) => HEADER_NAME.test(k))),
+    genAiCaptureMessageContent: get<boolean>('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT', false),
     shutdownTimeoutMillis: get<number>('OTEL_NODE_SHUTDOWN_TIMEOUT', 2000),
     opamp: Object.freeze({
       endpoint: maybe<string>('OTEL_NODE_OPAMP_ENDPOINT'),

@@ -60,6 +60,8 @@ export interface Config {
   capturedHeaders: Readonly<CapturedHeaders>;
   /** Baggage entries copied onto spans as attributes. */
   baggageSpanAttributes: readonly string[];
+  /** Prompts and completions of LLM calls recorded (bounded, redacted); off by default. */
+  genAiCaptureMessageContent: boolean;
   shutdownTimeoutMillis: number;
   opamp: {
     endpoint?: string;

@@ -86,7 +86,7 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
           switchedOff.delete(name);
         }
         const entry = CATALOGUE.find((e) => e.name === name);
-        const changed = previous && (JSON.stringify(s.capturedHeaders) !== JSON.stringify(previous.capturedHeaders) || s.instrumentationDetail !== previous.instrumentationDetail);
+        const changed = previous && (JSON.stringify(s.capturedHeaders) !== JSON.stringify(previous.capturedHeaders) || s.instrumentationDetail !== previous.instrumentationDetail || s.genAiCaptureMessageContent !== previous.genAiCaptureMessageContent);
         if (entry?.options && changed) {
           instrumentation.setConfig({ ...instrumentation.getConfig(), ...entry.options(config, s) });
         }

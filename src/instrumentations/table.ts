@@ -51,6 +51,8 @@ const otel = (name: string, cls: string, modules: string[], extra: Partial<Instr
 
 export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('amqplib', 'AmqplibInstrumentation', ['amqplib']),
+  // Ours, for the releases before the SDK traced itself (0.134); later ones make their own spans (genai/anthropic.ts).
+  { name: 'anthropic', pkg: 'otel-preload', cls: 'AnthropicInstrumentation', modules: ['@anthropic-ai/sdk'], options: (_c, s) => ({ captureMessageContent: s.genAiCaptureMessageContent }), lean: () => require('./genai/anthropic').anthropicInstrumentationClass() },
   otel('aws-lambda', 'AwsLambdaInstrumentation', [], { atSdkStart: (c) => c.awsLambda }),
   otel('aws-sdk', 'AwsInstrumentation', ['@aws-sdk/middleware-stack', '@smithy/middleware-stack', '@smithy/core', '@aws-sdk/smithy-client', '@smithy/smithy-client']),
   otel('bunyan', 'BunyanInstrumentation', ['bunyan']),
@@ -81,7 +83,11 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('mysql2', 'MySQL2Instrumentation', ['mysql2']),
   otel('nestjs-core', 'NestInstrumentation', ['@nestjs/core']),
   otel('net', 'NetInstrumentation', ['net']),
-  otel('openai', 'OpenAIInstrumentation', ['openai']),
+  // openai 4.19–7 (upstream stops at <7), streams that fail end their span, content bounded and
+  // redacted, only when OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT says so (genai/openai.ts).
+  otel('openai', 'OpenAIInstrumentation', ['openai'], { options: (_c, s) => ({ captureMessageContent: s.genAiCaptureMessageContent }), lean: () => require('./genai/openai').leanOpenAiInstrumentationClass() }),
+  // Ours: no upstream instrumentation of @google/genai exists (genai/google.ts).
+  { name: 'google-genai', pkg: 'otel-preload', cls: 'GoogleGenAiInstrumentation', modules: ['@google/genai'], options: (_c, s) => ({ captureMessageContent: s.genAiCaptureMessageContent }), lean: () => require('./genai/google').googleGenAiInstrumentationClass() },
   otel('oracledb', 'OracleInstrumentation', ['oracledb']),
   // Connect spans (`pg-pool.connect` on every query through a pool, `pg.connect`) are detail.
   otel('pg', 'PgInstrumentation', ['pg', 'pg-pool'], { options: (_c, s) => ({ ignoreConnectSpans: !detailListed(s.instrumentationDetail, 'pg') }) }),
@@ -104,6 +110,7 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
 
 const PRODUCES: Record<string, string> = {
   'amqplib': 'PRODUCER/CONSUMER spans (`messaging.*`)',
+  'anthropic': '@anthropic-ai/sdk before 0.134: CLIENT spans for messages.create, plain and streamed (`gen_ai.*`, token usage, time to first chunk); from 0.134 the SDK\'s own spans are kept. `gen_ai.client.*` metrics for both',
   'aws-lambda': 'SERVER span per invocation (only in Lambda)',
   'aws-sdk': 'CLIENT spans per AWS call (`rpc.*`, `aws.*`)',
   'bunyan': 'trace ids in log records; records sent as OTLP logs',
@@ -133,7 +140,8 @@ const PRODUCES: Record<string, string> = {
   'mysql2': 'CLIENT spans (`db.*`)',
   'nestjs-core': 'app creation, controller and handler spans with detail on',
   'net': '`tcp.connect`, `tls.connect`, `ipc.connect` spans, with detail on only',
-  'openai': 'CLIENT spans (`gen_ai.*`, token usage); `gen_ai.client.*` metrics',
+  'openai': 'openai 4.19–7: CLIENT spans for chat completions, responses and embeddings, plain and streamed (`gen_ai.*`, token usage, time to first chunk); `gen_ai.client.token.usage`, `gen_ai.client.operation.duration`; content only when asked',
+  'google-genai': '@google/genai 1–3 (Gemini API, Vertex AI): CLIENT spans for generateContent, generateContentStream and embedContent (`gen_ai.*`, token usage, time to first chunk); `gen_ai.client.*` metrics; content only when asked',
   'oracledb': 'CLIENT spans (`db.*`)',
   'pg': 'CLIENT spans (`db.*`); `db.client.*` metrics; connect spans with detail on',
   'pino': 'trace ids in log records; records sent as OTLP logs',

@@ -118,6 +118,7 @@ export function compose(local: RuntimeSettings, remote: RemoteSettings): Runtime
       clientResponse: remote.httpClientResponseHeaders ?? remote.httpResponseHeaders ?? local.capturedHeaders.clientResponse,
     },
     baggageSpanAttributes: remote.baggageSpanAttributes ?? local.baggageSpanAttributes,
+    genAiCaptureMessageContent: remote.genAiCaptureMessageContent ?? local.genAiCaptureMessageContent,
     metricExportIntervalMillis: remote.metricExportIntervalMillis ?? local.metricExportIntervalMillis,
     heartbeatIntervalMillis: remote.heartbeatIntervalMillis ?? local.heartbeatIntervalMillis,
   };
@@ -162,6 +163,7 @@ function effectiveConfig(config: Readonly<Config>, s: RuntimeSettings): string {
     http_client_request_headers: s.capturedHeaders.clientRequest,
     http_client_response_headers: s.capturedHeaders.clientResponse,
     baggage_span_attributes: s.baggageSpanAttributes,
+    genai_capture_message_content: s.genAiCaptureMessageContent,
     metric_export_interval: s.metricExportIntervalMillis,
     heartbeat_interval: s.heartbeatIntervalMillis,
     local: { traces: exporter('traces'), metrics: exporter('metrics'), logs: exporter('logs'), sampler: 'always_on' },

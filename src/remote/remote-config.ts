@@ -27,6 +27,7 @@ export interface RemoteSettings {
   httpClientRequestHeaders?: string[];
   httpClientResponseHeaders?: string[];
   baggageSpanAttributes?: string[];
+  genAiCaptureMessageContent?: boolean;
   metricExportIntervalMillis?: number;
   heartbeatIntervalMillis?: number;
 }
@@ -90,6 +91,7 @@ export const ALLOWLIST: Record<string, { setting: keyof RemoteSettings; parse: P
   http_client_request_headers: { setting: 'httpClientRequestHeaders', parse: headerNames, description: 'request headers captured on CLIENT spans' },
   http_client_response_headers: { setting: 'httpClientResponseHeaders', parse: headerNames, description: 'response headers captured on CLIENT spans' },
   baggage_span_attributes: { setting: 'baggageSpanAttributes', parse: baggageKeys, description: 'baggage entries copied onto spans as attributes (OTEL_NODE_BAGGAGE_SPAN_ATTRIBUTES)' },
+  genai_capture_message_content: { setting: 'genAiCaptureMessageContent', parse: bool, description: 'record prompts and completions of LLM calls, bounded and redacted (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT)' },
   metric_export_interval: { setting: 'metricExportIntervalMillis', parse: millis(1000, 3_600_000), description: 'OTEL_METRIC_EXPORT_INTERVAL in ms (or "30s", "1m")' },
   heartbeat_interval: { setting: 'heartbeatIntervalMillis', parse: millis(1000, 86_400_000), description: 'OpAMP heartbeat in ms (or "30s", "5m")' },
 };

@@ -20,6 +20,8 @@ export interface RuntimeSettings {
   capturedHeaders: Readonly<CapturedHeaders>;
   /** Baggage entries copied onto spans as attributes. */
   baggageSpanAttributes: readonly string[];
+  /** Prompts and completions of LLM calls recorded (bounded, redacted). */
+  genAiCaptureMessageContent: boolean;
   metricExportIntervalMillis: number;
   heartbeatIntervalMillis: number;
 }
@@ -33,6 +35,7 @@ export function localSettings(config: Readonly<Config>): RuntimeSettings {
     instrumentationDetail: config.instrumentationDetail,
     capturedHeaders: config.capturedHeaders,
     baggageSpanAttributes: config.baggageSpanAttributes,
+    genAiCaptureMessageContent: config.genAiCaptureMessageContent,
     metricExportIntervalMillis: config.metricExportIntervalMillis,
     heartbeatIntervalMillis: config.opamp.heartbeatIntervalMillis,
   };

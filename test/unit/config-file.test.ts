@@ -151,7 +151,7 @@ meter_provider:
       stream: { aggregation: { drop: {} } }
 propagator:
   composite: [{ b3: {} }, { tracecontext: {} }]
-instrumentation/development: { js: {} }
+instrumentation/development: { java: {} }
 `);
     const { config, warnings } = readConfig({ OTEL_CONFIG_FILE: f });
     expect(warnings).toHaveLength(1);
@@ -200,6 +200,7 @@ describe('the kitchen-sink file: every node we support', () => {
     expect(config.disabledInstrumentations).toEqual(['fs']);
     expect(config.instrumentationDetail).toEqual(['graphql', 'net']);
     expect(config.baggageSpanAttributes).toEqual(['tenant.id', 'plan']);
+    expect(config.genAiCaptureMessageContent).toBe(true);
     expect(config.capturedHeaders).toEqual({ serverRequest: ['x-tenant'], serverResponse: ['content-type'], clientRequest: ['x-request-id'], clientResponse: ['server'] });
     expect(config.opamp).toEqual({ endpoint: 'https://opamp.example:4320/v1/opamp', headers: { authorization: 'Bearer op' }, certificate: '/etc/ssl/opamp-ca.pem', clientCertificate: undefined, clientKey: undefined, heartbeatIntervalMillis: 60_000, cacheFile: '/var/cache/otel-preload/opamp.json' });
     expect(config.configFile).toEqual({ path: KITCHEN_SINK, fileFormat: '1.1' });

@@ -26,8 +26,10 @@ instrumentation/development:
     http:
       server: { request_captured_headers: [x-tenant] }
       client: { response_captured_headers: [server] }
+  js:
+    gen_ai: { capture_message_content: true }
 `);
-    expect(result).toEqual({ ok: true, entry: { log_level: 'debug', metric_export_interval: 15000, traces_enabled: true, logs_enabled: false, disabled_instrumentations: ['fs', 'dns'], enabled_instrumentations: ['express'], http_request_headers: ['x-request-id'], baggage_span_attributes: ['tenant.id'], http_server_request_headers: ['x-tenant'], http_client_response_headers: ['server'] } });
+    expect(result).toEqual({ ok: true, entry: { log_level: 'debug', metric_export_interval: 15000, traces_enabled: true, logs_enabled: false, disabled_instrumentations: ['fs', 'dns'], enabled_instrumentations: ['express'], http_request_headers: ['x-request-id'], baggage_span_attributes: ['tenant.id'], http_server_request_headers: ['x-tenant'], http_client_response_headers: ['server'], genai_capture_message_content: true } });
     const parsed = parseConfigMap({ 'otel-preload': { body: Buffer.from(JSON.stringify((result as { entry: object }).entry)), contentType: 'application/json' } });
     expect(parsed).toMatchObject({ ok: true, settings: { logLevel: 'debug', metricExportIntervalMillis: 15000, logsEnabled: false, disabledInstrumentations: ['fs', 'dns'] } });
   });

@@ -172,9 +172,12 @@ describe('config: meaning of the values', () => {
       OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_REQUEST: 'bad header',
       OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_RESPONSE: 'Server',
       OTEL_NODE_BAGGAGE_SPAN_ATTRIBUTES: 'tenant.id,plan',
+      OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true',
     });
     expect(config.capturedHeaders).toEqual({ serverRequest: ['x-tenant'], serverResponse: ['x-plan'], clientRequest: [], clientResponse: ['server'] });
     expect(config.baggageSpanAttributes).toEqual(['tenant.id', 'plan']);
+    expect(config.genAiCaptureMessageContent).toBe(true);
+    expect(readConfig({}).config.genAiCaptureMessageContent).toBe(false);
     expect(warnings).toEqual([
       'OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST names cookie, x-api-key: credential headers are never captured; they are left out.',
       'OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_REQUEST names invalid header names "bad header"; it is left out.',

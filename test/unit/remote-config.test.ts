@@ -21,16 +21,16 @@ describe('remote config', () => {
       disabled_instrumentations: 'http, @opentelemetry/instrumentation-pg', enabled_instrumentations: ['fs'], instrumentation_detail: 'express,koa',
       http_request_headers: ['X-Request-Id'], http_response_headers: 'content-type', metric_export_interval: '30s', heartbeat_interval: 5000,
       http_server_request_headers: ['X-Tenant'], http_server_response_headers: ['x-plan'], http_client_request_headers: 'traceparent', http_client_response_headers: ['Server'],
-      baggage_span_attributes: 'tenant.id, Plan',
+      baggage_span_attributes: 'tenant.id, Plan', genai_capture_message_content: 'true',
     }));
     expect(r).toEqual({ ok: true, settings: {
       logLevel: 'debug', tracesEnabled: false, metricsEnabled: true, logsEnabled: false,
       disabledInstrumentations: ['http', 'pg'], enabledInstrumentations: ['fs'], instrumentationDetail: ['express', 'koa'],
       httpRequestHeaders: ['x-request-id'], httpResponseHeaders: ['content-type'], metricExportIntervalMillis: 30_000, heartbeatIntervalMillis: 5000,
       httpServerRequestHeaders: ['x-tenant'], httpServerResponseHeaders: ['x-plan'], httpClientRequestHeaders: ['traceparent'], httpClientResponseHeaders: ['server'],
-      baggageSpanAttributes: ['tenant.id', 'Plan'],
+      baggageSpanAttributes: ['tenant.id', 'Plan'], genAiCaptureMessageContent: true,
     } });
-    expect(Object.keys(ALLOWLIST)).toHaveLength(16);
+    expect(Object.keys(ALLOWLIST)).toHaveLength(17);
   });
 
   it.each([

@@ -47,7 +47,16 @@ export class ModelMapper {
   private instrumentation(node: unknown): void {
     if (!isNode(node)) return;
     const at = 'instrumentation/development';
-    this.known(node, at, ['general']);
+    this.known(node, at, ['general', 'js']);
+    // The schema's general.gen_ai holds only semconv opt-ins; the content switch lives in the
+    // free-form language section (`js.gen_ai.capture_message_content`, as Java's agent has it in its own).
+    const genAi = isNode(node.js) ? node.js.gen_ai : undefined;
+    if (isNode(node.js)) this.known(node.js, `${at}.js`, ['gen_ai']);
+    if (isNode(genAi)) {
+      this.known(genAi, `${at}.js.gen_ai`, ['capture_message_content']);
+      const capture = genAi.capture_message_content;
+      if (capture !== undefined && capture !== null) this.set('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT', `${at}.js.gen_ai.capture_message_content`, String(capture));
+    }
     if (!isNode(node.general)) return;
     this.known(node.general, `${at}.general`, ['http']);
     const http = node.general.http;

@@ -32,9 +32,10 @@ const ALLOWED: Record<string, string> = {
   [`${HTTP}.server.response_captured_headers`]: 'http_server_response_headers',
   [`${HTTP}.client.request_captured_headers`]: 'http_client_request_headers',
   [`${HTTP}.client.response_captured_headers`]: 'http_client_response_headers',
+  'instrumentation/development.js.gen_ai.capture_message_content': 'genai_capture_message_content',
 };
 /** Containers walked through on the way to allowed leaves (a reader needs its exporter to be schema-shaped). */
-const CONTAINERS = new Set(['meter_provider', 'meter_provider.readers', 'meter_provider.readers[0]', 'meter_provider.readers[0].periodic', 'distribution', OURS, `${OURS}.instrumentations`, 'instrumentation/development', 'instrumentation/development.general', HTTP, `${HTTP}.server`, `${HTTP}.client`]);
+const CONTAINERS = new Set(['meter_provider', 'meter_provider.readers', 'meter_provider.readers[0]', 'meter_provider.readers[0].periodic', 'distribution', OURS, `${OURS}.instrumentations`, 'instrumentation/development', 'instrumentation/development.general', 'instrumentation/development.js', 'instrumentation/development.js.gen_ai', HTTP, `${HTTP}.server`, `${HTTP}.client`]);
 const IGNORED = new Set(['file_format']);
 /** The schema wants an exporter in a reader; it may be named, but none of its settings may be sent. */
 const EXPORTER = 'meter_provider.readers[0].periodic.exporter';

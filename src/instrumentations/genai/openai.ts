@@ -1,0 +1,168 @@
+// The openai instrumentation: upstream's @opentelemetry/instrumentation-openai (spans, both GenAI
+// metrics, the GenAI log events), with what it lacks for our use (docs/decisions.md, "GenAI"):
+// - openai 7: upstream declares `>=4.19 <7`, and 7.0 changed only its Node floor; the range is
+//   extended to `<8` (test/e2e/genai-openai.test.ts runs 4.19, 6 and 7 through the same patch);
+// - a stream that fails or is cut mid-way ends its span with `error.type` (upstream leaves it open);
+// - `gen_ai.response.time_to_first_chunk` on streamed calls, cache-read and reasoning tokens;
+// - `gen_ai.provider.name` and `gen_ai.system` on every span (upstream sets one or the other);
+// - content: only with OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT (upstream puts a
+//   Responses call's `instructions` on the span regardless), and then bounded and redacted
+//   (content.ts) in the log events and on the span.
+// Loaded only when `openai` is first required or imported (table.ts `lean`).
+
+import type { Attributes, Span, SpanOptions, Tracer } from '@opentelemetry/api';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { lineRequire } from '../../otel-line/line';
+import { redactValue, contentAttribute } from './content';
+import { CACHE_READ_TOKENS, CONTENT_ATTRIBUTES, ERROR_TYPE, PROVIDER, REASONING_TOKENS, SYSTEM, TIME_TO_FIRST_CHUNK } from './semconv';
+
+export const OPENAI_RANGE = '>=4.19.0 <8';
+
+type Config = { captureMessageContent?: boolean };
+// Upstream's class is reached by its JavaScript shape (its protected members are not in its types).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Upstream = new (config?: Record<string, unknown>) => any;
+type StreamHandler = (iterator: AsyncIterator<unknown>, span: Span, startNow: number, ...rest: unknown[]) => AsyncGenerator<unknown>;
+type Usage = { prompt_tokens_details?: { cached_tokens?: number }; completion_tokens_details?: { reasoning_tokens?: number }; input_tokens_details?: { cached_tokens?: number }; output_tokens_details?: { reasoning_tokens?: number } };
+
+export function leanOpenAiInstrumentationClass(): new (options: Record<string, unknown>) => Instrumentation {
+  const { OpenAIInstrumentation } = lineRequire('@opentelemetry/instrumentation-openai') as { OpenAIInstrumentation: Upstream };
+  const { SpanStatusCode } = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
+  const proto = OpenAIInstrumentation.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+
+  class OpenAiInstrumentation extends OpenAIInstrumentation {
+    private wrappedTracer?: { of: Tracer; tracer: Tracer };
+    private wrappedLogger?: { of: unknown; logger: unknown };
+
+    constructor(options: Record<string, unknown> = {}) {
+      super(options);
+      // Upstream's constructor reads OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT itself; our
+      // configuration (environment, file, OpAMP) decides instead.
+      this.setConfig({ ...this.getConfig(), captureMessageContent: options.captureMessageContent === true });
+    }
+
+    init() {
+      const definitions = super.init() as Array<{ supportedVersions: string[] }>;
+      for (const d of definitions) d.supportedVersions = [OPENAI_RANGE];
+      return definitions as never;
+    }
+
+    private get capture(): boolean {
+      return (this.getConfig() as Config).captureMessageContent === true;
+    }
+
+    /** Every span upstream starts goes through here: both provider attributes, content only when asked. */
+    get tracer(): Tracer {
+      const of = super.tracer as Tracer;
+      if (this.wrappedTracer?.of === of) return this.wrappedTracer.tracer;
+      const self = this;
+      const tracer: Tracer = {
+        startSpan(name: string, options?: SpanOptions, context?: import('@opentelemetry/api').Context) {
+          return of.startSpan(name, options?.attributes ? { ...options, attributes: self.spanAttributes(options.attributes) } : options, context);
+        },
+        startActiveSpan: of.startActiveSpan.bind(of) as Tracer['startActiveSpan'],
+      };
+      this.wrappedTracer = { of, tracer };
+      return tracer;
+    }
+
+    /** The GenAI log events: content redacted and bounded (upstream only leaves it out when off). */
+    get logger() {
+      const of = super.logger as { emit(record: Record<string, unknown>): void };
+      if (this.wrappedLogger?.of === of) return this.wrappedLogger.logger as never;
+      const logger = {
+        emit: (record: Record<string, unknown>) => {
+          try {
+            record = { ...record, body: redactValue(record.body), attributes: redactValue(record.attributes) };
+          } catch {
+            return;
+          }
+          of.emit(record);
+        },
+      };
+      this.wrappedLogger = { of, logger };
+      return logger as never;
+    }
+
+    private spanAttributes(attributes: Attributes): Attributes {
+      const out: Attributes = { ...attributes };
+      const provider = out[PROVIDER] ?? out[SYSTEM];
+      if (provider !== undefined) {
+        out[PROVIDER] = provider;
+        out[SYSTEM] = provider;
+      }
+      for (const key of CONTENT_ATTRIBUTES) {
+        if (out[key] === undefined) continue;
+        if (!this.capture) delete out[key];
+        else out[key] = typeof out[key] === 'string' ? (redactValue(out[key]) as string) : contentAttribute(out[key]);
+      }
+      return out;
+    }
+
+    _onChatCompletionsStreamIterator(iterator: AsyncIterator<unknown>, span: Span, startNow: number, ...rest: unknown[]) {
+      return this.guardedStream(proto._onChatCompletionsStreamIterator as StreamHandler, iterator, span, startNow, rest);
+    }
+
+    _onResponsesStreamIterator(iterator: AsyncIterator<unknown>, span: Span, startNow: number, ...rest: unknown[]) {
+      return this.guardedStream(proto._onResponsesStreamIterator as StreamHandler, iterator, span, startNow, rest);
+    }
+
+    _onChatCompletionsCreateResult(span: Span, ...rest: unknown[]) {
+      detailTokens(span, (rest[2] as { usage?: Usage } | undefined)?.usage);
+      return proto._onChatCompletionsCreateResult.call(this, span, ...rest);
+    }
+
+    _onResponsesCreateResult(span: Span, ...rest: unknown[]) {
+      detailTokens(span, (rest[2] as { usage?: Usage } | undefined)?.usage);
+      return proto._onResponsesCreateResult.call(this, span, ...rest);
+    }
+
+    /**
+     * Upstream's stream handler, fed through a pass-through iterator that notes the first chunk and
+     * the detail tokens of usage chunks; chunks reach the app as they arrive (nothing is buffered).
+     * A stream that throws (connection cut, bad event) ends the span with the error.
+     */
+    private async *guardedStream(handler: StreamHandler, iterator: AsyncIterator<unknown>, span: Span, startNow: number, rest: unknown[]): AsyncGenerator<unknown> {
+      let first = true;
+      const observed: AsyncIterator<unknown> = {
+        next: async (...args: [] | [unknown]) => {
+          const r = await iterator.next(...args);
+          if (!r.done) {
+            if (first) {
+              first = false;
+              span.setAttribute(TIME_TO_FIRST_CHUNK, (performance.now() - startNow) / 1000);
+            }
+            const chunk = r.value as { usage?: Usage; response?: { usage?: Usage } } | undefined;
+            detailTokens(span, chunk?.usage ?? chunk?.response?.usage);
+          }
+          return r;
+        },
+        return: iterator.return ? (v?: unknown) => iterator.return!(v) : undefined,
+        throw: iterator.throw ? (e?: unknown) => iterator.throw!(e) : undefined,
+      };
+      try {
+        yield* handler.call(this, observed, span, startNow, ...rest);
+      } catch (err) {
+        if (span.isRecording()) {
+          const type = (err as { constructor?: { name?: string } })?.constructor?.name || '_OTHER';
+          span.setAttribute(ERROR_TYPE, type);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
+          span.end();
+          // Upstream records the duration only when a stream completes: a failed one counts too.
+          const commonAttrs = rest[1] as Attributes | undefined;
+          (this as unknown as { _genaiClientOperationDuration?: { record(v: number, a: Attributes): void } })._genaiClientOperationDuration?.record((performance.now() - startNow) / 1000, { ...commonAttrs, [ERROR_TYPE]: type });
+        }
+        throw err;
+      }
+    }
+  }
+  return OpenAiInstrumentation as never;
+}
+
+function detailTokens(span: Span, usage: Usage | undefined): void {
+  if (!usage) return;
+  const cached = usage.prompt_tokens_details?.cached_tokens ?? usage.input_tokens_details?.cached_tokens;
+  const reasoning = usage.completion_tokens_details?.reasoning_tokens ?? usage.output_tokens_details?.reasoning_tokens;
+  if (typeof cached === 'number') span.setAttribute(CACHE_READ_TOKENS, cached);
+  if (typeof reasoning === 'number') span.setAttribute(REASONING_TOKENS, reasoning);
+}

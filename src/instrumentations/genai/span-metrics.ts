@@ -1,0 +1,67 @@
+// The two GenAI client metrics, from ended GenAI spans, for every span whose maker does not record
+// them itself: SDKs that trace themselves through @opentelemetry/api (Anthropic), and our own lean
+// instrumentations (anthropic.ts, google.ts), which leave metrics to this one place so that each
+// call is counted exactly once. The upstream openai instrumentation records both metrics itself:
+// its scope is skipped here. Costs one attribute read per span that is not a GenAI span.
+
+import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { lineRequire } from '../../otel-line/line';
+import { DURATION_BUCKETS, ERROR_TYPE, INPUT_TOKENS, METRIC_DURATION, METRIC_TOKEN_USAGE, OPERATION, OUTPUT_TOKENS, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, SYSTEM, TOKEN_BUCKETS } from './semconv';
+
+/** Scopes whose instrumentation records gen_ai.client.* itself. */
+export const RECORDS_OWN_METRICS = new Set(['@opentelemetry/instrumentation-openai']);
+export const METER_NAME = 'otel-preload-genai';
+
+const SPAN_KIND_CLIENT = 2;
+const SPAN_KIND_INTERNAL = 0;
+
+export class GenAiSpanMetricsProcessor implements SpanProcessor {
+  private instruments?: { duration: Histogram; tokens: Histogram };
+
+  onStart(): void {}
+
+  onEnd(span: ReadableSpan): void {
+    const a = span.attributes;
+    const operation = a[OPERATION];
+    if (typeof operation !== 'string') return;
+    // Agent and tool spans (invoke_agent, execute_tool) are INTERNAL: the model calls are the CLIENT ones.
+    if (span.kind !== SPAN_KIND_CLIENT && !(span.kind === SPAN_KIND_INTERNAL && operation !== 'invoke_agent' && operation !== 'execute_tool')) return;
+    const scope = (span as { instrumentationScope?: { name: string }; instrumentationLibrary?: { name: string } });
+    if (RECORDS_OWN_METRICS.has(scope.instrumentationScope?.name ?? scope.instrumentationLibrary?.name ?? '')) return;
+    try {
+      const { duration, tokens } = (this.instruments ??= createInstruments());
+      const provider = a[PROVIDER] ?? a[SYSTEM];
+      const attrs: Attributes = { [OPERATION]: operation };
+      if (provider !== undefined) attrs[PROVIDER] = provider;
+      for (const key of [REQUEST_MODEL, RESPONSE_MODEL, 'server.address', 'server.port', ERROR_TYPE]) if (a[key] !== undefined) attrs[key] = a[key];
+      // An error recorded only as the span status still counts as an error (`_OTHER`, as the conventions say).
+      if (attrs[ERROR_TYPE] === undefined && span.status?.code === 2) attrs[ERROR_TYPE] = '_OTHER';
+      const [s, ns] = span.duration;
+      duration.record(s + ns / 1e9, attrs);
+      for (const [key, type] of [[INPUT_TOKENS, 'input'], [OUTPUT_TOKENS, 'output']] as const) {
+        const n = a[key];
+        if (typeof n === 'number' && Number.isFinite(n) && n >= 0) tokens.record(n, { ...attrs, 'gen_ai.token.type': type });
+      }
+    } catch {
+      // Metrics are a by-product: a failure here never touches the span or the app.
+    }
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function createInstruments(): { duration: Histogram; tokens: Histogram } {
+  const { metrics } = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
+  const meter: Meter = metrics.getMeterProvider().getMeter(METER_NAME);
+  return {
+    duration: meter.createHistogram(METRIC_DURATION, { description: 'GenAI operation duration', unit: 's', advice: { explicitBucketBoundaries: DURATION_BUCKETS } }),
+    tokens: meter.createHistogram(METRIC_TOKEN_USAGE, { description: 'Measures number of input and output tokens used', unit: '{token}', advice: { explicitBucketBoundaries: TOKEN_BUCKETS } }),
+  };
+}

@@ -1,0 +1,88 @@
+// @anthropic-ai/sdk against a fake Anthropic server (JSON and SSE, fixed token usage), called inside
+// the app's own HTTP requests. Since 0.134 the SDK traces itself through @opentelemetry/api: its
+// CLIENT spans stay as they are (we add none), and the preload adds the two GenAI metrics from them
+// (instrumentations/genai/span-metrics.ts), once per call. 0.133, the last release without its own
+// spans, gets ours (instrumentations/genai/anthropic.ts) — the same shape, the same metrics, one
+// span per call either way. The SDKs are installed in the corpus cache (test/corpus/apps/genai-anthropic*).
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OtlpReceiver } from '../../scripts/otlp-receiver';
+import { get, type Running } from '../helpers/processes';
+import { genaiApp, genaiChild, point, serverSpan, startGenaiApp } from '../helpers/genai-apps';
+import { ANTHROPIC_STREAM_USAGE, ANTHROPIC_USAGE, startFakeProvider, type FakeProvider } from '../helpers/fake-genai';
+
+let receiver: OtlpReceiver;
+let provider: FakeProvider;
+
+beforeAll(async () => {
+  receiver = await new OtlpReceiver('grpc').start();
+  provider = await startFakeProvider();
+});
+afterAll(async () => {
+  await receiver.stop();
+  await provider.close();
+});
+
+const ROUTES = ['/messages', '/messages-stream', '/messages-429'];
+const of = (service: string) => receiver.spans.filter((s) => s.resource['service.name'] === service);
+
+describe.each([
+  ['1.16 (its own spans)', 'CommonJS (require)', 'app.cjs', 'genai-anthropic', 'com.anthropic.sdk.typescript'],
+  ['1.16 (its own spans)', 'ES module (import)', 'app.mjs', 'genai-anthropic', 'com.anthropic.sdk.typescript'],
+  ['0.133 (ours)', 'CommonJS (require)', 'app.cjs', 'genai-anthropic0', 'otel-preload-anthropic'],
+  ['0.133 (ours)', 'ES module (import)', 'app.mjs', 'genai-anthropic0', 'otel-preload-anthropic'],
+])('@anthropic-ai/sdk %s, %s', (_version, _label, script, appName, scope) => {
+  const service = `${appName}-${script.replace('.', '-')}`;
+  let app: Running;
+  const answers: Record<string, { status: number; body: string }> = {};
+
+  beforeAll(async () => {
+    app = startGenaiApp(receiver, provider.url, genaiApp(appName), script, service, { GENAI_SDK: 'anthropic' });
+    const [, port] = await app.waitForLine(/listening (\d+)/, 20_000);
+    for (const route of ROUTES) answers[route] = await get(`http://127.0.0.1:${port}${route}`);
+    await receiver.waitFor(() => ROUTES.every((r) => genaiChild(of(service), serverSpan(of(service), r))), 15_000, `GenAI spans of ${service}`);
+  }, 60_000);
+  afterAll(async () => {
+    app?.child.kill('SIGTERM');
+    await app?.exited;
+  });
+
+  it('the SDK\'s own spans, one per call, under the request, with exact tokens', () => {
+    expect(JSON.parse(answers['/messages'].body)).toEqual({ text: 'Hello from Claude' });
+    expect(JSON.parse(answers['/messages-stream'].body)).toEqual({ text: 'Hello stream' });
+    const spans = of(service);
+    const plain = genaiChild(spans, serverSpan(spans, '/messages'))!;
+    expect(plain.kind).toBe('SPAN_KIND_CLIENT');
+    expect(plain.scope).toBe(scope);
+    expect(plain.attributes).toMatchObject({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'anthropic', 'gen_ai.request.model': 'claude-fixture', 'gen_ai.response.model': 'claude-fixture-2026' });
+    expect(Number(plain.attributes['gen_ai.usage.input_tokens'])).toBe(ANTHROPIC_USAGE.input_tokens);
+    expect(Number(plain.attributes['gen_ai.usage.output_tokens'])).toBe(ANTHROPIC_USAGE.output_tokens);
+    const stream = genaiChild(spans, serverSpan(spans, '/messages-stream'))!;
+    expect(Number(stream.attributes['gen_ai.usage.input_tokens'])).toBe(ANTHROPIC_STREAM_USAGE.input_tokens);
+    expect(Number(stream.attributes['gen_ai.usage.output_tokens'])).toBe(ANTHROPIC_STREAM_USAGE.output_tokens);
+    const failed = genaiChild(spans, serverSpan(spans, '/messages-429'))!;
+    expect(failed.status?.code).toBe('STATUS_CODE_ERROR');
+    // Never both: exactly one GenAI span per call.
+    for (const r of ROUTES) expect(spans.filter((s) => s.parentSpanId === serverSpan(spans, r)!.spanId && s.attributes['gen_ai.operation.name'] !== undefined)).toHaveLength(1);
+  });
+
+  it('gen_ai.client.token.usage and gen_ai.client.operation.duration from its spans, once per call', async () => {
+    const chat = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'anthropic', 'gen_ai.request.model': 'claude-fixture' };
+    const input = ANTHROPIC_USAGE.input_tokens + ANTHROPIC_STREAM_USAGE.input_tokens;
+    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })?.sum === input && !!point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'rate-limited' }), 10_000, 'GenAI metrics').catch(() => undefined);
+    expect(point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })).toEqual({ count: 2, sum: input });
+    expect(point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'output' })).toEqual({ count: 2, sum: ANTHROPIC_USAGE.output_tokens + ANTHROPIC_STREAM_USAGE.output_tokens });
+    expect(point(receiver, service, 'gen_ai.client.operation.duration', chat)?.count).toBe(2);
+    const failed = point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'rate-limited' });
+    expect(failed?.count).toBe(1);
+    const errorType = receiver.metrics.flatMap((m) => (m.name === 'gen_ai.client.operation.duration' && m.resource['service.name'] === service ? m.dataPoints : [])).find((p) => p.attributes['gen_ai.request.model'] === 'rate-limited')!.attributes['error.type'];
+    expect(errorType).toBeTruthy();
+  });
+
+  it('no prompt or completion text leaves the process by default', () => {
+    const sent = JSON.stringify(of(service));
+    expect(sent).not.toContain('Say hi');
+    expect(sent).not.toContain('You are terse');
+    expect(sent).not.toContain('Hello from Claude');
+  });
+});
