@@ -14,6 +14,7 @@ import { boundaryTracerProvider } from './boundary-tracer';
 import { graphqlOptions, graphqlTracerProvider } from './graphql-boundary';
 import { addRouteResolver, type RouteResolver } from './route-at-response';
 import { lineRequire } from '../otel-line/line';
+import { applyRangeExtensions, type RangeExtension } from './ranges';
 
 export interface InstrumentationEntry {
   name: string;
@@ -37,6 +38,12 @@ export interface InstrumentationEntry {
   lean?: () => new (options: Record<string, unknown>) => Instrumentation;
   /** Reads the route when the response ends, for frameworks whose instrumentation does not set it. */
   routeAtResponse?: RouteResolver;
+  /** Majors past upstream's declared range that we patch as upstream does (ranges.ts), each with its test. */
+  extendRanges?: readonly RangeExtension[];
+  /** For packages that declare no module definitions (they hook in another way): what they support, from their own code or docs. */
+  declaredRanges?: Readonly<Record<string, string>>;
+  /** Versions of a module that the package patches through another module it loads (redis 4+ is @redis/client). */
+  coveredThrough?: Readonly<Record<string, { range: string; module: string }>>;
   /** Constructor options beyond the defaults (also re-applied when run-time settings change). */
   options?: (config: Readonly<Config>, settings: Readonly<RuntimeSettings>) => Record<string, unknown>;
 }
@@ -60,7 +67,8 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('dataloader', 'DataloaderInstrumentation', ['dataloader']),
   otel('dns', 'DnsInstrumentation', ['dns']),
   otel('express', 'ExpressInstrumentation', ['express'], { lean: () => require('./express-layers').leanExpressInstrumentationClass() }),
-  { name: 'fastify', pkg: '@fastify/otel', cls: 'FastifyOtelInstrumentation', modules: ['fastify'], options: () => ({ registerOnInitialization: true }) },
+  // Its range is the plugin's `plugin-meta` (SUPPORTED_VERSIONS in @fastify/otel's index.js).
+  { name: 'fastify', pkg: '@fastify/otel', cls: 'FastifyOtelInstrumentation', modules: ['fastify'], declaredRanges: { fastify: '>=4.0.0 <6' }, options: () => ({ registerOnInitialization: true }) },
   otel('fs', 'FsInstrumentation', ['fs'], { offByDefault: true }),
   otel('generic-pool', 'GenericPoolInstrumentation', ['generic-pool']),
   // One span per operation; parse, validate and resolver spans are detail (graphql-boundary.ts).
@@ -87,7 +95,7 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('pg', 'PgInstrumentation', ['pg', 'pg-pool'], { options: (_c, s) => ({ ignoreConnectSpans: !detailListed(s.instrumentationDetail, 'pg') }) }),
   otel('pino', 'PinoInstrumentation', ['pino']),
   // A wrapper over the redis v2–3 and node-redis v4+ instrumentations (its own module list is empty).
-  otel('redis', 'RedisInstrumentation', ['redis', '@redis/client', '@node-redis/client']),
+  otel('redis', 'RedisInstrumentation', ['redis', '@redis/client', '@node-redis/client'], { coveredThrough: { redis: { range: '>=4.0.0', module: '@redis/client' } } }),
   otel('restify', 'RestifyInstrumentation', ['restify']),
   // Express 5 runs on `router`; the express instrumentation already covers it there, and the
   // router instrumentation on top would add two spans per request (one named after express's
@@ -98,7 +106,8 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('runtime-node', 'RuntimeNodeInstrumentation', [], { atSdkStart: () => true }),
   otel('socket.io', 'SocketIoInstrumentation', ['socket.io']),
   otel('tedious', 'TediousInstrumentation', ['tedious']),
-  otel('undici', 'UndiciInstrumentation', ['undici'], { onGlobalFetch: true, options: (_c, s) => undiciHeaderCapture(s) }),
+  // undici's own diagnostics channels (undici >= 5.12, the README of instrumentation-undici says).
+  otel('undici', 'UndiciInstrumentation', ['undici'], { onGlobalFetch: true, declaredRanges: { undici: '>=5.12.0' }, options: (_c, s) => undiciHeaderCapture(s) }),
   otel('winston', 'WinstonInstrumentation', ['winston']),
 ];
 
@@ -175,6 +184,8 @@ function undiciHeaderCapture(s: Readonly<RuntimeSettings>): Record<string, unkno
 export function createInstrumentation(entry: InstrumentationEntry, config: Readonly<Config>, settings: Readonly<RuntimeSettings>): Instrumentation {
   const Class = entry.lean ? entry.lean() : lineRequire(entry.pkg)[entry.cls];
   const instrumentation: Instrumentation = new Class(entry.options?.(config, settings) ?? {});
+  // Before the module is seen: the hooks read the ranges when it loads.
+  if (entry.extendRanges) applyRangeExtensions(instrumentation, entry.extendRanges);
   // Instruments created from inside the base constructor are lost to subclass field initialisers
   // (runtime-node, undici): hand the meter provider over again, as registerInstrumentations does.
   const { metrics, trace } = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');

@@ -1,0 +1,61 @@
+// What the catalogue covers, read from the instrumentations themselves: each entry's modules and the
+// version ranges its package patches (extensions included), and, in a running process, the modules
+// that loaded at a version no instrumentation patched (a silent gap otherwise: upstream leaves them
+// unpatched with a debug line only).
+
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { lineRequire } from '../otel-line/line';
+import type { InstrumentationEntry } from './table';
+import { applyRangeExtensions, supportedRanges } from './ranges';
+
+/** Module → ranges for an entry, from a disabled instance of its package (nothing is patched). */
+export function entryRanges(entry: InstrumentationEntry): Map<string, string[]> {
+  const Class = lineRequire(entry.pkg)[entry.cls];
+  const instance: Instrumentation = new Class({ enabled: false });
+  if (entry.extendRanges) applyRangeExtensions(instance, entry.extendRanges);
+  const ranges = supportedRanges(instance);
+  for (const [m, r] of Object.entries(entry.declaredRanges ?? {})) ranges.set(m, [r]);
+  return ranges;
+}
+
+export interface OutOfRange {
+  instrumentation: string;
+  module: string;
+  version: string;
+}
+
+interface LoadedDefinition {
+  name: string;
+  moduleVersion?: string;
+  moduleExports?: unknown;
+  files?: Array<{ moduleExports?: unknown }>;
+}
+
+/**
+ * Modules an active instrumentation saw load (their version is recorded on its definitions) but
+ * patched nothing of: the version was outside every range it declares.
+ */
+export function outOfRange(active: ReadonlyMap<string, Instrumentation>, catalogue: readonly InstrumentationEntry[]): OutOfRange[] {
+  const out: OutOfRange[] = [];
+  for (const [name, instrumentation] of active) {
+    const through = catalogue.find((e) => e.name === name)?.coveredThrough ?? {};
+    const i = instrumentation as unknown as { getModuleDefinitions?: () => LoadedDefinition[]; _modules?: LoadedDefinition[] };
+    let defs: LoadedDefinition[];
+    try {
+      defs = (typeof i.getModuleDefinitions === 'function' ? i.getModuleDefinitions() : i._modules) ?? [];
+    } catch {
+      continue;
+    }
+    const seen = new Map<string, { version: string; patched: boolean }>();
+    for (const d of defs) {
+      if (typeof d.moduleVersion !== 'string') continue;
+      const patched = d.moduleExports !== undefined || (d.files ?? []).some((f) => f.moduleExports !== undefined);
+      const prev = seen.get(d.name);
+      seen.set(d.name, { version: d.moduleVersion, patched: patched || (prev?.patched ?? false) });
+    }
+    // A module covered through another (redis 4+ through @redis/client) is covered when that one is patched.
+    for (const [module, via] of Object.entries(through)) if (seen.get(via.module)?.patched) seen.delete(module);
+    for (const [module, s] of seen) if (!s.patched) out.push({ instrumentation: name, module, version: s.version });
+  }
+  return out;
+}
