@@ -6,7 +6,7 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { lineRequire } from '../otel-line/line';
 import type { InstrumentationEntry } from './table';
-import { applyRangeExtensions, supportedRanges } from './ranges';
+import { applyRangeExtensions, hookedDefinitions, supportedRanges, type ModuleDefinition } from './ranges';
 
 /** Module → ranges for an entry, from a disabled instance of its package (nothing is patched). */
 export function entryRanges(entry: InstrumentationEntry): Map<string, string[]> {
@@ -24,13 +24,6 @@ export interface OutOfRange {
   version: string;
 }
 
-interface LoadedDefinition {
-  name: string;
-  moduleVersion?: string;
-  moduleExports?: unknown;
-  files?: Array<{ moduleExports?: unknown }>;
-}
-
 /**
  * Modules an active instrumentation saw load (their version is recorded on its definitions) but
  * patched nothing of: the version was outside every range it declares.
@@ -39,10 +32,9 @@ export function outOfRange(active: ReadonlyMap<string, Instrumentation>, catalog
   const out: OutOfRange[] = [];
   for (const [name, instrumentation] of active) {
     const through = catalogue.find((e) => e.name === name)?.coveredThrough ?? {};
-    const i = instrumentation as unknown as { getModuleDefinitions?: () => LoadedDefinition[]; _modules?: LoadedDefinition[] };
-    let defs: LoadedDefinition[];
+    let defs: ModuleDefinition[];
     try {
-      defs = (typeof i.getModuleDefinitions === 'function' ? i.getModuleDefinitions() : i._modules) ?? [];
+      defs = hookedDefinitions(instrumentation);
     } catch {
       continue;
     }
@@ -54,7 +46,13 @@ export function outOfRange(active: ReadonlyMap<string, Instrumentation>, catalog
       seen.set(d.name, { version: d.moduleVersion, patched: patched || (prev?.patched ?? false) });
     }
     // A module covered through another (redis 4+ through @redis/client) is covered when that one is patched.
-    for (const [module, via] of Object.entries(through)) if (seen.get(via.module)?.patched) seen.delete(module);
+    // A module covered through a channel it publishes from a major on (graphql 17) is covered at that major.
+    for (const [module, via] of Object.entries(through)) {
+      const s = seen.get(module);
+      if (!s) continue;
+      if (via.module && seen.get(via.module)?.patched) seen.delete(module);
+      if (via.channel && Number.parseInt(s.version, 10) >= Number.parseInt(via.range.replace(/^>=/, ''), 10)) seen.delete(module);
+    }
     for (const [module, s] of seen) if (!s.patched) out.push({ instrumentation: name, module, version: s.version });
   }
   return out;

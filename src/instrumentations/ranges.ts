@@ -20,22 +20,36 @@ export interface RangeExtension {
 
 interface ModuleFile {
   supportedVersions: string[];
+  moduleExports?: unknown;
 }
-interface ModuleDefinition {
+export interface ModuleDefinition {
   name: string;
+  moduleVersion?: string;
+  moduleExports?: unknown;
   supportedVersions: string[];
   files?: ModuleFile[];
 }
 
-function definitions(instrumentation: Instrumentation): ModuleDefinition[] {
-  const i = instrumentation as unknown as { getModuleDefinitions?: () => ModuleDefinition[]; _modules?: ModuleDefinition[] };
-  return (typeof i.getModuleDefinitions === 'function' ? i.getModuleDefinitions() : i._modules) ?? [];
+/**
+ * The definitions the instance hooks with (`_modules`, built once by its constructor; the public
+ * getModuleDefinitions() builds fresh copies on every call, which the hooks never read). A wrapper
+ * with none of its own (redis: one instance per redis generation) is read through its parts.
+ */
+export function hookedDefinitions(instrumentation: Instrumentation): ModuleDefinition[] {
+  const own = (instrumentation as unknown as { _modules?: ModuleDefinition[] })._modules;
+  if (own?.length) return own;
+  const parts: ModuleDefinition[] = [];
+  for (const value of Object.values(instrumentation as object)) {
+    const inner = (value as { _modules?: unknown } | null)?._modules;
+    if (value !== instrumentation && Array.isArray(inner)) parts.push(...(inner as ModuleDefinition[]));
+  }
+  return parts;
 }
 
 /** Module name → the ranges the instance patches (extensions included, once applied). */
 export function supportedRanges(instrumentation: Instrumentation): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const d of definitions(instrumentation)) {
+  for (const d of hookedDefinitions(instrumentation)) {
     const name = d.name.replace(/^node:/, '');
     const list = out.get(name) ?? [];
     for (const r of d.supportedVersions ?? []) if (!list.includes(r)) list.push(r);
@@ -53,7 +67,7 @@ export function applyRangeExtensions(instrumentation: Instrumentation, extension
   const missed: RangeExtension[] = [];
   for (const ext of extensions) {
     let found = false;
-    for (const d of definitions(instrumentation)) {
+    for (const d of hookedDefinitions(instrumentation)) {
       if (d.name !== ext.module) continue;
       for (const holder of [d, ...(d.files ?? [])]) {
         if (holder.supportedVersions?.includes(ext.from) && !holder.supportedVersions.includes(ext.add)) {

@@ -42,8 +42,9 @@ export interface InstrumentationEntry {
   extendRanges?: readonly RangeExtension[];
   /** For packages that declare no module definitions (they hook in another way): what they support, from their own code or docs. */
   declaredRanges?: Readonly<Record<string, string>>;
-  /** Versions of a module that the package patches through another module it loads (redis 4+ is @redis/client). */
-  coveredThrough?: Readonly<Record<string, { range: string; module: string }>>;
+  /** Versions of a module covered another way: through another module it loads (redis 4+ is
+   *  @redis/client), or a diagnostics_channel it publishes (graphql 17). `range` is `>=N.0.0`. */
+  coveredThrough?: Readonly<Record<string, { range: string; module?: string; channel?: string }>>;
   /** Constructor options beyond the defaults (also re-applied when run-time settings change). */
   options?: (config: Readonly<Config>, settings: Readonly<RuntimeSettings>) => Record<string, unknown>;
 }
@@ -60,7 +61,8 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('amqplib', 'AmqplibInstrumentation', ['amqplib']),
   otel('aws-lambda', 'AwsLambdaInstrumentation', [], { atSdkStart: (c) => c.awsLambda }),
   otel('aws-sdk', 'AwsInstrumentation', ['@aws-sdk/middleware-stack', '@smithy/middleware-stack', '@smithy/core', '@aws-sdk/smithy-client', '@smithy/smithy-client']),
-  otel('bunyan', 'BunyanInstrumentation', ['bunyan']),
+  // bunyan 2 kept the Logger API upstream patches (it dropped dtrace and old Node).
+  otel('bunyan', 'BunyanInstrumentation', ['bunyan'], { extendRanges: [{ module: 'bunyan', from: '>=1.0.0 <2', add: '>=2.0.0 <3', provenBy: 'test/e2e/versions.test.ts' }] }),
   otel('cassandra-driver', 'CassandraDriverInstrumentation', ['cassandra-driver']),
   otel('connect', 'ConnectInstrumentation', ['connect']),
   otel('cucumber', 'CucumberInstrumentation', ['@cucumber/cucumber']),
@@ -72,7 +74,11 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('fs', 'FsInstrumentation', ['fs'], { offByDefault: true }),
   otel('generic-pool', 'GenericPoolInstrumentation', ['generic-pool']),
   // One span per operation; parse, validate and resolver spans are detail (graphql-boundary.ts).
-  otel('graphql', 'GraphQLInstrumentation', ['graphql'], { options: (_c, s) => graphqlOptions(detailListed(s.instrumentationDetail, 'graphql')) }),
+  // graphql 17 through its `graphql:execute` tracing channel (graphql-channels.ts).
+  otel('graphql', 'GraphQLInstrumentation', ['graphql'], {
+    lean: () => require('./graphql-channels').leanGraphqlInstrumentationClass(),
+    coveredThrough: { graphql: { range: '>=17.0.0', channel: 'graphql:execute' } },
+    options: (_c, s) => graphqlOptions(detailListed(s.instrumentationDetail, 'graphql')) }),
   otel('grpc', 'GrpcInstrumentation', ['@grpc/grpc-js']),
   otel('hapi', 'HapiInstrumentation', ['@hapi/hapi']),
   otel('host-metrics', 'HostMetricsInstrumentation', [], { offByDefault: true, atSdkStart: () => true }),
