@@ -10,7 +10,7 @@ import { applyRangeExtensions, hookedDefinitions, supportedRanges, type ModuleDe
 
 /** Module → ranges for an entry, from a disabled instance of its package (nothing is patched). */
 export function entryRanges(entry: InstrumentationEntry): Map<string, string[]> {
-  const Class = lineRequire(entry.pkg)[entry.cls];
+  const Class = entry.lean ? entry.lean() : lineRequire(entry.pkg)[entry.cls];
   const instance: Instrumentation = new Class({ enabled: false });
   if (entry.extendRanges) applyRangeExtensions(instance, entry.extendRanges);
   const ranges = supportedRanges(instance);

@@ -88,6 +88,8 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('knex', 'KnexInstrumentation', ['knex']),
   otel('koa', 'KoaInstrumentation', ['koa']),
   otel('lru-memoizer', 'LruMemoizerInstrumentation', ['lru-memoizer']),
+  // Our own (mariadb.ts): no OpenTelemetry package instruments the mariadb driver.
+  { name: 'mariadb', pkg: 'otel-preload', cls: 'MariadbInstrumentation', modules: ['mariadb'], lean: () => require('./mariadb').mariadbInstrumentationClass() },
   otel('memcached', 'MemcachedInstrumentation', ['memcached']),
   otel('mongodb', 'MongoDBInstrumentation', ['mongodb']),
   otel('mongoose', 'MongooseInstrumentation', ['mongoose']),
@@ -141,6 +143,7 @@ const PRODUCES: Record<string, string> = {
   'knex': 'CLIENT spans (`db.*`)',
   'koa': '`http.route`; middleware and router spans with detail on',
   'lru-memoizer': 'context propagation through the cache',
+  'mariadb': 'CLIENT spans (`db.system.name=mariadb`, `db.query.text`, `db.operation.name`, `db.namespace`, `server.*`): promise and callback APIs, pools, `execute`, `batch`',
   'memcached': 'CLIENT spans (`db.*`)',
   'mongodb': 'CLIENT spans (`db.*`)',
   'mongoose': 'spans per model operation',

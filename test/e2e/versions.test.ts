@@ -2,7 +2,9 @@
 // installed from the npm registry into the corpus cache (test/versions/<set>, scripts/corpus.ts),
 // driven through one app (fixtures/versions/app.cjs) under a request with a known trace id:
 // - graphql: one `query GetItems` span (upstream's patch on ≤ 16, graphql 17's tracing channel);
-// - bunyan: the request's trace id in the record (bunyan 2 through our range extension).
+// - bunyan: the request's trace id in the record (bunyan 2 through our range extension);
+// - mariadb (our own instrumentation) against the local MariaDB: promise and callback APIs, a
+//   pool, an error: CLIENT spans under the SERVER span with the stable database attributes.
 
 import { randomBytes } from 'crypto';
 import * as path from 'path';
@@ -10,11 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver, type ReceivedSpan } from '../../scripts/otlp-receiver';
 import { prepareApp, VERSION_SETS } from '../../scripts/corpus';
 import { REPO, start, type Running } from '../helpers/processes';
+import { missingServices } from '../helpers/services';
 
 const SETS = ['libs-newest', 'libs-oldest'] as const;
 
 let receiver: OtlpReceiver;
+let noMariadb = false;
 beforeAll(async () => {
+  noMariadb = (await missingServices(['mariadb'])).length > 0;
   receiver = await new OtlpReceiver('grpc').start();
 }, 30_000);
 afterAll(() => receiver.stop());
@@ -75,5 +80,40 @@ describe.each(SETS)('%s', (set) => {
     const r = await request(port, '/bunyan');
     expect(r.body.record.trace_id).toBe(r.traceId);
     expect(r.body.record.span_id).toMatch(/^[0-9a-f]{16}$/);
+  }, 30_000);
+
+  it.each([
+    ['promise API', '/mariadb/promise', 2, 'SELECT ? + ? AS n'],
+    ['callback API', '/mariadb/callback', 1, 'SELECT ? AS n'],
+    ['pool', '/mariadb/pool', 1, 'SELECT ? AS n'],
+  ])('mariadb %s: CLIENT spans with the database attributes, literals out', async (_what, route, count, text) => {
+    if (noMariadb) return;
+    const r = await request(port, route);
+    expect(r.status).toBe(200);
+    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+    const dbSpans = () => r.spans().filter((s) => s.attributes['db.system.name'] === 'mariadb');
+    await receiver.waitFor(() => dbSpans().length >= count, 5_000, `${count} mariadb spans`);
+    const db = dbSpans();
+    expect(db).toHaveLength(count);
+    for (const span of db) {
+      expect(span.kind).toBe('SPAN_KIND_CLIENT');
+      expect(span.parentSpanId).toBe(server.spanId);
+      expect(span.name).toBe('SELECT test');
+      expect(span.attributes).toMatchObject({ 'db.operation.name': 'SELECT', 'db.namespace': 'test', 'server.address': '127.0.0.1' });
+      expect(String(span.attributes['server.port'])).toBe('3306');
+    }
+    expect(db[0].attributes['db.query.text']).toBe(text);
+    // The string literal of the prepared statement never reaches the span.
+    expect(JSON.stringify(db)).not.toContain('secret');
+  }, 30_000);
+
+  it('mariadb: a failing statement is an error span with the server\'s code', async () => {
+    if (noMariadb) return;
+    const r = await request(port, '/mariadb/error');
+    expect(r.body.error).toBe('ER_NO_SUCH_TABLE');
+    await receiver.waitFor(() => r.spans().some((s) => s.attributes['db.system.name'] === 'mariadb'), 5_000, 'the mariadb span');
+    const db = r.spans().find((s) => s.attributes['db.system.name'] === 'mariadb')!;
+    expect(db.status?.code).toBe('STATUS_CODE_ERROR');
+    expect(db.attributes).toMatchObject({ 'error.type': 'ER_NO_SUCH_TABLE', 'db.response.status_code': '1146' });
   }, 30_000);
 });

@@ -18,7 +18,7 @@ describe('instrumentation catalogue', () => {
   });
 
   it.each(CATALOGUE.map((e) => [e.name, e] as const))('%s watches every module its package patches', (_name, entry) => {
-    const Class = lineRequire(entry.pkg)[entry.cls];
+    const Class = entry.lean ? entry.lean() : lineRequire(entry.pkg)[entry.cls];
     expect(typeof Class, `${entry.pkg} exports ${entry.cls}`).toBe('function');
     const instance = new Class({ enabled: false });
     const patched = new Set<string>((instance._modules ?? []).map((d: { name: string }) => d.name));
