@@ -57,3 +57,25 @@ export function outOfRange(active: ReadonlyMap<string, Instrumentation>, catalog
   }
   return out;
 }
+
+export interface BundleVisibility {
+  /** Instrumented packages whose code is inside the bundle: they produce nothing. */
+  instrumentedInside: string[];
+  seen: string;
+  notSeen: string;
+  todo: string;
+}
+
+/** What a bundled app's telemetry can and cannot show, given the packages found inside it. */
+export function bundleVisibility(packagesInside: readonly string[], catalogue: readonly InstrumentationEntry[]): BundleVisibility {
+  const watched = new Set(catalogue.flatMap((e) => e.modules));
+  const inside = packagesInside.filter((p) => watched.has(p));
+  return {
+    instrumentedInside: inside,
+    seen: 'HTTP SERVER and CLIENT spans and metrics (core http/https, fetch()), graphql 17 operations (its tracing channel), and every instrumented library left outside the bundle (loaded from node_modules)',
+    notSeen: inside.length
+      ? `spans, routes and log correlation of the instrumented libraries inside the bundle: ${inside.join(', ')}`
+      : 'spans, routes and log correlation of instrumented libraries inside the bundle (a minified bundle does not name them)',
+    todo: 'keep instrumented libraries out of the bundle (esbuild --packages=external or --external:<name>, webpack externals, ncc -e <name>, rollup external) so that they load from node_modules',
+  };
+}
