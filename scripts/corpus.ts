@@ -17,6 +17,8 @@ import { nodeBinary } from './node-binaries';
 const BUILD_NODE: Record<string, string> = { 'nuxt-storefront': '24.21.0' };
 
 export const CORPUS_APPS = path.join(repoRoot(), 'test', 'corpus', 'apps');
+/** Libraries at the versions the e2e tests run them at (newest major, oldest claimed): one folder per set, installed the same way. */
+export const VERSION_SETS = path.join(repoRoot(), 'test', 'versions');
 export const CORPUS_CACHE = process.env.OTEL_PRELOAD_CORPUS_CACHE ?? path.join(os.homedir(), '.cache', 'otel-preload-corpus');
 const READY = '.corpus-ready';
 
@@ -28,8 +30,8 @@ export interface Prepared {
 }
 
 /** The app's installed (and built) copy in the cache, installing it first when missing. */
-export function prepareApp(name: string): Prepared {
-  const source = path.join(CORPUS_APPS, name);
+export function prepareApp(name: string, sources: string = CORPUS_APPS): Prepared {
+  const source = path.join(sources, name);
   const dir = path.join(CORPUS_CACHE, `${name}-${hashTree(source)}`);
   if (fs.existsSync(path.join(dir, READY))) return { dir, installMs: 0, buildMs: 0 };
 

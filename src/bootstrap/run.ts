@@ -92,7 +92,9 @@ export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFi
 
   if (wantsSummary) {
     const { startupSummary } = require('../diag/summary') as typeof import('../diag/summary');
-    const summary = startupSummary({ config, entry, esmHook: instrumentations.esmHook, service: service!, instrumentations: instrumentations.selected, opamp: config.opamp.endpoint ? 'on' : 'off' });
+    const { detectBundle } = require('../util/bundle') as typeof import('../util/bundle');
+    const bundle = detectBundle(process.argv[1]);
+    const summary = startupSummary({ config, entry, esmHook: instrumentations.esmHook, service: service!, instrumentations: instrumentations.selected, opamp: config.opamp.endpoint ? 'on' : 'off', bundle });
     log.info(`started ${JSON.stringify(summary)}`);
   }
 }

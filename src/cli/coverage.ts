@@ -3,11 +3,12 @@
 // outside them is patched by nothing, so doctor says "not covered" instead of listing it.
 
 import { readFileSync } from 'fs';
+import * as path from 'path';
 import { CATALOGUE, type InstrumentationEntry } from '../instrumentations/table';
-import { lineRequire } from '../otel-line/line';
+import { entryRanges } from '../instrumentations/coverage';
 
 /** Popular drivers and clients no instrumentation of this distribution covers. */
-export const UNCOVERED_DRIVERS = ['mariadb', 'postgres', 'better-sqlite3', 'sqlite3', 'neo4j-driver', 'couchbase', 'mqtt', 'nats', 'bullmq', '@prisma/client', 'mssql'];
+export const UNCOVERED_DRIVERS = ['postgres', 'better-sqlite3', 'sqlite3', 'neo4j-driver', 'couchbase', 'mqtt', 'nats', 'bullmq', '@prisma/client', 'mssql'];
 
 export interface Coverage {
   module: string;
@@ -25,6 +26,9 @@ export function coverageOf(dependencies: readonly string[], cwd: string): Covera
       if (!dependencies.includes(module)) continue;
       const version = installedVersion(cwd, module);
       const ranges = supportedRanges(entry, module);
+      // Versions covered another way (redis 4+ through @redis/client, graphql 17 through its channel).
+      const via = entry.coveredThrough?.[module];
+      if (ranges && via) ranges.push(via.range);
       const covered = version === undefined || ranges === undefined || ranges.some((r) => satisfies(version, r));
       out.push({ module, version, instrumentation: entry.name, covered, ...(covered ? {} : { supported: ranges!.join(' || ') }) });
     }
@@ -40,18 +44,22 @@ export function installedVersion(cwd: string, name: string): string | undefined 
   try {
     return JSON.parse(readFileSync(require.resolve(`${name}/package.json`, { paths: [cwd] }), 'utf8')).version;
   } catch {
-    return undefined;
+    // An exports map without ./package.json (postgres): look in node_modules, as Node would, upward.
+    for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+      try {
+        return JSON.parse(readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
+      } catch {
+        if (path.dirname(dir) === dir) return undefined;
+      }
+    }
   }
 }
 
-/** The ranges the instrumentation's definitions declare for `module` (built disabled: patches nothing). */
+/** The ranges the catalogue patches for `module`: the package's own, our extensions, declared ones (built disabled: patches nothing). */
 function supportedRanges(entry: InstrumentationEntry, module: string): string[] | undefined {
   try {
-    const Cls = entry.lean ? entry.lean() : lineRequire(entry.pkg)[entry.cls];
-    const instance = new Cls({ enabled: false });
-    const definitions = (instance.getModuleDefinitions?.() ?? []) as Array<{ name: string; supportedVersions: string[] }>;
-    const ranges = definitions.filter((d) => d.name === module).flatMap((d) => d.supportedVersions);
-    return ranges.length && !ranges.includes('*') ? ranges : undefined;
+    const ranges = entryRanges(entry).get(module) ?? [];
+    return ranges.length && !ranges.includes('*') ? [...ranges] : undefined;
   } catch {
     return undefined;
   }

@@ -14,6 +14,9 @@ import { DISTRO_VERSION } from '../version';
 import { probe, probeOpamp } from './probe';
 import { redactUrl } from '../util/redact';
 import { describeLine } from '../otel-line/line';
+import { detectBundle } from '../util/bundle';
+import { bundleVisibility, type BundleVisibility } from '../instrumentations/coverage';
+import { CATALOGUE } from '../instrumentations/table';
 
 export interface Check {
   check: string;
@@ -27,7 +30,15 @@ export interface DoctorReport {
   version: string;
   node: string;
   checks: Check[];
-  app: { dir: string; name?: string; moduleType: 'esm' | 'commonjs'; instrumented: Array<{ instrumentation: string; module: string; version?: string }>; notCovered: Coverage[] };
+  app: {
+    dir: string;
+    name?: string;
+    moduleType: 'esm' | 'commonjs';
+    instrumented: Array<{ instrumentation: string; module: string; version?: string }>;
+    notCovered: Coverage[];
+    /** The app's entry (package.json scripts.start or main) is a bundle. */
+    bundle?: { tool: string; file: string } & BundleVisibility;
+  };
   nodeOptions: string;
   ok: boolean;
 }
@@ -75,6 +86,10 @@ export async function doctor(env: NodeJS.ProcessEnv = process.env, cwd: string =
     const why = c.instrumentation ? `the ${c.instrumentation} instrumentation supports ${c.supported}` : 'otel-preload has no instrumentation for it';
     add('coverage', false, `${c.module}${c.version ? ` ${c.version}` : ''}: not covered (${why}); its calls produce no spans`, false);
   }
+  if (app.bundle) {
+    const b = app.bundle;
+    add('bundle', false, `${path.relative(cwd, b.file) || b.file} is a ${b.tool} bundle: ${b.notSeen} are not seen; seen: ${b.seen}. To do: ${b.todo}`, false);
+  }
   return { version: DISTRO_VERSION, node: process.versions.node, checks, app, nodeOptions: nodeOptionsFor(app.moduleType, cwd), ok: checks.every((c) => c.ok || !c.blocking) };
 }
 
@@ -112,7 +127,27 @@ function inspectApp(cwd: string): DoctorReport['app'] {
   const coverage = coverageOf(Object.keys(pkg?.dependencies ?? {}), cwd);
   const instrumented: DoctorReport['app']['instrumented'] = coverage.filter((c) => c.covered).map((c) => ({ instrumentation: c.instrumentation!, module: c.module, version: c.version }));
   instrumented.push({ instrumentation: 'http', module: 'http/https (core, when used)' }, { instrumentation: 'undici', module: 'fetch() (core, when used)' });
-  return { dir: cwd, name: pkg?.name, moduleType, instrumented, notCovered: coverage.filter((c) => !c.covered) };
+  const entry = entryScript(pkg, cwd);
+  const found = entry ? detectBundle(entry) : undefined;
+  const bundle = found ? { tool: found.tool, file: found.file, ...bundleVisibility(found.packages, CATALOGUE) } : undefined;
+  return { dir: cwd, name: pkg?.name, moduleType, instrumented, notCovered: coverage.filter((c) => !c.covered), ...(bundle ? { bundle } : {}) };
+}
+
+/** The script `npm start` would run (`node [flags] <file>`), else package.json main, else index.js; if it exists. */
+export function entryScript(pkg: { main?: unknown; scripts?: { start?: unknown } } | undefined, cwd: string): string | undefined {
+  const start = typeof pkg?.scripts?.start === 'string' ? /(?:^|&&|;)\s*node\s+(?:-{1,2}\S+\s+)*([^\s;&|]+)/.exec(pkg.scripts.start)?.[1] : undefined;
+  for (const candidate of [start, typeof pkg?.main === 'string' ? pkg.main : undefined, 'index.js']) {
+    if (!candidate) continue;
+    const file = path.resolve(cwd, candidate);
+    for (const f of [file, `${file}.js`, path.join(file, 'index.js')]) if (existsSync(f) && !f.endsWith(path.sep)) {
+      try {
+        if (require('fs').statSync(f).isFile()) return f;
+      } catch {
+        // next
+      }
+    }
+  }
+  return undefined;
 }
 
 /**

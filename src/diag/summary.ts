@@ -7,6 +7,9 @@ import type { ServiceIdentity } from '../sdk/resource/service-identity';
 import { redactUrl } from '../util/redact';
 import { DISTRO_VERSION } from '../version';
 import { describeLine } from '../otel-line/line';
+import type { Bundle } from '../util/bundle';
+import { bundleVisibility } from '../instrumentations/coverage';
+import { CATALOGUE } from '../instrumentations/table';
 
 export interface SummaryInput {
   config: Readonly<Config>;
@@ -15,6 +18,8 @@ export interface SummaryInput {
   service: ServiceIdentity;
   instrumentations: readonly string[];
   opamp?: string;
+  /** The entry script is a bundle (util/bundle.ts): named with what its telemetry can show. */
+  bundle?: Bundle;
 }
 
 export function startupSummary(input: SummaryInput): Record<string, unknown> {
@@ -34,7 +39,13 @@ export function startupSummary(input: SummaryInput): Record<string, unknown> {
     sampler: 'always_on (not parent-based; sampling is central)',
     opamp: input.opamp ?? 'off',
     instrumentations: input.instrumentations,
+    ...(input.bundle ? { bundle: describeBundle(input.bundle) } : {}),
   };
+}
+
+export function describeBundle(b: Bundle): Record<string, unknown> {
+  const v = bundleVisibility(b.packages, CATALOGUE);
+  return { tool: b.tool, file: b.file, instrumentedInside: v.instrumentedInside, seen: v.seen, notSeen: v.notSeen, todo: v.todo };
 }
 
 function signal(s: SignalExport): Record<string, unknown> | string {

@@ -12,6 +12,7 @@ import { appSdkLoaded, APP_SDK_PACKAGES, SDK_PARTS } from './app-sdk';
 import type { RuntimeSettings, RuntimeState } from '../runtime/state';
 import { CONNECTIONS, DETAIL_NAMES, detailListed, setDetail } from './detail';
 import { instrumentNitro, nitroChunkUrl } from './nitro';
+import { entryRanges, outOfRange, type OutOfRange } from './coverage';
 
 const DETAIL_LIST = DETAIL_NAMES.join(', ');
 
@@ -23,6 +24,8 @@ export interface LazyInstrumentations {
   selected: string[];
   esmHook: EsmHookMode;
   active: Map<string, Instrumentation>;
+  /** Modules loaded at a version their instrumentation does not patch, so far. */
+  gaps(): OutOfRange[];
   /** Turns every active instrumentation off and stops watching modules. */
   disableAll(): void;
 }
@@ -114,6 +117,31 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
     }
   };
 
+  // No silent gaps: a module loaded outside its instrumentation's range is named once (at info,
+  // beside the start-up summary), right after the require that loaded it.
+  const reported = new Set<string>();
+  const gaps = () => outOfRange(active, CATALOGUE);
+  const reportGaps = () => {
+    try {
+      const fresh = gaps().filter((g) => !reported.has(`${g.module}@${g.version}`));
+      if (!fresh.length) return;
+      for (const g of fresh) reported.add(`${g.module}@${g.version}`);
+      const named = fresh.map((g) => {
+        const entry = CATALOGUE.find((e) => e.name === g.instrumentation);
+        const supported = entry ? entryRanges(entry).get(g.module)?.join(' || ') : undefined;
+        return { ...g, supported };
+      });
+      log.info(`coverage ${JSON.stringify({ outOfRange: named, count: reported.size, todo: 'these modules run uninstrumented: use a version in the supported range, or see otel-preload doctor' })}`);
+    } catch (err) {
+      log.debug(`coverage check failed: ${(err as Error)?.message ?? err}`);
+    }
+  };
+  const scheduleGapCheck = () => {
+    if (!['info', 'debug', 'verbose', 'all'].includes(log.level)) return;
+    const t = setImmediate(reportGaps);
+    t.unref?.();
+  };
+
   const activate = (moduleName: string, loadedBy?: string) => {
     const appSdk = appSdkLoaded(moduleName, loadedBy);
     if (appSdk) {
@@ -131,6 +159,7 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
     try {
       if (!ensureSdk()) return;
       for (const entry of candidates) activateEntry(entry);
+      if (candidates.length) scheduleGapCheck();
     } catch (err) {
       log.warn(`activating instrumentation for ${moduleName} failed (${(err as Error)?.message ?? err}).`);
     }
@@ -150,6 +179,7 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
     selected: entries.map((e) => e.name),
     esmHook,
     active,
+    gaps,
     disableAll() {
       watched.clear();
       for (const [name, instrumentation] of active) {

@@ -14,6 +14,7 @@ import { boundaryTracerProvider } from './boundary-tracer';
 import { graphqlOptions, graphqlTracerProvider } from './graphql-boundary';
 import { addRouteResolver, type RouteResolver } from './route-at-response';
 import { lineRequire } from '../otel-line/line';
+import { applyRangeExtensions, type RangeExtension } from './ranges';
 
 export interface InstrumentationEntry {
   name: string;
@@ -37,6 +38,13 @@ export interface InstrumentationEntry {
   lean?: () => new (options: Record<string, unknown>) => Instrumentation;
   /** Reads the route when the response ends, for frameworks whose instrumentation does not set it. */
   routeAtResponse?: RouteResolver;
+  /** Majors past upstream's declared range that we patch as upstream does (ranges.ts), each with its test. */
+  extendRanges?: readonly RangeExtension[];
+  /** For packages that declare no module definitions (they hook in another way): what they support, from their own code or docs. */
+  declaredRanges?: Readonly<Record<string, string>>;
+  /** Versions of a module covered another way: through another module it loads (redis 4+ is
+   *  @redis/client), or a diagnostics_channel it publishes (graphql 17). `range` is `>=N.0.0`. */
+  coveredThrough?: Readonly<Record<string, { range: string; module?: string; channel?: string }>>;
   /** Constructor options beyond the defaults (also re-applied when run-time settings change). */
   options?: (config: Readonly<Config>, settings: Readonly<RuntimeSettings>) => Record<string, unknown>;
 }
@@ -55,18 +63,24 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   { name: 'anthropic', pkg: 'otel-preload', cls: 'AnthropicInstrumentation', modules: ['@anthropic-ai/sdk'], options: (_c, s) => ({ captureMessageContent: s.genAiCaptureMessageContent }), lean: () => require('./genai/anthropic').anthropicInstrumentationClass() },
   otel('aws-lambda', 'AwsLambdaInstrumentation', [], { atSdkStart: (c) => c.awsLambda }),
   otel('aws-sdk', 'AwsInstrumentation', ['@aws-sdk/middleware-stack', '@smithy/middleware-stack', '@smithy/core', '@aws-sdk/smithy-client', '@smithy/smithy-client']),
-  otel('bunyan', 'BunyanInstrumentation', ['bunyan']),
+  // bunyan 2 kept the Logger API upstream patches (it dropped dtrace and old Node).
+  otel('bunyan', 'BunyanInstrumentation', ['bunyan'], { extendRanges: [{ module: 'bunyan', from: '>=1.0.0 <2', add: '>=2.0.0 <3', provenBy: 'test/e2e/versions.test.ts' }] }),
   otel('cassandra-driver', 'CassandraDriverInstrumentation', ['cassandra-driver']),
   otel('connect', 'ConnectInstrumentation', ['connect']),
   otel('cucumber', 'CucumberInstrumentation', ['@cucumber/cucumber']),
   otel('dataloader', 'DataloaderInstrumentation', ['dataloader']),
   otel('dns', 'DnsInstrumentation', ['dns']),
   otel('express', 'ExpressInstrumentation', ['express'], { lean: () => require('./express-layers').leanExpressInstrumentationClass() }),
-  { name: 'fastify', pkg: '@fastify/otel', cls: 'FastifyOtelInstrumentation', modules: ['fastify'], options: () => ({ registerOnInitialization: true }) },
+  // Its range is the plugin's `plugin-meta` (SUPPORTED_VERSIONS in @fastify/otel's index.js).
+  { name: 'fastify', pkg: '@fastify/otel', cls: 'FastifyOtelInstrumentation', modules: ['fastify'], declaredRanges: { fastify: '>=4.0.0 <6' }, options: () => ({ registerOnInitialization: true }) },
   otel('fs', 'FsInstrumentation', ['fs'], { offByDefault: true }),
   otel('generic-pool', 'GenericPoolInstrumentation', ['generic-pool']),
   // One span per operation; parse, validate and resolver spans are detail (graphql-boundary.ts).
-  otel('graphql', 'GraphQLInstrumentation', ['graphql'], { options: (_c, s) => graphqlOptions(detailListed(s.instrumentationDetail, 'graphql')) }),
+  // graphql 17 through its `graphql:execute` tracing channel (graphql-channels.ts).
+  otel('graphql', 'GraphQLInstrumentation', ['graphql'], {
+    lean: () => require('./graphql-channels').leanGraphqlInstrumentationClass(),
+    coveredThrough: { graphql: { range: '>=17.0.0', channel: 'graphql:execute' } },
+    options: (_c, s) => graphqlOptions(detailListed(s.instrumentationDetail, 'graphql')) }),
   otel('grpc', 'GrpcInstrumentation', ['@grpc/grpc-js']),
   otel('hapi', 'HapiInstrumentation', ['@hapi/hapi']),
   otel('host-metrics', 'HostMetricsInstrumentation', [], { offByDefault: true, atSdkStart: () => true }),
@@ -76,6 +90,8 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('knex', 'KnexInstrumentation', ['knex']),
   otel('koa', 'KoaInstrumentation', ['koa']),
   otel('lru-memoizer', 'LruMemoizerInstrumentation', ['lru-memoizer']),
+  // Our own (mariadb.ts): no OpenTelemetry package instruments the mariadb driver.
+  { name: 'mariadb', pkg: 'otel-preload', cls: 'MariadbInstrumentation', modules: ['mariadb'], lean: () => require('./mariadb').mariadbInstrumentationClass() },
   otel('memcached', 'MemcachedInstrumentation', ['memcached']),
   otel('mongodb', 'MongoDBInstrumentation', ['mongodb']),
   otel('mongoose', 'MongooseInstrumentation', ['mongoose']),
@@ -93,7 +109,7 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('pg', 'PgInstrumentation', ['pg', 'pg-pool'], { options: (_c, s) => ({ ignoreConnectSpans: !detailListed(s.instrumentationDetail, 'pg') }) }),
   otel('pino', 'PinoInstrumentation', ['pino']),
   // A wrapper over the redis v2–3 and node-redis v4+ instrumentations (its own module list is empty).
-  otel('redis', 'RedisInstrumentation', ['redis', '@redis/client', '@node-redis/client']),
+  otel('redis', 'RedisInstrumentation', ['redis', '@redis/client', '@node-redis/client'], { coveredThrough: { redis: { range: '>=4.0.0', module: '@redis/client' } } }),
   otel('restify', 'RestifyInstrumentation', ['restify']),
   // Express 5 runs on `router`; the express instrumentation already covers it there, and the
   // router instrumentation on top would add two spans per request (one named after express's
@@ -104,7 +120,8 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('runtime-node', 'RuntimeNodeInstrumentation', [], { atSdkStart: () => true }),
   otel('socket.io', 'SocketIoInstrumentation', ['socket.io']),
   otel('tedious', 'TediousInstrumentation', ['tedious']),
-  otel('undici', 'UndiciInstrumentation', ['undici'], { onGlobalFetch: true, options: (_c, s) => undiciHeaderCapture(s) }),
+  // undici's own diagnostics channels (undici >= 5.12, the README of instrumentation-undici says).
+  otel('undici', 'UndiciInstrumentation', ['undici'], { onGlobalFetch: true, declaredRanges: { undici: '>=5.12.0' }, options: (_c, s) => undiciHeaderCapture(s) }),
   otel('winston', 'WinstonInstrumentation', ['winston']),
 ];
 
@@ -133,6 +150,7 @@ const PRODUCES: Record<string, string> = {
   'knex': 'CLIENT spans (`db.*`)',
   'koa': '`http.route`; middleware and router spans with detail on',
   'lru-memoizer': 'context propagation through the cache',
+  'mariadb': 'CLIENT spans (`db.system.name=mariadb`, `db.query.text`, `db.operation.name`, `db.namespace`, `server.*`): promise and callback APIs, pools, `execute`, `batch`',
   'memcached': 'CLIENT spans (`db.*`)',
   'mongodb': 'CLIENT spans (`db.*`)',
   'mongoose': 'spans per model operation',
@@ -183,6 +201,8 @@ function undiciHeaderCapture(s: Readonly<RuntimeSettings>): Record<string, unkno
 export function createInstrumentation(entry: InstrumentationEntry, config: Readonly<Config>, settings: Readonly<RuntimeSettings>): Instrumentation {
   const Class = entry.lean ? entry.lean() : lineRequire(entry.pkg)[entry.cls];
   const instrumentation: Instrumentation = new Class(entry.options?.(config, settings) ?? {});
+  // Before the module is seen: the hooks read the ranges when it loads.
+  if (entry.extendRanges) applyRangeExtensions(instrumentation, entry.extendRanges);
   // Instruments created from inside the base constructor are lost to subclass field initialisers
   // (runtime-node, undici): hand the meter provider over again, as registerInstrumentations does.
   const { metrics, trace } = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');

@@ -1,0 +1,81 @@
+// What the catalogue covers, read from the instrumentations themselves: each entry's modules and the
+// version ranges its package patches (extensions included), and, in a running process, the modules
+// that loaded at a version no instrumentation patched (a silent gap otherwise: upstream leaves them
+// unpatched with a debug line only).
+
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { lineRequire } from '../otel-line/line';
+import type { InstrumentationEntry } from './table';
+import { applyRangeExtensions, hookedDefinitions, supportedRanges, type ModuleDefinition } from './ranges';
+
+/** Module → ranges for an entry, from a disabled instance of its package (nothing is patched). */
+export function entryRanges(entry: InstrumentationEntry): Map<string, string[]> {
+  const Class = entry.lean ? entry.lean() : lineRequire(entry.pkg)[entry.cls];
+  const instance: Instrumentation = new Class({ enabled: false });
+  if (entry.extendRanges) applyRangeExtensions(instance, entry.extendRanges);
+  const ranges = supportedRanges(instance);
+  for (const [m, r] of Object.entries(entry.declaredRanges ?? {})) ranges.set(m, [r]);
+  return ranges;
+}
+
+export interface OutOfRange {
+  instrumentation: string;
+  module: string;
+  version: string;
+}
+
+/**
+ * Modules an active instrumentation saw load (their version is recorded on its definitions) but
+ * patched nothing of: the version was outside every range it declares.
+ */
+export function outOfRange(active: ReadonlyMap<string, Instrumentation>, catalogue: readonly InstrumentationEntry[]): OutOfRange[] {
+  const out: OutOfRange[] = [];
+  for (const [name, instrumentation] of active) {
+    const through = catalogue.find((e) => e.name === name)?.coveredThrough ?? {};
+    let defs: ModuleDefinition[];
+    try {
+      defs = hookedDefinitions(instrumentation);
+    } catch {
+      continue;
+    }
+    const seen = new Map<string, { version: string; patched: boolean }>();
+    for (const d of defs) {
+      if (typeof d.moduleVersion !== 'string') continue;
+      const patched = d.moduleExports !== undefined || (d.files ?? []).some((f) => f.moduleExports !== undefined);
+      const prev = seen.get(d.name);
+      seen.set(d.name, { version: d.moduleVersion, patched: patched || (prev?.patched ?? false) });
+    }
+    // A module covered through another (redis 4+ through @redis/client) is covered when that one is patched.
+    // A module covered through a channel it publishes from a major on (graphql 17) is covered at that major.
+    for (const [module, via] of Object.entries(through)) {
+      const s = seen.get(module);
+      if (!s) continue;
+      if (via.module && seen.get(via.module)?.patched) seen.delete(module);
+      if (via.channel && Number.parseInt(s.version, 10) >= Number.parseInt(via.range.replace(/^>=/, ''), 10)) seen.delete(module);
+    }
+    for (const [module, s] of seen) if (!s.patched) out.push({ instrumentation: name, module, version: s.version });
+  }
+  return out;
+}
+
+export interface BundleVisibility {
+  /** Instrumented packages whose code is inside the bundle: they produce nothing. */
+  instrumentedInside: string[];
+  seen: string;
+  notSeen: string;
+  todo: string;
+}
+
+/** What a bundled app's telemetry can and cannot show, given the packages found inside it. */
+export function bundleVisibility(packagesInside: readonly string[], catalogue: readonly InstrumentationEntry[]): BundleVisibility {
+  const watched = new Set(catalogue.flatMap((e) => e.modules));
+  const inside = packagesInside.filter((p) => watched.has(p));
+  return {
+    instrumentedInside: inside,
+    seen: 'HTTP SERVER and CLIENT spans and metrics (core http/https, fetch()), graphql 17 operations (its tracing channel), and every instrumented library left outside the bundle (loaded from node_modules)',
+    notSeen: inside.length
+      ? `spans, routes and log correlation of the instrumented libraries inside the bundle: ${inside.join(', ')}`
+      : 'spans, routes and log correlation of instrumented libraries inside the bundle (a minified bundle does not name them)',
+    todo: 'keep instrumented libraries out of the bundle (esbuild --packages=external or --external:<name>, webpack externals, ncc -e <name>, rollup external) so that they load from node_modules',
+  };
+}

@@ -1,0 +1,99 @@
+// Bundled apps and silent gaps. An Express + mysql2 + ioredis app bundled by esbuild (from the
+// libs-newest version set) is run under the preload and a request: the start-up summary names the
+// bundle, the instrumented libraries inside it and what can and cannot be seen; the request still
+// has its SERVER span (core http is not bundled). `otel-preload doctor` in the bundled app's folder
+// says the same. A module loaded at a version outside its instrumentation's range (koa 1) is named
+// once, with the supported range, beside the start-up summary.
+
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OtlpReceiver } from '../../scripts/otlp-receiver';
+import { CORPUS_APPS, prepareApp, VERSION_SETS } from '../../scripts/corpus';
+import { REPO, run, start } from '../helpers/processes';
+import { missingServices } from '../helpers/services';
+
+const CLI = path.join(REPO, 'build/src/cli/index.js');
+let receiver: OtlpReceiver;
+let dir: string;
+let bundle: string;
+let missing = false;
+
+beforeAll(async () => {
+  missing = (await missingServices(['mariadb', 'redis'])).length > 0;
+  receiver = await new OtlpReceiver('grpc').start();
+  const libs = prepareApp('libs-newest', VERSION_SETS).dir;
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-preload-bundle-'));
+  bundle = path.join(dir, 'dist', 'server.js');
+  const esbuild = require(path.join(libs, 'node_modules', 'esbuild'));
+  await esbuild.build({ entryPoints: [path.join(REPO, 'fixtures/versions/bundle-src.cjs')], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, nodePaths: [path.join(libs, 'node_modules')], logLevel: 'silent' });
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'bundled-shop', private: true, scripts: { start: 'node dist/server.js' } }));
+}, 300_000);
+afterAll(async () => {
+  await receiver?.stop();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const parseLine = (stderr: string, prefix: string) => {
+  const line = stderr.split('\n').find((l) => l.startsWith(`otel-preload info: ${prefix} `));
+  return line ? JSON.parse(line.slice(`otel-preload info: ${prefix} `.length)) : undefined;
+};
+
+describe('an esbuild bundle', () => {
+  it('is named in the start-up summary with what can and cannot be seen; its request keeps its SERVER span', async () => {
+    const app = start([bundle], {
+      cwd: dir,
+      env: { NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`, OTEL_LOG_LEVEL: 'info', OTEL_SERVICE_NAME: 'bundled-shop', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_METRICS_EXPORTER: 'none' },
+    });
+    try {
+      const port = Number((await app.waitForLine(/listening (\d+)/, 30_000))[1]);
+      const summary = parseLine(app.stderr(), 'started');
+      expect(summary.bundle).toMatchObject({ tool: 'esbuild', file: bundle });
+      expect(summary.bundle.instrumentedInside).toEqual(expect.arrayContaining(['express', 'ioredis', 'mysql2']));
+      expect(summary.bundle.notSeen).toContain('mysql2');
+      expect(summary.bundle.todo).toContain('--packages=external');
+      if (missing) return;
+      const traceId = randomBytes(16).toString('hex');
+      const res = await fetch(`http://127.0.0.1:${port}/items/7`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+      expect(await res.json()).toEqual({ id: 7, cached: '7' });
+      await receiver.waitFor(() => receiver.spans.some((s) => s.traceId === traceId && s.kind === 'SPAN_KIND_SERVER'), 20_000, 'the SERVER span');
+    } finally {
+      app.child.kill('SIGTERM');
+      await app.exited;
+    }
+  }, 60_000);
+
+  it('otel-preload doctor in its folder names the bundle', async () => {
+    const result = await run([CLI, 'doctor', '--json'], { cwd: dir, env: { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } });
+    const report = JSON.parse(result.stdout);
+    expect(report.app.bundle).toMatchObject({ tool: 'esbuild', file: bundle });
+    expect(report.app.bundle.instrumentedInside).toEqual(expect.arrayContaining(['express', 'ioredis', 'mysql2']));
+    const check = report.checks.find((c: { check: string }) => c.check === 'bundle');
+    expect(check.detail).toMatch(/dist\/server\.js is a esbuild bundle: .*mysql2.* are not seen/);
+  }, 60_000);
+
+  it('an unbundled script is not named a bundle', async () => {
+    const app = start([path.join(REPO, 'fixtures/versions/gap.cjs')], {
+      env: { NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`, OTEL_LOG_LEVEL: 'info', LIBS_DIR: path.join(CORPUS_APPS, '..'), OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
+    });
+    const done = await app.exited;
+    expect(parseLine(done.stderr, 'started').bundle).toBeUndefined();
+  }, 30_000);
+});
+
+describe('no silent gaps', () => {
+  it('a module loaded outside its instrumentation\'s range is named once, with the range', async () => {
+    const shop = prepareApp('doctor-shop').dir;
+    const done = await run([path.join(REPO, 'fixtures/versions/gap.cjs')], {
+      env: { NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`, OTEL_LOG_LEVEL: 'info', LIBS_DIR: shop, OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
+    });
+    expect(done.stdout).toBe('done\n');
+    const lines = done.stderr.split('\n').filter((l) => l.startsWith('otel-preload info: coverage '));
+    expect(lines).toHaveLength(1);
+    const coverage = parseLine(done.stderr, 'coverage');
+    expect(coverage.outOfRange).toEqual([{ instrumentation: 'koa', module: 'koa', version: '1.7.1', supported: '>=2.0.0 <4' }]);
+    expect(coverage.count).toBe(1);
+  }, 120_000);
+});

@@ -1,0 +1,119 @@
+// Libraries at their newest published major and the oldest version the catalogue claims, each
+// installed from the npm registry into the corpus cache (test/versions/<set>, scripts/corpus.ts),
+// driven through one app (fixtures/versions/app.cjs) under a request with a known trace id:
+// - graphql: one `query GetItems` span (upstream's patch on ≤ 16, graphql 17's tracing channel);
+// - bunyan: the request's trace id in the record (bunyan 2 through our range extension);
+// - mariadb (our own instrumentation) against the local MariaDB: promise and callback APIs, a
+//   pool, an error: CLIENT spans under the SERVER span with the stable database attributes.
+
+import { randomBytes } from 'crypto';
+import * as path from 'path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OtlpReceiver, type ReceivedSpan } from '../../scripts/otlp-receiver';
+import { prepareApp, VERSION_SETS } from '../../scripts/corpus';
+import { REPO, start, type Running } from '../helpers/processes';
+import { missingServices } from '../helpers/services';
+
+const SETS = ['libs-newest', 'libs-oldest'] as const;
+
+let receiver: OtlpReceiver;
+let noMariadb = false;
+beforeAll(async () => {
+  noMariadb = (await missingServices(['mariadb'])).length > 0;
+  receiver = await new OtlpReceiver('grpc').start();
+}, 30_000);
+afterAll(() => receiver.stop());
+
+export interface Traced {
+  status: number;
+  body: any;
+  traceId: string;
+  spans: () => ReceivedSpan[];
+}
+
+/** GET `route` with a fresh trace id; `spans()` is what arrived for that trace. */
+export async function request(port: number, route: string): Promise<Traced> {
+  const traceId = randomBytes(16).toString('hex');
+  const res = await fetch(`http://127.0.0.1:${port}${route}`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+  const body = await res.json();
+  const spans = () => receiver.spans.filter((s) => s.traceId === traceId);
+  await receiver.waitFor(() => spans().some((s) => s.kind === 'SPAN_KIND_SERVER'), 20_000, `the SERVER span of ${route}`);
+  return { status: res.status, body, traceId, spans };
+}
+
+describe.each(SETS)('%s', (set) => {
+  let app: Running;
+  let port: number;
+  beforeAll(async () => {
+    const dir = prepareApp(set, VERSION_SETS).dir;
+    app = start([path.join(REPO, 'fixtures/versions/app.cjs')], {
+      env: {
+        NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`,
+        LIBS_DIR: dir,
+        OTEL_SERVICE_NAME: `versions-${set}`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        OTEL_METRICS_EXPORTER: 'none',
+      },
+    });
+    port = Number((await app.waitForLine(/listening (\d+)/, 30_000))[1]);
+  }, 300_000);
+  afterAll(async () => {
+    app?.child.kill('SIGTERM');
+    await app?.exited;
+  });
+
+  it('graphql: one operation span under the SERVER span', async () => {
+    const r = await request(port, '/graphql');
+    expect(r.body.items).toBe(3);
+    await receiver.waitFor(() => r.spans().some((s) => s.name === 'query GetItems'), 5_000, 'the operation span');
+    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+    const op = r.spans().filter((s) => s.name === 'query GetItems');
+    expect(op).toHaveLength(1);
+    expect(op[0].parentSpanId).toBe(server.spanId);
+    expect(op[0].scope).toBe('@opentelemetry/instrumentation-graphql');
+    expect(op[0].attributes).toMatchObject({ 'graphql.operation.type': 'query', 'graphql.operation.name': 'GetItems' });
+    expect(String(op[0].attributes['graphql.document'])).toMatch(/items\(first: \*\)/);
+  }, 30_000);
+
+  it('bunyan: the record carries the request\'s trace id', async () => {
+    const r = await request(port, '/bunyan');
+    expect(r.body.record.trace_id).toBe(r.traceId);
+    expect(r.body.record.span_id).toMatch(/^[0-9a-f]{16}$/);
+  }, 30_000);
+
+  it.each([
+    ['promise API', '/mariadb/promise', 2, 'SELECT ? + ? AS n'],
+    ['callback API', '/mariadb/callback', 1, 'SELECT ? AS n'],
+    ['pool', '/mariadb/pool', 1, 'SELECT ? AS n'],
+  ])('mariadb %s: CLIENT spans with the database attributes, literals out', async (_what, route, count, text) => {
+    if (noMariadb) return;
+    const r = await request(port, route);
+    expect(r.status).toBe(200);
+    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+    const dbSpans = () => r.spans().filter((s) => s.attributes['db.system.name'] === 'mariadb');
+    await receiver.waitFor(() => dbSpans().length >= count, 5_000, `${count} mariadb spans`);
+    const db = dbSpans();
+    expect(db).toHaveLength(count);
+    for (const span of db) {
+      expect(span.kind).toBe('SPAN_KIND_CLIENT');
+      expect(span.parentSpanId).toBe(server.spanId);
+      expect(span.name).toBe('SELECT test');
+      expect(span.attributes).toMatchObject({ 'db.operation.name': 'SELECT', 'db.namespace': 'test', 'server.address': '127.0.0.1' });
+      expect(String(span.attributes['server.port'])).toBe('3306');
+    }
+    expect(db[0].attributes['db.query.text']).toBe(text);
+    // The string literal of the prepared statement never reaches the span.
+    expect(JSON.stringify(db)).not.toContain('secret');
+  }, 30_000);
+
+  it('mariadb: a failing statement is an error span with the server\'s code', async () => {
+    if (noMariadb) return;
+    const r = await request(port, '/mariadb/error');
+    expect(r.body.error).toBe('ER_NO_SUCH_TABLE');
+    await receiver.waitFor(() => r.spans().some((s) => s.attributes['db.system.name'] === 'mariadb'), 5_000, 'the mariadb span');
+    const db = r.spans().find((s) => s.attributes['db.system.name'] === 'mariadb')!;
+    expect(db.status?.code).toBe('STATUS_CODE_ERROR');
+    expect(db.attributes).toMatchObject({ 'error.type': 'ER_NO_SUCH_TABLE', 'db.response.status_code': '1146' });
+  }, 30_000);
+});
