@@ -13,13 +13,24 @@ import { installExitHandlers } from './shutdown';
 import { fileUrlOf } from '../instrumentations/lazy-hooks';
 import { localSettings, RuntimeState } from '../runtime/state';
 import { serviceIdentity } from '../sdk/resource/service-identity';
-import { lineRequire } from '../otel-line/line';
+import { lineRequire, packageRoot } from '../otel-line/line';
+import { installFrameFilter } from '../util/stack-frames';
+import * as path from 'path';
+
+/** Our own files, whose frames stay out of the app's stack traces (util/stack-frames.ts). */
+function ourFiles(): (file: string) => boolean {
+  const root = packageRoot();
+  const prefixes = ['build/src/', 'lines/', 'register.', 'node_modules/@opentelemetry/', 'node_modules/import-in-the-middle/', 'node_modules/require-in-the-middle/', 'node_modules/@fastify/otel/', 'node_modules/shimmer/'].map((p) => path.join(root, p) + (p.endsWith('/') ? path.sep : '')).map((p) => p.replace(/[\\/]+$/, path.sep).replace(/\.\/?$/, '.'));
+  return (file) => prefixes.some((p) => file.startsWith(p));
+}
 
 export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFile: string): void {
   let state: 'idle' | 'started' | 'failed' | 'stepped-aside' = 'idle';
   let sdk: Sdk | undefined;
   let instrumentations: LazyInstrumentations | undefined;
   const serviceInstanceId = config.resourceAttributes['service.instance.id'] ?? randomUUID();
+  // Crash output stays plain node's: our wrappers' frames out of the app's stack traces (kept at debug).
+  if (!['debug', 'verbose', 'all'].includes(log.level)) installFrameFilter(ourFiles());
   const runtime = new RuntimeState(localSettings(config));
   runtime.onSettingsChange((next) => {
     log.level = next.logLevel;

@@ -12,14 +12,17 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DROP_IN, INSTALL_DIR, PACKAGE, pack, stageTree } from '../../scripts/deb';
 import { OtlpReceiver } from '../../scripts/otlp-receiver';
-import { run } from '../helpers/processes';
+
 import { DEADLINE_MS } from '../helpers/wait';
+import { REPO, run } from '../helpers/processes';
+import { checkDist } from '../../scripts/dist-check';
 
 const NOBODY = 65534;
 let work: string;
 let root: string;
 let debs: { old: string; next: string };
 let receiver: OtlpReceiver;
+let httpReceiver: OtlpReceiver;
 let app: http.Server;
 
 const dpkg = (...args: string[]) => execFileSync('dpkg', [`--root=${root}`, '--log=/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -43,12 +46,14 @@ beforeAll(async () => {
   execFileSync('chmod', ['a+rx', work, root]);
 
   receiver = await new OtlpReceiver('grpc').start();
+  httpReceiver = await new OtlpReceiver('http/protobuf').start();
   app = http.createServer((_req, res) => res.end('ok'));
   await new Promise<void>((r) => app.listen(0, '127.0.0.1', () => r()));
 }, 300_000);
 
 afterAll(async () => {
   await receiver?.stop();
+  await httpReceiver?.stop();
   await new Promise((r) => app?.close(r));
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
@@ -80,6 +85,17 @@ describe('.deb for the Injector', () => {
     const finished = await run(['-e', job], { cwd: os.tmpdir(), uid: NOBODY, gid: NOBODY, env: { NODE_OPTIONS: `--require ${installed(entry)}`, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, HOME: os.tmpdir() } });
     expect({ code: finished.code, stdout: finished.stdout, stderr: finished.stderr }).toEqual({ code: 0, stdout: 'done\n', stderr: '' });
     await receiver.waitFor((r) => r.spans.some((s) => s.resource['service.name'] === service && s.kind === 'SPAN_KIND_CLIENT'), DEADLINE_MS);
+  });
+
+  it('OTEL_CONFIG_FILE works from the installed package (its yaml is whole: issue #26) and every require in it resolves', async () => {
+    expect(checkDist(installed())).toEqual([]);
+    const file = path.join(work, 'otel-config.yaml');
+    fs.copyFileSync(path.join(REPO, 'fixtures/config-file/reference.yaml'), file);
+    fs.chmodSync(file, 0o644);
+    const job = `require('http').get('http://127.0.0.1:${(app.address() as AddressInfo).port}/', (r) => { r.resume(); r.on('end', () => console.log('done')); })`;
+    const finished = await run(['-e', job], { cwd: os.tmpdir(), uid: NOBODY, gid: NOBODY, env: { NODE_OPTIONS: `--require ${installed('register.cjs')}`, OTEL_CONFIG_FILE: file, OTEL_SERVICE_NAME: 'deb-config-file', OTEL_EXPORTER_OTLP_ENDPOINT: httpReceiver.endpoint, HOME: os.tmpdir() } });
+    expect({ code: finished.code, stdout: finished.stdout, stderr: finished.stderr }).toEqual({ code: 0, stdout: 'done\n', stderr: '' });
+    await httpReceiver.waitFor((r) => r.spans.some((s) => s.resource['service.name'] === 'deb-config-file' && s.kind === 'SPAN_KIND_CLIENT'), DEADLINE_MS);
   });
 
   it('removes cleanly', () => {

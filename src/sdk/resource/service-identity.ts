@@ -22,25 +22,36 @@ export interface ServiceIdentity {
 }
 
 /** The last answer: the bootstrap (OpAMP, summary) and the resource ask the same question once per start. */
-let last: { config: Readonly<Config>; entryScript?: string; cwd: string; identity: ServiceIdentity } | undefined;
+let last: { config: Readonly<Config>; entryScript?: string; cwd?: string; identity: ServiceIdentity } | undefined;
 
-export function serviceIdentity(config: Readonly<Config>, log: Logger, entryScript: string | undefined = process.argv[1], cwd: string = process.cwd()): ServiceIdentity {
+/** The working directory, or undefined when it was deleted (process.cwd() throws ENOENT then). */
+export function currentDirectory(): string | undefined {
+  try {
+    return process.cwd();
+  } catch {
+    return undefined;
+  }
+}
+
+export function serviceIdentity(config: Readonly<Config>, log: Logger, entryScript: string | undefined = process.argv[1], cwd: string | undefined = currentDirectory()): ServiceIdentity {
   if (last && last.config === config && last.entryScript === entryScript && last.cwd === cwd) return last.identity;
   const identity = findServiceIdentity(config, log, entryScript, cwd);
   last = { config, entryScript, cwd, identity };
   return identity;
 }
 
-function findServiceIdentity(config: Readonly<Config>, log: Logger, entryScript: string | undefined, cwd: string): ServiceIdentity {
+function findServiceIdentity(config: Readonly<Config>, log: Logger, entryScript: string | undefined, cwd: string | undefined): ServiceIdentity {
   if (config.serviceName) return { name: config.serviceName, source: 'OTEL_SERVICE_NAME' };
   const fromAttributes = config.resourceAttributes['service.name'];
   if (fromAttributes) return { name: fromAttributes, source: 'OTEL_RESOURCE_ATTRIBUTES' };
-  const pkg = entryScript ? applicationPackage(path.resolve(cwd, entryScript), cwd, log) : undefined;
+  // A deleted working directory leaves a relative entry script unresolvable (Node gives scripts absolute).
+  const entry = entryScript && (path.isAbsolute(entryScript) ? entryScript : cwd !== undefined ? path.resolve(cwd, entryScript) : undefined);
+  const pkg = entry ? applicationPackage(entry, cwd, log) : undefined;
   if (pkg?.name) return { name: pkg.name, version: typeof pkg.version === 'string' ? pkg.version : undefined, source: 'package.json' };
   return { name: 'unknown_service:node', source: 'default' };
 }
 
-function applicationPackage(entry: string, cwd: string, log: Logger): PackageJson | undefined {
+function applicationPackage(entry: string, cwd: string | undefined, log: Logger): PackageJson | undefined {
   const named = (p: PackageJson) => typeof p.name === 'string' && p.name !== '';
   const onProblem = (file: string, why: string) => log.warn(`${file} ${why}; service.name falls back further.`);
   const owner = nodeModulesOwner(entry);
@@ -48,7 +59,7 @@ function applicationPackage(entry: string, cwd: string, log: Logger): PackageJso
     const found = findPackageJsonIn(path.dirname(entry), named, onProblem);
     return found && isNitroOutput(found.dir) ? nitroApplication(found.pkg, found.dir, named, onProblem) : found?.pkg;
   }
-  return findPackageJson(owner, named, onProblem) ?? findPackageJson(cwd, named, onProblem);
+  return findPackageJson(owner, named, onProblem) ?? (cwd !== undefined ? findPackageJson(cwd, named, onProblem) : undefined);
 }
 
 /** `<output>/server` of a Nitro build: Nitro writes `<output>/nitro.json` beside it. */

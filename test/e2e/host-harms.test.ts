@@ -1,0 +1,126 @@
+// Smaller harms a real host does to us (issue #26 items 6 and 7), on Node 20 (2.x line) and
+// Node 24 (3.x line):
+// - a deleted working directory (the app starts in one, or chdirs into a temp dir and removes it)
+//   is harmless: no crash, nothing on stderr, the spans still exported;
+// - crash output (uncaught exception, unhandled rejection, an unhandled server 'error' such as
+//   EADDRINUSE), CommonJS and ESM, is byte-identical to plain node's on stderr, with the same exit code;
+// - threads: an HTTP app under the preload runs with as many threads as under plain node
+//   (/proc/<pid>/task counted once it served and exported).
+
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeBinary } from '../../scripts/node-binaries';
+import { OtlpReceiver } from '../../scripts/otlp-receiver';
+import { REPO, run } from '../helpers/processes';
+
+const NODE_OPTIONS = `--require ${path.join(REPO, 'register.cjs')}`;
+const nodes: Record<string, string> = {};
+let receiver: OtlpReceiver;
+let tmp: string;
+let busyPort: number;
+let busy: net.Server;
+
+// Three round trips through its own server; DELETED_CWD=before|after removes a temp directory it
+// chdir'ed into, before the SDK starts (before loading http) or after its first request.
+const ROUND_TRIPS_APP = `
+const fs = require('fs'), os = require('os'), path = require('path');
+const gone = () => { const d = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-preload-gone-')); process.chdir(d); fs.rmdirSync(d); };
+if (process.env.DELETED_CWD === 'before') gone();
+const http = require('http');
+const server = http.createServer((q, r) => r.end('ok')).listen(0, '127.0.0.1', async () => {
+  for (let i = 0; i < 3; i++) {
+    await new Promise((resolve) => http.get({ host: '127.0.0.1', port: server.address().port, path: '/r' + i }, (res) => { res.resume(); res.on('end', resolve); }));
+    if (i === 0 && process.env.DELETED_CWD === 'after') gone();
+  }
+  if (process.env.COUNT_THREADS) {
+    // Give the exporter its first export, then count.
+    setTimeout(() => { console.log('threads ' + fs.readdirSync('/proc/self/task').length); server.close(); }, Number(process.env.COUNT_THREADS));
+    return;
+  }
+  server.close();
+  console.log('done');
+});
+`;
+
+const CRASHES: Record<string, { cjs: string; esm: string }> = {
+  'uncaught exception': {
+    cjs: `const http = require('http'); const s = http.createServer((q, r) => r.end()).listen(0, '127.0.0.1', () => { http.get('http://127.0.0.1:' + s.address().port + '/', (res) => { res.resume(); res.on('end', () => { throw new Error('boom'); }); }); });`,
+    esm: `import http from 'http'; const s = http.createServer((q, r) => r.end()).listen(0, '127.0.0.1', () => { http.get('http://127.0.0.1:' + s.address().port + '/', (res) => { res.resume(); res.on('end', () => { throw new Error('boom'); }); }); });`,
+  },
+  'unhandled rejection': {
+    cjs: `const http = require('http'); const s = http.createServer((q, r) => r.end()).listen(0, '127.0.0.1', () => { http.get('http://127.0.0.1:' + s.address().port + '/', (res) => { res.resume(); res.on('end', () => { Promise.reject(new Error('nope')); }); }); });`,
+    esm: `import http from 'http'; const s = http.createServer((q, r) => r.end()).listen(0, '127.0.0.1', () => { http.get('http://127.0.0.1:' + s.address().port + '/', (res) => { res.resume(); res.on('end', () => { Promise.reject(new Error('nope')); }); }); });`,
+  },
+  'EADDRINUSE without an error listener': {
+    cjs: `require('http').createServer((q, r) => r.end()).listen(Number(process.env.BUSY_PORT), '127.0.0.1');`,
+    esm: `import http from 'http'; http.createServer((q, r) => r.end()).listen(Number(process.env.BUSY_PORT), '127.0.0.1');`,
+  },
+};
+
+beforeAll(async () => {
+  nodes['20'] = process.execPath;
+  nodes['24'] = nodeBinary('24.21.0');
+  receiver = await new OtlpReceiver('grpc').start();
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-preload-harms-'));
+  fs.writeFileSync(path.join(tmp, 'trips.js'), ROUND_TRIPS_APP);
+  for (const [name, { cjs, esm }] of Object.entries(CRASHES)) {
+    const base = name.replace(/\W+/g, '-');
+    fs.writeFileSync(path.join(tmp, `${base}.cjs`), cjs + '\n');
+    fs.writeFileSync(path.join(tmp, `${base}.mjs`), esm + '\n');
+  }
+  busy = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => busy.once('listening', r));
+  busyPort = (busy.address() as net.AddressInfo).port;
+}, 120_000);
+afterAll(async () => {
+  await receiver?.stop();
+  busy?.close();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const spansOf = (service: string) => receiver.spans.filter((s) => s.resource['service.name'] === service);
+
+describe.each(['20', '24'])('Node %s', (version) => {
+  describe('a deleted working directory is harmless', () => {
+    it.each(['before', 'after'])('the app removes the directory it chdir’ed into %s the SDK starts', async (when) => {
+      const service = `deleted-cwd-${when}-${version}`;
+      const r = await run([path.join(tmp, 'trips.js')], { node: nodes[version], cwd: tmp, env: { NODE_OPTIONS, DELETED_CWD: when, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } });
+      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: 'done\n', stderr: '' });
+      await receiver.waitFor(() => spansOf(service).length >= 6, 10_000, `6 spans of ${service}`);
+    });
+
+    it('the process starts in a deleted directory (service name from package.json still found)', async () => {
+      const appDir = fs.mkdtempSync(path.join(tmp, 'app-'));
+      fs.copyFileSync(path.join(tmp, 'trips.js'), path.join(appDir, 'trips.js'));
+      fs.writeFileSync(path.join(appDir, 'package.json'), JSON.stringify({ name: `started-in-deleted-cwd-${version}`, version: '1.0.0' }));
+      const gone = fs.mkdtempSync(path.join(tmp, 'gone-'));
+      const r = await run(['-c', `cd ${gone} && rmdir ${gone} && exec "$NODE" ${path.join(appDir, 'trips.js')}`], { node: '/bin/sh', cwd: tmp, env: { NODE: nodes[version], NODE_OPTIONS, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } });
+      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: 'done\n', stderr: '' });
+      await receiver.waitFor(() => spansOf(`started-in-deleted-cwd-${version}`).length >= 6, 10_000, 'spans named from package.json');
+    });
+  });
+
+  describe('crash output is plain node’s, byte for byte', () => {
+    it.each(Object.keys(CRASHES).flatMap((name) => [[name, 'cjs'], [name, 'mjs']]))('%s (%s)', async (name, ext) => {
+      const file = path.join(tmp, `${name.replace(/\W+/g, '-')}.${ext}`);
+      const env = { BUSY_PORT: String(busyPort), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: `crash-${version}` };
+      const plain = await run([file], { node: nodes[version], cwd: tmp, env });
+      const ours = await run([file], { node: nodes[version], cwd: tmp, env: { ...env, NODE_OPTIONS } });
+      expect(plain.code).not.toBe(0);
+      expect({ code: ours.code, signal: ours.signal, stdout: ours.stdout }).toEqual({ code: plain.code, signal: plain.signal, stdout: plain.stdout });
+      expect(ours.stderr).toBe(plain.stderr);
+    });
+  });
+
+  it('threads: an HTTP app that served and exported runs with as many threads as under plain node', async () => {
+    const env = { COUNT_THREADS: '1500', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: `threads-${version}`, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_METRIC_EXPORT_INTERVAL: '500' };
+    const plain = await run([path.join(tmp, 'trips.js')], { node: nodes[version], cwd: tmp, env });
+    const ours = await run([path.join(tmp, 'trips.js')], { node: nodes[version], cwd: tmp, env: { ...env, NODE_OPTIONS } });
+    expect(ours.stderr).toBe('');
+    await receiver.waitFor(() => spansOf(`threads-${version}`).length >= 6, 10_000, 'the exports happened');
+    expect(ours.stdout).toBe(plain.stdout);
+  });
+});
