@@ -12,7 +12,6 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DROP_IN, INSTALL_DIR, PACKAGE, pack, stageTree } from '../../scripts/deb';
 import { OtlpReceiver } from '../../scripts/otlp-receiver';
-
 import { DEADLINE_MS } from '../helpers/wait';
 import { REPO, run } from '../helpers/processes';
 import { checkDist } from '../../scripts/dist-check';

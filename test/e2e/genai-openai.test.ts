@@ -33,7 +33,7 @@ const VERSIONS = [
   ['7', 'genai-openai7', true],
 ] as const;
 const script = (_v: string, s: string) => (s.endsWith('.mjs') ? 'ES module (import)' : 'CommonJS (require)');
-const ROUTES = ['/chat', '/chat-stream', '/chat-gated', '/embed', '/responses', '/chat-429', '/chat-500', '/chat-cut'];
+const ROUTES = ['/chat', '/chat-stream', '/chat-gated', '/embed', '/responses', '/chat-429', '/chat-500', '/chat-cut', '/chat-break'];
 
 describe.each(VERSIONS.flatMap(([v, app, responses]) => [[v, script(v, 'app.cjs'), app, responses, 'app.cjs'], [v, script(v, 'app.mjs'), app, responses, 'app.mjs']] as const))('openai %s, %s', (version, _label, appName, hasResponses, script) => {
   const service = `genai-openai-${version}-${script.replace('.', '-')}`;
@@ -62,6 +62,7 @@ describe.each(VERSIONS.flatMap(([v, app, responses]) => [[v, script(v, 'app.cjs'
     expect(JSON.parse(answers['/chat-429'].body)).toMatchObject({ error: 'RateLimitError', status: 429 });
     expect(JSON.parse(answers['/chat-500'].body)).toMatchObject({ error: 'InternalServerError', status: 500 });
     expect(answers['/chat-cut'].status).toBe(502);
+    expect(JSON.parse(answers['/chat-break'].body)).toEqual({ first: 'Hel' });
     if (hasResponses) expect(JSON.parse(answers['/responses'].body)).toEqual({ text: 'Hi there' });
   });
 
@@ -112,6 +113,13 @@ describe.each(VERSIONS.flatMap(([v, app, responses]) => [[v, script(v, 'app.cjs'
     expect(resp.attributes['gen_ai.system_instructions'], 'instructions are content: off by default').toBeUndefined();
   });
 
+  it('a stream the app stops reading after its first chunk still ends its span', () => {
+    const spans = of(service);
+    const stopped = genai(spans, serverSpan(spans, '/chat-break'))!;
+    expect(stopped.endTimeUnixNano).toBeTruthy();
+    expect(stopped.attributes['error.type']).toBeUndefined();
+  });
+
   it('429, 500 and a stream cut mid-way: the span ends with error.type', () => {
     const spans = of(service);
     const e429 = genai(spans, serverSpan(spans, '/chat-429'))!;
@@ -127,10 +135,10 @@ describe.each(VERSIONS.flatMap(([v, app, responses]) => [[v, script(v, 'app.cjs'
     const chat = { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-fixture' };
     const calls = 2 + (hasResponses ? 1 : 0);
     const input = OPENAI_USAGE.prompt_tokens + OPENAI_STREAM_USAGE.prompt_tokens + (hasResponses ? RESPONSES_USAGE.input_tokens : 0);
-    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })?.sum === input && ['cut', 'rate-limited', 'broken'].every((model) => point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model })?.count === 1), 10_000, 'GenAI metrics').catch(() => undefined);
+    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })?.sum === input && point(receiver, service, 'gen_ai.client.operation.duration', chat)?.count === calls + 1 && ['cut', 'rate-limited', 'broken'].every((model) => point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model })?.count === 1), 10_000, 'GenAI metrics').catch(() => undefined);
     expect(point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })).toEqual({ count: calls, sum: input });
     expect(point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'output' })).toEqual({ count: calls, sum: OPENAI_USAGE.completion_tokens + OPENAI_STREAM_USAGE.completion_tokens + (hasResponses ? RESPONSES_USAGE.output_tokens : 0) });
-    expect(point(receiver, service, 'gen_ai.client.operation.duration', chat)?.count).toBe(calls);
+    expect(point(receiver, service, 'gen_ai.client.operation.duration', chat)?.count, 'and the stream the app stopped reading').toBe(calls + 1);
     expect(point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'rate-limited', 'error.type': 'RateLimitError' })?.count).toBe(1);
     expect(point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'broken', 'error.type': 'InternalServerError' })?.count).toBe(1);
     const bounds = receiver.metrics.find((m) => m.name === 'gen_ai.client.operation.duration' && m.resource['service.name'] === service)!.dataPoints[0].explicitBounds as number[];

@@ -11,6 +11,8 @@ export const RESPONSES_USAGE = { input_tokens: 21, output_tokens: 5, total_token
 export const EMBEDDING_USAGE = { prompt_tokens: 7, total_tokens: 7 };
 export const ANTHROPIC_USAGE = { input_tokens: 17, output_tokens: 6 };
 export const ANTHROPIC_STREAM_USAGE = { input_tokens: 19, output_tokens: 8 };
+export const BEDROCK_USAGE = { inputTokens: 23, outputTokens: 7, totalTokens: 30 };
+export const BEDROCK_INVOKE_USAGE = { input_tokens: 29, output_tokens: 9 };
 export const GEMINI_USAGE = { promptTokenCount: 9, candidatesTokenCount: 4, totalTokenCount: 15, cachedContentTokenCount: 3, thoughtsTokenCount: 2 };
 export const GEMINI_STREAM_USAGE = { promptTokenCount: 10, candidatesTokenCount: 5, totalTokenCount: 15 };
 
@@ -40,14 +42,16 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       }
       const body = raw ? JSON.parse(raw) : {};
       bodies.push({ path, body });
-      const model = String(body.model ?? /models\/([^:]+):/.exec(path)?.[1]);
-      if (model === 'rate-limited') return void res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '0' }).end(JSON.stringify({ error: { message: 'Rate limit reached', type: 'rate_limit_error', code: 'rate_limit_exceeded' }, type: 'error' }));
+      const model = String(body.model ?? /models\/([^:]+):/.exec(path)?.[1] ?? /^\/model\/([^/]+)\//.exec(path)?.[1]);
+      if (model === 'rate-limited') return void res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '0', 'x-amzn-errortype': 'ThrottlingException' }).end(JSON.stringify({ error: { message: 'Rate limit reached', type: 'rate_limit_error', code: 'rate_limit_exceeded' }, type: 'error' }));
       if (model === 'broken') return void res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'Internal error', type: 'server_error' }, type: 'error' }));
       if (path === '/v1/chat/completions') return body.stream ? chatStream(res, model) : json(res, { id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: `${model}-2026`, choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'Hello!' } }], usage: OPENAI_USAGE });
       // openai 5+ asks for base64 (little-endian float32) and decodes it itself.
       const vector = body.encoding_format === 'base64' ? Buffer.from(new Float32Array([0.1, 0.2, 0.3]).buffer).toString('base64') : [0.1, 0.2, 0.3];
       if (path === '/v1/embeddings') return json(res, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: vector }], model: `${model}-2026`, usage: EMBEDDING_USAGE });
       if (path === '/v1/responses') return json(res, { id: 'resp_1', object: 'response', created_at: 1, status: 'completed', model: `${model}-2026`, output: [{ type: 'message', id: 'msg_1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Hi there', annotations: [] }] }], usage: RESPONSES_USAGE });
+      const bedrock = /^\/model\/([^/]+)\/(converse|invoke)$/.exec(path);
+      if (bedrock) return bedrockAnswer(res, decodeURIComponent(bedrock[1]), bedrock[2]);
       const gemini = /^\/v1(?:beta)?\/models\/([^:]+):(generateContent|streamGenerateContent|batchEmbedContents)$/.exec(path);
       if (gemini) return geminiAnswer(res, gemini[1], gemini[2]);
       if (path === '/v1/messages') return body.stream ? messagesStream(res, model) : json(res, { id: 'msg_01', type: 'message', role: 'assistant', model: `${model}-2026`, content: [{ type: 'text', text: 'Hello from Claude' }], stop_reason: 'end_turn', stop_sequence: null, usage: ANTHROPIC_USAGE });
@@ -81,6 +85,11 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       gateOpenedByAck.push(true);
       rest();
     };
+  }
+
+  function bedrockAnswer(res: http.ServerResponse, model: string, method: string) {
+    if (method === 'converse') return json(res, { output: { message: { role: 'assistant', content: [{ text: 'Hello from Bedrock' }] } }, stopReason: 'end_turn', usage: BEDROCK_USAGE, metrics: { latencyMs: 12 } });
+    json(res, { id: 'msg_b1', type: 'message', role: 'assistant', model, content: [{ type: 'text', text: 'Hello from Claude on Bedrock' }], stop_reason: 'end_turn', usage: BEDROCK_INVOKE_USAGE });
   }
 
   function geminiAnswer(res: http.ServerResponse, model: string, method: string) {

@@ -2,7 +2,8 @@
 // metrics, the GenAI log events), with what it lacks for our use (docs/decisions.md, "GenAI"):
 // - openai 7: upstream declares `>=4.19 <7`, and 7.0 changed only its Node floor; the range is
 //   extended to `<8` (test/e2e/genai-openai.test.ts runs 4.19, 6 and 7 through the same patch);
-// - a stream that fails or is cut mid-way ends its span with `error.type` (upstream leaves it open);
+// - a stream that fails or is cut mid-way ends its span with `error.type` (upstream leaves it open),
+//   and so does a stream the app stops reading early;
 // - `gen_ai.response.time_to_first_chunk` on streamed calls, cache-read and reasoning tokens;
 // - `gen_ai.provider.name` and `gen_ai.system` on every span (upstream sets one or the other);
 // - content: only with OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT (upstream puts a
@@ -153,6 +154,13 @@ export function leanOpenAiInstrumentationClass(): new (options: Record<string, u
           (this as unknown as { _genaiClientOperationDuration?: { record(v: number, a: Attributes): void } })._genaiClientOperationDuration?.record((performance.now() - startNow) / 1000, { ...commonAttrs, [ERROR_TYPE]: type });
         }
         throw err;
+      } finally {
+        // The app stopped reading early (break, return): upstream's handler never reaches its end.
+        if (span.isRecording()) {
+          span.end();
+          const commonAttrs = rest[1] as Attributes | undefined;
+          (this as unknown as { _genaiClientOperationDuration?: { record(v: number, a: Attributes): void } })._genaiClientOperationDuration?.record((performance.now() - startNow) / 1000, { ...commonAttrs });
+        }
       }
     }
   }

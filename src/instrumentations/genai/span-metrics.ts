@@ -1,16 +1,18 @@
 // The two GenAI client metrics, from ended GenAI spans, for every span whose maker does not record
 // them itself: SDKs that trace themselves through @opentelemetry/api (Anthropic), and our own lean
 // instrumentations (anthropic.ts, google.ts), which leave metrics to this one place so that each
-// call is counted exactly once. The upstream openai instrumentation records both metrics itself:
-// its scope is skipped here. Costs one attribute read per span that is not a GenAI span.
+// call is counted exactly once. The upstream openai instrumentation records both metrics itself,
+// and so does the aws-sdk instrumentation for Bedrock Runtime (Converse, InvokeModel): their
+// scopes are skipped here. At start, a GenAI span gets both gen_ai.provider.name and gen_ai.system.
+// Costs two attribute reads per span that is not a GenAI span.
 
 import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
-import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { lineRequire } from '../../otel-line/line';
 import { DURATION_BUCKETS, ERROR_TYPE, INPUT_TOKENS, METRIC_DURATION, METRIC_TOKEN_USAGE, OPERATION, OUTPUT_TOKENS, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, SYSTEM, TOKEN_BUCKETS } from './semconv';
 
 /** Scopes whose instrumentation records gen_ai.client.* itself. */
-export const RECORDS_OWN_METRICS = new Set(['@opentelemetry/instrumentation-openai']);
+export const RECORDS_OWN_METRICS = new Set(['@opentelemetry/instrumentation-openai', '@opentelemetry/instrumentation-aws-sdk']);
 export const METER_NAME = 'otel-preload-genai';
 
 const SPAN_KIND_CLIENT = 2;
@@ -18,8 +20,23 @@ const SPAN_KIND_INTERNAL = 0;
 
 export class GenAiSpanMetricsProcessor implements SpanProcessor {
   private instruments?: { duration: Histogram; tokens: Histogram };
+  /** Spans of a self-recording scope whose metrics that scope does not record after all. */
+  private readonly completed = new WeakSet<object>();
 
-  onStart(): void {}
+  /** Both provider attributes on every GenAI span (instrumentations set one or the other; consumers read either). */
+  onStart(span: Span): void {
+    const a = span.attributes;
+    const provider = a[PROVIDER] ?? a[SYSTEM];
+    if (provider === undefined) return;
+    if (a[PROVIDER] === undefined) span.setAttribute(PROVIDER, provider);
+    else if (a[SYSTEM] === undefined) span.setAttribute(SYSTEM, provider);
+    // Bedrock's InvokeModel spans (aws-sdk instrumentation) have no operation name and no metrics:
+    // they get both here, so that every Bedrock call is counted (Converse records its own).
+    if (a[OPERATION] === undefined && provider === 'aws.bedrock' && String(a['rpc.method']).startsWith('InvokeModel')) {
+      span.setAttribute(OPERATION, 'chat');
+      this.completed.add(span);
+    }
+  }
 
   onEnd(span: ReadableSpan): void {
     const a = span.attributes;
@@ -28,7 +45,7 @@ export class GenAiSpanMetricsProcessor implements SpanProcessor {
     // Agent and tool spans (invoke_agent, execute_tool) are INTERNAL: the model calls are the CLIENT ones.
     if (span.kind !== SPAN_KIND_CLIENT && !(span.kind === SPAN_KIND_INTERNAL && operation !== 'invoke_agent' && operation !== 'execute_tool')) return;
     const scope = (span as { instrumentationScope?: { name: string }; instrumentationLibrary?: { name: string } });
-    if (RECORDS_OWN_METRICS.has(scope.instrumentationScope?.name ?? scope.instrumentationLibrary?.name ?? '')) return;
+    if (RECORDS_OWN_METRICS.has(scope.instrumentationScope?.name ?? scope.instrumentationLibrary?.name ?? '') && !this.completed.has(span)) return;
     try {
       const { duration, tokens } = (this.instruments ??= createInstruments());
       const provider = a[PROVIDER] ?? a[SYSTEM];
