@@ -8,6 +8,7 @@
 import type { BatchSettings } from '../../config';
 import type { LedgerSignal, LossCause, LossLedger } from './loss-ledger';
 import type { Rejected } from '../export/partial-success';
+import { deadlineAfterIo } from '../../util/deadline';
 
 /** The open batch of one signal: items of one resource, encodable to a whole export request. */
 export interface BatchBuilder<T> {
@@ -212,8 +213,8 @@ export class ExportTimeoutError extends Error {
 
 function withTimeout<T>(p: Promise<T>, ms: number, signal: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new ExportTimeoutError(`${signal} export did not finish within ${ms} ms`)), ms);
-    timer.unref();
+    // An export answered while the loop was blocked past the deadline still counts (util/deadline.ts).
+    const timer = deadlineAfterIo(() => reject(new ExportTimeoutError(`${signal} export did not finish within ${ms} ms`)), ms);
     p.then(
       (value) => {
         clearTimeout(timer);
