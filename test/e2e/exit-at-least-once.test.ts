@@ -5,7 +5,7 @@
 // of a batch in flight), never not at all unless it is counted as lost. Checked as one invariant
 // across the matrix collector ok / slow (answers after 1 s, inside the 2 s bound) / down × exit
 // kind, by span id: every span created arrived at least once or is counted lost; duplicates are
-// at most one batch; ok loses nothing, slow loses what the 2 s bound leaves unsent (counted), down
+// at most one batch, and each copy sent again carries otel.preload.span.resent = true; ok loses nothing, slow loses what the 2 s bound leaves unsent (counted), down
 // loses everything and says so.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +68,15 @@ describe('at exit, every span arrives at least once or is counted lost', () => {
     expect(distinct() + lostInTotal, detail).toBeGreaterThanOrEqual(created);
     expect(distinct(), detail).toBeLessThanOrEqual(created);
     expect(ids().length - distinct(), detail).toBeLessThanOrEqual(BATCH);
+    // Every copy beyond the first is a resend, and says so: no span id arrives twice unmarked.
+    const unmarked = new Map<string, number>();
+    const marked = [...(receiver.resentIds.get(service) ?? [])];
+    for (const id of ids()) {
+      const i = marked.indexOf(id);
+      if (i >= 0) marked.splice(i, 1);
+      else unmarked.set(id, (unmarked.get(id) ?? 0) + 1);
+    }
+    expect([...unmarked.values()].filter((n) => n > 1), detail).toEqual([]);
     if (collector === 'down') {
       expect(distinct(), detail).toBe(0);
       expect(lostInTotal, detail).toBe(created);

@@ -78,6 +78,8 @@ export class CountingReceiver {
 
   /** Every span id accepted from a service, in order, a span that came twice twice. */
   readonly spanIds = new Map<string, string[]>();
+  /** Span ids of the copies marked otel.preload.span.resent (sent again at exit). */
+  readonly resentIds = new Map<string, string[]>();
 
   count(signal: OtlpSignal, service: string): number {
     return this.accepted[signal].get(service) ?? 0;
@@ -190,8 +192,15 @@ export class CountingReceiver {
         const service = String(r.resource.attributes['service.name']);
         add(service, (r.scopeSpans ?? []).reduce((n, s) => n + (s.spans?.length ?? 0), 0));
         const ids = this.spanIds.get(service) ?? [];
-        for (const s of r.scopeSpans ?? []) for (const span of s.spans ?? []) ids.push(String(span.spanId));
+        const resent = this.resentIds.get(service) ?? [];
+        for (const s of r.scopeSpans ?? []) {
+          for (const span of s.spans ?? []) {
+            ids.push(String(span.spanId));
+            if (span.attributes?.['otel.preload.span.resent'] === true) resent.push(String(span.spanId));
+          }
+        }
         this.spanIds.set(service, ids);
+        this.resentIds.set(service, resent);
       }
     } else if (signal === 'logs') {
       for (const r of decodeLogs(bytes).resourceLogs ?? []) add(r.resource.attributes['service.name'], (r.scopeLogs ?? []).reduce((n, s) => n + (s.logRecords?.length ?? 0), 0));

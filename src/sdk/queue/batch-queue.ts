@@ -9,6 +9,7 @@ import type { BatchSettings } from '../../config';
 import type { LedgerSignal, LossCause, LossLedger } from './loss-ledger';
 import type { Rejected } from '../export/partial-success';
 import { deadlineAfterIo } from '../../util/deadline';
+import { markResent } from './resent-marker';
 
 /** The open batch of one signal: items of one resource, encodable to a whole export request. */
 export interface BatchBuilder<T> {
@@ -129,7 +130,9 @@ export class BatchQueue<T> {
       batch.taken = true;
       this.release(batch);
       try {
-        taken.push({ count: batch.count, bytes: (batch.encoded ??= batch.builder.encode()) });
+        const bytes = (batch.encoded ??= batch.builder.encode());
+        // Sent again while the collector may have it: its spans say so (resent-marker.ts).
+        taken.push({ count: batch.count, bytes: wasCurrent && this.signal === 'traces' ? markResent(bytes) : bytes });
         if (!wasCurrent) this.ledger.handedToExporter(this.signal, batch.count);
       } catch {
         this.ledger.lose(this.signal, batch.count, 'export_failed');
