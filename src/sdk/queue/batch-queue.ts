@@ -27,6 +27,12 @@ export interface BatchBuilder<T> {
 export interface QueueSettings extends BatchSettings {
   /** Bound on the bytes the queue holds, besides maxQueueSize (items). */
   maxQueueBytes: number;
+  /**
+   * Called once, on an unref'd timer right after the first item is queued: the exporter is built
+   * then, while the app runs, instead of inside the exit flush of a job shorter than the batch
+   * delay (measured at a tenth of a core: a 0.94–0.98 s flush, 0.27 s with the exporter built).
+   */
+  prepare?: () => void;
 }
 
 /** Delivers one encoded request; rejects when it was not delivered (after retries); resolves with what the collector refused of it, if anything. */
@@ -56,6 +62,7 @@ export class BatchQueue<T> {
   private exporting?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private stopped = false;
+  private prepared = false;
 
   constructor(
     private readonly signal: LedgerSignal,
@@ -86,6 +93,11 @@ export class BatchQueue<T> {
     } catch {
       // Nothing thrown here may reach the app's span.end() or logger.emit().
       return this.ledger.lose(this.signal, 1, 'export_failed');
+    }
+    if (!this.prepared) {
+      this.prepared = true;
+      const prepare = this.settings.prepare;
+      if (prepare) setTimeout(() => prepare(), 0).unref();
     }
     this.openBytes += bytes;
     this.queued++;
