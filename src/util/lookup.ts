@@ -59,7 +59,12 @@ export class BoundedResolver {
     const name = hostname.replace(/^\[|\]$/g, '');
     if (net.isIP(name)) return Promise.resolve([name]);
     const key = name.toLowerCase();
-    const fromHosts = hostsAddresses(key, this.files.hosts);
+    let fromHosts: string[];
+    try {
+      fromHosts = hostsAddresses(key, this.files.hosts);
+    } catch (err) {
+      return Promise.reject(lookupError(name, (err as NodeJS.ErrnoException).code ?? 'EMFILE', `DNS lookup of ${name}: /etc/hosts could not be opened (${(err as Error).message})`));
+    }
     if (fromHosts.length > 0) return Promise.resolve(fromHosts);
     if (key === 'localhost' || key.endsWith('.localhost')) return Promise.resolve(['127.0.0.1', '::1']);
     const cached = this.cache.get(key);
@@ -72,7 +77,8 @@ export class BoundedResolver {
           return addresses;
         },
         (error: NodeJS.ErrnoException) => {
-          this.cache.set(key, { error, expiresAt: Date.now() + NEGATIVE_TTL_MS });
+          // No socket to ask with (no descriptor left) says nothing about the name: not remembered.
+          if (!SHORTAGES.has(error.code ?? '')) this.cache.set(key, { error, expiresAt: Date.now() + NEGATIVE_TTL_MS });
           throw error;
         },
       );
@@ -88,13 +94,15 @@ export class BoundedResolver {
     const deadline = Date.now() + bound;
     const config = readResolverConfig(this.files.resolvConf);
     if (!config) return this.fallback(name, bound);
+    const seen: Seen = {};
     for (const candidate of candidates(name, config)) {
-      const [a, aaaa] = [TYPE_A, TYPE_AAAA].map((type) => ask(config, candidate, type, deadline));
+      const [a, aaaa] = [TYPE_A, TYPE_AAAA].map((type) => ask(config, candidate, type, deadline, seen));
       const v4 = await a;
       const v6 = v4?.addresses.length ? await Promise.race([aaaa, delay(AAAA_GRACE_MS)]) : await aaaa;
       const answers = [v4, v6 || undefined].filter((x): x is Answer => x !== undefined);
       const addresses = answers.flatMap((x) => x.addresses);
       if (addresses.length > 0) return { addresses, ttl: Math.min(...answers.filter((x) => x.addresses.length).map((x) => x.ttl)) };
+      if (answers.length === 0 && seen.shortage) throw lookupError(name, seen.shortage, `DNS lookup of ${name}: no socket to ask with (${seen.shortage})`);
       if (answers.length === 0 && Date.now() >= deadline) throw lookupError(name, 'EAI_AGAIN', `DNS lookup of ${name}: no answer within ${bound} ms`);
     }
     throw lookupError(name, 'ENOTFOUND', `DNS lookup of ${name}: not found`);
@@ -128,7 +136,17 @@ export function candidates(name: string, config: Pick<ResolverConfig, 'search' |
 }
 
 /** One type of record for `name`, from each server in turn, `attempts` rounds, until the deadline. */
-async function ask(config: ResolverConfig, name: string, type: number, deadline: number): Promise<Answer | undefined> {
+/** What the queries of one lookup met: a socket that could not be opened for want of a descriptor. */
+interface Seen {
+  shortage?: string;
+}
+const SHORTAGES = new Set(['EMFILE', 'ENFILE', 'EAGAIN']);
+function note(seen: Seen, err: unknown): void {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code && SHORTAGES.has(code)) seen.shortage = code;
+}
+
+async function ask(config: ResolverConfig, name: string, type: number, deadline: number, seen: Seen): Promise<Answer | undefined> {
   let query: Buffer;
   const id = Math.floor(Math.random() * 0x10000);
   try {
@@ -141,8 +159,8 @@ async function ask(config: ResolverConfig, name: string, type: number, deadline:
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
       const ms = Math.min(config.timeoutMs, left);
-      let answer = await overUdp(server, query, id, type, ms);
-      if (answer?.truncated) answer = await overTcp(server, query, id, type, Math.max(1, deadline - Date.now()));
+      let answer = await overUdp(server, query, id, type, ms, seen);
+      if (answer?.truncated) answer = await overTcp(server, query, id, type, Math.max(1, deadline - Date.now()), seen);
       // A server that failed (SERVFAIL, REFUSED) may be alone in that: ask the next one.
       if (answer && (answer.rcode === 0 || answer.rcode === 3)) return answer;
     }
@@ -150,12 +168,13 @@ async function ask(config: ResolverConfig, name: string, type: number, deadline:
   return undefined;
 }
 
-function overUdp(server: string, query: Buffer, id: number, type: number, ms: number): Promise<Answer | undefined> {
+function overUdp(server: string, query: Buffer, id: number, type: number, ms: number, seen: Seen): Promise<Answer | undefined> {
   return new Promise((resolve) => {
     let socket: dgram.Socket;
     try {
       socket = dgram.createSocket(net.isIPv6(server) ? 'udp6' : 'udp4');
-    } catch {
+    } catch (err) {
+      note(seen, err);
       return resolve(undefined);
     }
     let done = false;
@@ -168,18 +187,25 @@ function overUdp(server: string, query: Buffer, id: number, type: number, ms: nu
     };
     const timer = setTimeout(() => finish(undefined), ms);
     timer.unref();
-    socket.on('error', () => finish(undefined));
+    socket.on('error', (err) => {
+      note(seen, err);
+      finish(undefined);
+    });
     socket.on('message', (msg, from) => {
       if (from.port !== 53 || from.address !== server) return;
       const answer = decodeAnswer(msg, type);
       if (answer && answer.id === id) finish(answer);
     });
-    socket.send(query, 53, server, (err) => err && finish(undefined));
+    socket.send(query, 53, server, (err) => {
+      if (!err) return;
+      note(seen, err);
+      finish(undefined);
+    });
     socket.unref();
   });
 }
 
-function overTcp(server: string, query: Buffer, id: number, type: number, ms: number): Promise<Answer | undefined> {
+function overTcp(server: string, query: Buffer, id: number, type: number, ms: number, seen: Seen): Promise<Answer | undefined> {
   return new Promise((resolve) => {
     let done = false;
     let received = Buffer.alloc(0);
@@ -194,7 +220,10 @@ function overTcp(server: string, query: Buffer, id: number, type: number, ms: nu
     timer.unref();
     const socket = net.connect({ host: server, port: 53 });
     socket.unref();
-    socket.on('error', () => finish(undefined));
+    socket.on('error', (err) => {
+      note(seen, err);
+      finish(undefined);
+    });
     socket.on('close', () => finish(undefined));
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);

@@ -16,15 +16,19 @@ export interface ResolverConfig {
 
 const MAX_BYTES = 1024 * 1024;
 
+const SHORTAGES = new Set(['EMFILE', 'ENFILE', 'EAGAIN']);
+
+/** The file's text, or undefined when it cannot be used; throws when no descriptor is left to open it (that passes). */
 function read(file: string): string | undefined {
   try {
     return readSmallFile(file, MAX_BYTES).toString('utf8');
-  } catch {
+  } catch (err) {
+    if (SHORTAGES.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
     return undefined;
   }
 }
 
-/** resolv.conf's settings, or undefined when the file cannot be read (not a Unix-like host). */
+/** resolv.conf's settings, or undefined when the file cannot be read (not a Unix-like host); throws EMFILE and the like. */
 export function readResolverConfig(file = '/etc/resolv.conf'): ResolverConfig | undefined {
   const text = read(file);
   if (text === undefined) return undefined;
@@ -50,7 +54,7 @@ export function readResolverConfig(file = '/etc/resolv.conf'): ResolverConfig | 
   return config;
 }
 
-/** The addresses /etc/hosts gives `name` (case-insensitive), IPv4 first. */
+/** The addresses /etc/hosts gives `name` (case-insensitive), IPv4 first; throws EMFILE and the like. */
 export function hostsAddresses(name: string, file = '/etc/hosts'): string[] {
   const text = read(file);
   if (text === undefined) return [];

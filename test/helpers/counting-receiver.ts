@@ -76,6 +76,11 @@ export class CountingReceiver {
     if (mode !== 'down' && wasDown) await this.start();
   }
 
+  /** Every span id accepted from a service, in order, a span that came twice twice. */
+  readonly spanIds = new Map<string, string[]>();
+  /** Span ids of the copies marked otel.preload.span.resent (sent again at exit). */
+  readonly resentIds = new Map<string, string[]>();
+
   count(signal: OtlpSignal, service: string): number {
     return this.accepted[signal].get(service) ?? 0;
   }
@@ -183,7 +188,20 @@ export class CountingReceiver {
   private accept(signal: OtlpSignal, bytes: Buffer): void {
     const add = (service: unknown, n: number) => this.accepted[signal].set(String(service), (this.accepted[signal].get(String(service)) ?? 0) + n);
     if (signal === 'traces') {
-      for (const r of decodeTrace(bytes).resourceSpans ?? []) add(r.resource.attributes['service.name'], (r.scopeSpans ?? []).reduce((n, s) => n + (s.spans?.length ?? 0), 0));
+      for (const r of decodeTrace(bytes).resourceSpans ?? []) {
+        const service = String(r.resource.attributes['service.name']);
+        add(service, (r.scopeSpans ?? []).reduce((n, s) => n + (s.spans?.length ?? 0), 0));
+        const ids = this.spanIds.get(service) ?? [];
+        const resent = this.resentIds.get(service) ?? [];
+        for (const s of r.scopeSpans ?? []) {
+          for (const span of s.spans ?? []) {
+            ids.push(String(span.spanId));
+            if (span.attributes?.['otel.preload.span.resent'] === true) resent.push(String(span.spanId));
+          }
+        }
+        this.spanIds.set(service, ids);
+        this.resentIds.set(service, resent);
+      }
     } else if (signal === 'logs') {
       for (const r of decodeLogs(bytes).resourceLogs ?? []) add(r.resource.attributes['service.name'], (r.scopeLogs ?? []).reduce((n, s) => n + (s.logRecords?.length ?? 0), 0));
     } else {

@@ -16,6 +16,7 @@ const TYPES: Record<OtlpSignal, string> = {
 
 export interface NormalSpan {
   name: string;
+  spanId?: string;
   attributes: Record<string, unknown>;
 }
 export interface NormalTrace {

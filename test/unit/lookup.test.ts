@@ -1,6 +1,8 @@
 // Our own name resolution (src/util/lookup.ts) against real DNS servers on loopback port 53: one
 // that answers, one that never answers. Files stand in for /etc/resolv.conf and /etc/hosts.
 
+import { execFile } from 'child_process';
+import { promisify } from 'util';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -76,5 +78,23 @@ describe.skipIf(!asRoot)('against DNS servers on loopback (port 53 needs root)',
     const t1 = Date.now();
     await expect(r.resolve('collector.test')).rejects.toMatchObject({ code: 'EAI_AGAIN' });
     expect(Date.now() - t1).toBeLessThan(100);
+  });
+
+  it('no descriptor left for the socket: the lookup fails naming EMFILE, and is not remembered', async () => {
+    // In a child under `ulimit -n 32` with every descriptor taken (the built module, as apps load it).
+    const script = `
+      const fs = require('fs');
+      const { BoundedResolver } = require(${JSON.stringify(path.resolve(__dirname, '../../build/src/util/lookup.js'))});
+      const r = new BoundedResolver({ resolvConf: ${JSON.stringify(file('resolv-ok3', `nameserver ${OK}\n`))}, hosts: '/nonexistent' });
+      const keep = setInterval(() => undefined, 1000); // our sockets never hold the process
+      const held = [];
+      for (;;) { try { held.push(fs.openSync('/dev/null', 'r')); } catch { break; } }
+      r.resolve('collector.test').catch((e) => e.code).then((during) => {
+        for (const fd of held) fs.closeSync(fd);
+        return r.resolve('collector.test').then((after) => (console.log(JSON.stringify({ during, after })), clearInterval(keep)));
+      });`;
+    // Not execFileSync: the DNS server answering it runs in this process.
+    const { stdout: out } = await promisify(execFile)('bash', ['-c', 'ulimit -n 32 && exec "$0" -e "$1"', process.execPath, script], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ during: 'EMFILE', after: ['127.0.0.1'] });
   });
 });

@@ -3,7 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import type { QueueSettings } from '../../src/sdk/queue/batch-queue';
-import { decodeMetrics, logBodies, spanNames } from '../helpers/otlp-decode';
+import { decodeMetrics, decodeTrace, logBodies, spanNames } from '../helpers/otlp-decode';
+import { markResent, RESENT_ATTRIBUTE } from '../../src/sdk/queue/resent-marker';
 import { lineRequire } from '../../src/otel-line/line';
 
 // The SDK loads its parts lazily with require(), which vitest cannot resolve in TypeScript
@@ -40,7 +41,11 @@ describe('takePendingSync', () => {
     const taken = processor.takePendingSync();
     expect(taken.map((t) => t.count)).toEqual([3, 2]);
     expect(taken.flatMap((t) => spanNames(t.bytes))).toEqual(['s0', 's1', 's2', 's3', 's4']);
-    expect(Buffer.from(taken[0].bytes).equals(Buffer.from(sent[0]))).toBe(true);
+    // The batch in flight goes again, each span marked as resent; the open batch is unmarked.
+    expect(Buffer.from(markResent(sent[0])).equals(Buffer.from(taken[0].bytes))).toBe(true);
+    const resent = (bytes: Uint8Array) => decodeTrace(bytes).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((sc) => (sc.spans ?? []).map((sp) => sp.attributes?.[RESENT_ATTRIBUTE])));
+    expect(resent(taken[0].bytes)).toEqual([true, true, true]);
+    expect(resent(taken[1].bytes)).toEqual([undefined, undefined]);
     expect(processor.size).toEqual({ items: 0, bytes: 0 });
     expect(processor.takePendingSync()).toEqual([]);
     tracer.startSpan('after').end();

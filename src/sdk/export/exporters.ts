@@ -30,6 +30,8 @@ export interface AnyExporter {
   forceFlush?(): Promise<void>;
   /** What the collector refused in the answer to the last export, once. */
   takeRejected?(): Rejected | undefined;
+  /** Builds what the first export needs now (the queue calls it once telemetry is queued). */
+  prepare?(): void;
 }
 
 const EXPORT_SUCCESS = 0; // ExportResultCode in @opentelemetry/core
@@ -76,6 +78,14 @@ export class LazyExporter implements AnyExporter {
       }
       done(result.code === EXPORT_SUCCESS ? { ...result, rejected: exporter.takeRejected?.() } : result);
     });
+  }
+
+  prepare(): void {
+    try {
+      if (this.runtime.settings.exportEnabled[this.signal]) this.load();
+    } catch {
+      // Building early is only a head start: the export builds it again, and says why not.
+    }
   }
 
   shutdown(): Promise<void> {

@@ -13,6 +13,7 @@ import * as http2 from 'http2';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import type { LookupFunction } from 'net';
 import { compressThenSend } from './compressed-send';
+import { deadlineAfterIo } from '../../util/deadline';
 import { ownLookup } from '../../util/lookup';
 import { DEADLINE_EXCEEDED, isRetryable, retryDelayMillis, statusOfHttp, statusText, UNAVAILABLE } from './grpc-status';
 
@@ -93,7 +94,9 @@ export class Http2GrpcTransport implements IExporterTransport {
       ...(compressed ? { 'grpc-encoding': 'gzip' } : {}),
       ...this.target.headers,
     });
-    const timer = setTimeout(() => {
+    // An answer already in the socket buffer when the deadline passes still counts (util/deadline.ts).
+    const timer = deadlineAfterIo(() => {
+      if (settled) return;
       stream.close(http2.constants.NGHTTP2_CANCEL);
       // No answer in time: the connection may be half-open behind a proxy, so the next call starts
       // a fresh session. This one is closed gracefully: the other calls on it, which a slow but
@@ -102,7 +105,6 @@ export class Http2GrpcTransport implements IExporterTransport {
       this.drop(session, false);
       settle(failure(DEADLINE_EXCEEDED, `no answer within ${timeoutMillis} ms`));
     }, timeoutMillis);
-    timer.unref();
 
     let responseHeaders: http2.IncomingHttpHeaders = {};
     let trailers: http2.IncomingHttpHeaders = {};

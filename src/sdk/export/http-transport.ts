@@ -12,6 +12,7 @@ import * as https from 'https';
 import type { LookupFunction } from 'net';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import { compressThenSend } from './compressed-send';
+import { deadlineAfterIo } from '../../util/deadline';
 import { ownLookup } from '../../util/lookup';
 import { retryAfterMillis } from '../../util/retry-after';
 import { ownOptions, trackOwnRequest } from '../../util/own-traffic';
@@ -85,11 +86,12 @@ export class HttpExportTransport implements IExporterTransport {
     // An export in flight must never keep the process alive. Unref'd for every request, new or
     // reused: the keep-alive agent refs a socket again when it reuses it.
     request.on('socket', (socket) => socket.unref());
-    const timer = setTimeout(() => {
+    // An answer already in the socket buffer when the deadline passes still counts (util/deadline.ts).
+    const timer = deadlineAfterIo(() => {
+      if (settled) return;
       settle({ status: 'failure', error: new Error(`no answer within ${timeoutMillis} ms (timeout)`) });
       request.destroy();
     }, timeoutMillis);
-    timer.unref();
     trackOwnRequest(request);
     request.on('error', (err: NodeJS.ErrnoException) => {
       const error = new Error(err.message);

@@ -8,6 +8,8 @@
 import type { BatchSettings } from '../../config';
 import type { LedgerSignal, LossCause, LossLedger } from './loss-ledger';
 import type { Rejected } from '../export/partial-success';
+import { deadlineAfterIo } from '../../util/deadline';
+import { markResent } from './resent-marker';
 
 /** The open batch of one signal: items of one resource, encodable to a whole export request. */
 export interface BatchBuilder<T> {
@@ -25,6 +27,12 @@ export interface BatchBuilder<T> {
 export interface QueueSettings extends BatchSettings {
   /** Bound on the bytes the queue holds, besides maxQueueSize (items). */
   maxQueueBytes: number;
+  /**
+   * Called once, on an unref'd timer right after the first item is queued: the exporter is built
+   * then, while the app runs, instead of inside the exit flush of a job shorter than the batch
+   * delay (measured at a tenth of a core: a 0.94–0.98 s flush, 0.27 s with the exporter built).
+   */
+  prepare?: () => void;
 }
 
 /** Delivers one encoded request; rejects when it was not delivered (after retries); resolves with what the collector refused of it, if anything. */
@@ -54,6 +62,7 @@ export class BatchQueue<T> {
   private exporting?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private stopped = false;
+  private prepared = false;
 
   constructor(
     private readonly signal: LedgerSignal,
@@ -84,6 +93,11 @@ export class BatchQueue<T> {
     } catch {
       // Nothing thrown here may reach the app's span.end() or logger.emit().
       return this.ledger.lose(this.signal, 1, 'export_failed');
+    }
+    if (!this.prepared) {
+      this.prepared = true;
+      const prepare = this.settings.prepare;
+      if (prepare) setTimeout(() => prepare(), 0).unref();
     }
     this.openBytes += bytes;
     this.queued++;
@@ -128,7 +142,9 @@ export class BatchQueue<T> {
       batch.taken = true;
       this.release(batch);
       try {
-        taken.push({ count: batch.count, bytes: (batch.encoded ??= batch.builder.encode()) });
+        const bytes = (batch.encoded ??= batch.builder.encode());
+        // Sent again while the collector may have it: its spans say so (resent-marker.ts).
+        taken.push({ count: batch.count, bytes: wasCurrent && this.signal === 'traces' ? markResent(bytes) : bytes });
         if (!wasCurrent) this.ledger.handedToExporter(this.signal, batch.count);
       } catch {
         this.ledger.lose(this.signal, batch.count, 'export_failed');
@@ -212,8 +228,8 @@ export class ExportTimeoutError extends Error {
 
 function withTimeout<T>(p: Promise<T>, ms: number, signal: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new ExportTimeoutError(`${signal} export did not finish within ${ms} ms`)), ms);
-    timer.unref();
+    // An export answered while the loop was blocked past the deadline still counts (util/deadline.ts).
+    const timer = deadlineAfterIo(() => reject(new ExportTimeoutError(`${signal} export did not finish within ${ms} ms`)), ms);
     p.then(
       (value) => {
         clearTimeout(timer);

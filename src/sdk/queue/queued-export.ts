@@ -26,7 +26,7 @@ export interface QueuedExport {
 export function queuedExport(signal: 'traces' | 'logs', exporter: AnyExporter, batch: BatchSettings, s: Readonly<SignalExport>, log: Logger): QueuedExport {
   return {
     send: sendVia(exporter),
-    settings: { ...batch, maxQueueBytes: MAX_QUEUE_BYTES },
+    settings: { ...batch, maxQueueBytes: MAX_QUEUE_BYTES, prepare: () => exporter.prepare?.() },
     onResult: exportErrorReporter(signal, s.endpoint, log),
   };
 }
