@@ -2,11 +2,12 @@
 // yet started) and then the instrumentations that patch that module. Failures are contained: an
 // instrumentation that throws leaves its module uninstrumented, never the app broken.
 
+import * as path from 'path';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Config } from '../config';
 import type { Logger } from '../log/logger';
 import { CATALOGUE, createInstrumentation, selectInstrumentations, type InstrumentationEntry } from './table';
-import { installFetchTrigger, installImportHook, installRequireHook, packageNameOfUrl, type EsmHookMode, type WatchedFile } from './lazy-hooks';
+import { installFetchTrigger, installImportHook, installRequireHook, packageNameOf, packageNameOfUrl, type EsmHookMode, type WatchedFile } from './lazy-hooks';
 import { containPatchErrors } from './contain';
 import { appSdkLoaded, APP_SDK_PACKAGES, SDK_PARTS } from './app-sdk';
 import type { RuntimeSettings, RuntimeState } from '../runtime/state';
@@ -100,11 +101,27 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
   };
   runtime.onSettingsChange(applySettings);
 
+  // The packages and builtins the active instrumentations patch (lazy-hooks.ts filters on them).
+  const patched = new Set<string>();
+  let patchesUnknown = false;
+  const notePatched = (instrumentation: Instrumentation) => {
+    const definitions = (instrumentation as { getModuleDefinitions?: () => Array<{ name: string }> }).getModuleDefinitions?.();
+    if (!Array.isArray(definitions)) {
+      patchesUnknown = true;
+      return;
+    }
+    for (const { name } of definitions) {
+      if (typeof name !== 'string' || path.isAbsolute(name)) patchesUnknown = true;
+      else patched.add(packageNameOf(name) ?? name);
+    }
+  };
+
   const activateEntry = (entry: InstrumentationEntry) => {
     if (active.has(entry.name)) return;
     for (const m of entry.modules) watched.delete(m);
     try {
       const instrumentation = createInstrumentation(entry, config, runtime.settings);
+      notePatched(instrumentation);
       containPatchErrors(entry.name, instrumentation, log);
       active.set(entry.name, instrumentation);
       if (off(entry.name, runtime.settings)) {
@@ -165,15 +182,15 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
     }
   };
 
-  installRequireHook(watched, activate);
+  const requireHook = installRequireHook(watched, activate, (name) => patchesUnknown || patched.has(name));
   let esmHook: EsmHookMode = 'off';
   try {
-    esmHook = installImportHook(watched, activate, parentUrl, process.argv[1], nitroFile(log));
+    esmHook = installImportHook(watched, (name, loadedBy) => requireHook.activating(() => activate(name, loadedBy)), parentUrl, process.argv[1], nitroFile(log));
   } catch (err) {
     log.warn(`ESM import hook could not be registered (${(err as Error)?.message ?? err}); ES modules are not instrumented.`);
   }
   const onFetch = entries.filter((e) => e.onGlobalFetch);
-  if (onFetch.length) installFetchTrigger(() => ensureSdk() && onFetch.forEach(activateEntry));
+  if (onFetch.length) installFetchTrigger(() => requireHook.activating(() => ensureSdk() && onFetch.forEach(activateEntry)));
   applySettings(runtime.settings);
   return {
     selected: entries.map((e) => e.name),
