@@ -28,6 +28,7 @@ export const CORE_ON_LINE3 = [
   'test/e2e/ecs-detector.test.ts',
   // Range extensions and library versions: the extension mechanism must hold on both lines.
   'test/e2e/versions.test.ts',
+  'test/e2e/bundle.test.ts',
 ];
 
 if (require.main === module) {

@@ -62,6 +62,8 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('aws-lambda', 'AwsLambdaInstrumentation', [], { atSdkStart: (c) => c.awsLambda }),
   otel('aws-sdk', 'AwsInstrumentation', ['@aws-sdk/middleware-stack', '@smithy/middleware-stack', '@smithy/core', '@aws-sdk/smithy-client', '@smithy/smithy-client']),
   // bunyan 2 kept the Logger API upstream patches (it dropped dtrace and old Node).
+  // Our own (bullmq.ts): BullMQ's own telemetry option, set on every queue and worker.
+  { name: 'bullmq', pkg: 'otel-preload', cls: 'BullmqInstrumentation', modules: ['bullmq'], lean: () => require('./bullmq').bullmqInstrumentationClass() },
   otel('bunyan', 'BunyanInstrumentation', ['bunyan'], { extendRanges: [{ module: 'bunyan', from: '>=1.0.0 <2', add: '>=2.0.0 <3', provenBy: 'test/e2e/versions.test.ts' }] }),
   otel('cassandra-driver', 'CassandraDriverInstrumentation', ['cassandra-driver']),
   otel('connect', 'ConnectInstrumentation', ['connect']),
@@ -123,6 +125,7 @@ const PRODUCES: Record<string, string> = {
   'amqplib': 'PRODUCER/CONSUMER spans (`messaging.*`)',
   'aws-lambda': 'SERVER span per invocation (only in Lambda)',
   'aws-sdk': 'CLIENT spans per AWS call (`rpc.*`, `aws.*`)',
+  'bullmq': 'PRODUCER span per job added (`add <queue>`), CONSUMER span when a worker processes it (`process <queue>`), continuing the enqueuing trace (BullMQ\'s own `telemetry` option)',
   'bunyan': 'trace ids in log records; records sent as OTLP logs',
   'cassandra-driver': 'CLIENT spans (`db.*`)',
   'connect': '`http.route`; middleware and handler spans with detail on',

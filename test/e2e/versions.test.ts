@@ -4,7 +4,10 @@
 // - graphql: one `query GetItems` span (upstream's patch on ≤ 16, graphql 17's tracing channel);
 // - bunyan: the request's trace id in the record (bunyan 2 through our range extension);
 // - mariadb (our own instrumentation) against the local MariaDB: promise and callback APIs, a
-//   pool, an error: CLIENT spans under the SERVER span with the stable database attributes.
+//   pool, an error: CLIENT spans under the SERVER span with the stable database attributes;
+// - BullMQ (our own wiring of its telemetry option) on the local Redis: a PRODUCER span when the
+//   request adds a job, a CONSUMER span when the worker runs it, in the request's trace, and what
+//   the job calls under it.
 
 import { randomBytes } from 'crypto';
 import * as path from 'path';
@@ -18,8 +21,10 @@ const SETS = ['libs-newest', 'libs-oldest'] as const;
 
 let receiver: OtlpReceiver;
 let noMariadb = false;
+let noRedis = false;
 beforeAll(async () => {
   noMariadb = (await missingServices(['mariadb'])).length > 0;
+  noRedis = (await missingServices(['redis'])).length > 0;
   receiver = await new OtlpReceiver('grpc').start();
 }, 30_000);
 afterAll(() => receiver.stop());
@@ -50,6 +55,7 @@ describe.each(SETS)('%s', (set) => {
       env: {
         NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`,
         LIBS_DIR: dir,
+        WITH_BULLMQ: noRedis ? '0' : '1',
         OTEL_SERVICE_NAME: `versions-${set}`,
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
         OTEL_BSP_SCHEDULE_DELAY: '100',
@@ -115,5 +121,28 @@ describe.each(SETS)('%s', (set) => {
     const db = r.spans().find((s) => s.attributes['db.system.name'] === 'mariadb')!;
     expect(db.status?.code).toBe('STATUS_CODE_ERROR');
     expect(db.attributes).toMatchObject({ 'error.type': 'ER_NO_SUCH_TABLE', 'db.response.status_code': '1146' });
+  }, 30_000);
+
+  it('bullmq: PRODUCER on add, CONSUMER when processed, in the request\'s trace; the job\'s call under it', async () => {
+    if (noRedis) return;
+    const r = await request(port, '/bullmq');
+    expect(r.body.result).toEqual({ pinged: 200, n: 5 });
+    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === '/bullmq')!;
+    await receiver.waitFor(() => r.spans().some((s) => s.kind === 'SPAN_KIND_CONSUMER') && r.spans().filter((s) => s.kind === 'SPAN_KIND_SERVER').length >= 2, 10_000, 'the CONSUMER span and /ping');
+    const spans = r.spans();
+    const producer = spans.find((s) => s.kind === 'SPAN_KIND_PRODUCER')!;
+    const consumer = spans.find((s) => s.kind === 'SPAN_KIND_CONSUMER')!;
+    expect(producer.name).toMatch(/^add versions-\d+\.work$/);
+    expect(consumer.name).toMatch(/^process versions-\d+$/);
+    // Producer under the request; consumer continues the producer's context.
+    const ancestors = (span: typeof producer) => {
+      const out: string[] = [];
+      for (let p = span; p?.parentSpanId; p = spans.find((s) => s.spanId === p!.parentSpanId)!) out.push(p.parentSpanId);
+      return out;
+    };
+    expect(ancestors(producer)).toContain(server.spanId);
+    expect(ancestors(consumer)).toContain(producer.spanId);
+    const fetchClient = spans.find((s) => s.kind === 'SPAN_KIND_CLIENT' && String(s.attributes['url.full'] ?? '').endsWith('/ping'))!;
+    expect(ancestors(fetchClient)).toContain(consumer.spanId);
   }, 30_000);
 });
