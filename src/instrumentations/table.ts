@@ -97,7 +97,9 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('mongoose', 'MongooseInstrumentation', ['mongoose']),
   otel('mysql', 'MySQLInstrumentation', ['mysql']),
   otel('mysql2', 'MySQL2Instrumentation', ['mysql2']),
-  otel('nestjs-core', 'NestInstrumentation', ['@nestjs/core']),
+  // Nest 12 is ES modules: its express is imported, not required, and (without in-thread ESM hooks,
+  // Node < 22.22.3) stays unpatched; the route Express left on the request is read at the end.
+  otel('nestjs-core', 'NestInstrumentation', ['@nestjs/core'], { routeAtResponse: routerRoute }),
   otel('net', 'NetInstrumentation', ['net']),
   otel('openai', 'OpenAIInstrumentation', ['openai']),
   otel('oracledb', 'OracleInstrumentation', ['oracledb']),
