@@ -67,7 +67,8 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('bunyan', 'BunyanInstrumentation', ['bunyan'], { extendRanges: [{ module: 'bunyan', from: '>=1.0.0 <2', add: '>=2.0.0 <3', provenBy: 'test/e2e/versions.test.ts' }] }),
   otel('cassandra-driver', 'CassandraDriverInstrumentation', ['cassandra-driver']),
   otel('connect', 'ConnectInstrumentation', ['connect']),
-  otel('cucumber', 'CucumberInstrumentation', ['@cucumber/cucumber']),
+  // @cucumber/cucumber 13 kept the step functions and TestCaseRunner upstream patches.
+  otel('cucumber', 'CucumberInstrumentation', ['@cucumber/cucumber'], { extendRanges: [{ module: '@cucumber/cucumber', from: '>=8.0.0 <13', add: '>=13.0.0 <14', provenBy: 'test/e2e/versions.test.ts' }] }),
   otel('dataloader', 'DataloaderInstrumentation', ['dataloader']),
   otel('dns', 'DnsInstrumentation', ['dns']),
   otel('express', 'ExpressInstrumentation', ['express'], { lean: () => require('./express-layers').leanExpressInstrumentationClass() }),
@@ -154,7 +155,7 @@ const PRODUCES: Record<string, string> = {
   'mongoose': 'spans per model operation',
   'mysql': 'CLIENT spans (`db.*`)',
   'mysql2': 'CLIENT spans (`db.*`)',
-  'nestjs-core': 'app creation, controller and handler spans with detail on',
+  'nestjs-core': 'app creation, controller and handler spans with detail on (below 12); on 12 too, the route of the Express underneath on the SERVER span',
   'net': '`tcp.connect`, `tls.connect`, `ipc.connect` spans, with detail on only',
   'openai': 'CLIENT spans (`gen_ai.*`, token usage); `gen_ai.client.*` metrics',
   'oracledb': 'CLIENT spans (`db.*`)',

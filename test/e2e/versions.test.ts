@@ -5,16 +5,19 @@
 // - bunyan: the request's trace id in the record (bunyan 2 through our range extension);
 // - mariadb (our own instrumentation) against the local MariaDB: promise and callback APIs, a
 //   pool, an error: CLIENT spans under the SERVER span with the stable database attributes;
+// - @cucumber/cucumber: step spans (13 through our range extension);
 // - BullMQ (our own wiring of its telemetry option) on the local Redis: a PRODUCER span when the
 //   request adds a job, a CONSUMER span when the worker runs it, in the request's trace, and what
 //   the job calls under it.
 
 import { randomBytes } from 'crypto';
+import * as fs from 'fs';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver, type ReceivedSpan } from '../../scripts/otlp-receiver';
 import { prepareApp, VERSION_SETS } from '../../scripts/corpus';
-import { REPO, start, type Running } from '../helpers/processes';
+import { REPO, run, start, type Running } from '../helpers/processes';
+import { nodeBinary } from '../../scripts/node-binaries';
 import { missingServices } from '../helpers/services';
 
 const SETS = ['libs-newest', 'libs-oldest'] as const;
@@ -145,4 +148,41 @@ describe.each(SETS)('%s', (set) => {
     const fetchClient = spans.find((s) => s.kind === 'SPAN_KIND_CLIENT' && String(s.attributes['url.full'] ?? '').endsWith('/ping'))!;
     expect(ancestors(fetchClient)).toContain(consumer.spanId);
   }, 30_000);
+});
+
+// @cucumber/cucumber 13 (our range extension) needs Node >= 22: run on Node 22.14 (2.x line) and on
+// the 3.x line's Node; 8.0.0 (the oldest claimed) on the Node running the tests.
+describe.each([
+  ['libs-newest', '22.14.0'],
+  ['libs-newest', '24.21.0'],
+  ['libs-oldest', undefined],
+] as const)('cucumber from %s on Node %s', (set, nodeVersion) => {
+  it('a span per scenario step, under the run', async () => {
+    const dir = prepareApp(set, VERSION_SETS).dir;
+    const node = nodeVersion ? nodeBinary(nodeVersion) : process.execPath;
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules/@cucumber/cucumber/package.json'), 'utf8'));
+    const done = await run([path.join(dir, 'node_modules/@cucumber/cucumber', pkg.bin['cucumber-js']), '--require', path.join(REPO, 'fixtures/versions/cucumber/steps.cjs'), path.join(REPO, 'fixtures/versions/cucumber/features/shop.feature')], {
+      // Cucumber 8 must resolve itself from the working directory.
+      cwd: dir,
+      node,
+      env: {
+        NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`,
+        // A test runner is tooling (bootstrap/tooling.ts): taken back explicitly, as a user would.
+        OTEL_NODE_INCLUDED_PROCESSES: 'cucumber,cucumber-js,@cucumber/cucumber',
+        LIBS_DIR: dir,
+        OTEL_SERVICE_NAME: `cucumber-${set}-${nodeVersion ?? 'default'}`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_METRICS_EXPORTER: 'none',
+      },
+    });
+    expect(done.code, done.stderr).toBe(0);
+    const service = `cucumber-${set}-${nodeVersion ?? 'default'}`;
+    const spans = () => receiver.spans.filter((s) => s.resource['service.name'] === service);
+    await receiver.waitFor(() => spans().some((s) => s.name === 'the cart holds 2 items'), 10_000, 'the step spans');
+    const names = spans().map((s) => s.name);
+    expect(names).toEqual(expect.arrayContaining(['an empty cart', 'I add 2 apples', 'the cart holds 2 items']));
+    const step = spans().find((s) => s.name === 'I add 2 apples')!;
+    expect(step.scope).toBe('@opentelemetry/instrumentation-cucumber');
+    expect(step.attributes).toMatchObject({ 'cucumber.step.status': 'PASSED' });
+  }, 120_000);
 });
