@@ -13,6 +13,8 @@ import type { RuntimeSettings, RuntimeState } from '../runtime/state';
 import { CONNECTIONS, DETAIL_NAMES, detailListed, setDetail } from './detail';
 import { instrumentNitro, nitroChunkUrl } from './nitro';
 import { entryRanges, outOfRange, type OutOfRange } from './coverage';
+import { hookedDefinitions } from './ranges';
+import { subscribeMysql2Channels } from './mysql2-channels';
 
 const DETAIL_LIST = DETAIL_NAMES.join(', ');
 
@@ -164,6 +166,20 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
       log.warn(`activating instrumentation for ${moduleName} failed (${(err as Error)?.message ?? err}).`);
     }
   };
+
+  // A bundled mysql2 is never required: its tracing channels stand in for the patch (mysql2-channels.ts).
+  if (entries.some((e) => e.name === 'mysql2')) {
+    const patched = () => {
+      if (off('mysql2', runtime.settings) || !entries.some((e) => e.name === 'mysql2')) return true;
+      const instrumentation = active.get('mysql2');
+      return instrumentation !== undefined && hookedDefinitions(instrumentation).some((d) => d.moduleExports !== undefined || (d.files ?? []).some((f) => f.moduleExports !== undefined));
+    };
+    try {
+      subscribeMysql2Channels(patched, ensureSdk);
+    } catch (err) {
+      log.debug(`mysql2 tracing channels not subscribed: ${(err as Error)?.message ?? err}`);
+    }
+  }
 
   installRequireHook(watched, activate);
   let esmHook: EsmHookMode = 'off';
