@@ -29,20 +29,22 @@ const SCOPE = '@opentelemetry/instrumentation-mysql2';
 export function subscribeMysql2Channels(patched: () => boolean, ready: () => boolean): () => void {
   const dc = require('diagnostics_channel') as { tracingChannel?: (name: string) => { subscribe(h: Handlers): void; unsubscribe(h: Handlers): void } };
   if (typeof dc.tracingChannel !== 'function') return () => {};
-  const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
+  // The API loads at the first query, not at start-up (a process without mysql2 loads nothing).
+  let api: typeof import('@opentelemetry/api') | undefined;
   const spans = new WeakMap<QueryContext, Span>();
   let tracer: Tracer | undefined;
   const finish = (ctx: QueryContext) => {
     const span = spans.get(ctx);
     if (!span) return;
     spans.delete(ctx);
-    if (ctx.error) span.setStatus({ code: api.SpanStatusCode.ERROR, message: ctx.error.message });
+    if (ctx.error) span.setStatus({ code: api!.SpanStatusCode.ERROR, message: ctx.error.message });
     span.end();
   };
   const handlers: Handlers = {
     start: (ctx) => {
       try {
         if (patched() || typeof ctx.query !== 'string' || !ready()) return;
+        api ??= lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
         tracer ??= api.trace.getTracer(SCOPE);
         const attributes: Record<string, string | number> = { 'db.system.name': 'mysql', 'db.query.text': ctx.query };
         if (typeof ctx.database === 'string') attributes['db.namespace'] = ctx.database;
