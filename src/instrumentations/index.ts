@@ -14,7 +14,7 @@ import { CONNECTIONS, DETAIL_NAMES, detailListed, setDetail } from './detail';
 import { instrumentNitro, nitroChunkUrl } from './nitro';
 import { entryRanges, outOfRange, type OutOfRange } from './coverage';
 import { hookedDefinitions } from './ranges';
-import { subscribeMysql2Channels } from './mysql2-channels';
+import { IOREDIS, MYSQL2, subscribeChannelSpans } from './channel-spans';
 
 const DETAIL_LIST = DETAIL_NAMES.join(', ');
 
@@ -167,17 +167,18 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
     }
   };
 
-  // A bundled mysql2 is never required: its tracing channels stand in for the patch (mysql2-channels.ts).
-  if (entries.some((e) => e.name === 'mysql2')) {
+  // A bundled mysql2 or ioredis is never required: their tracing channels stand in for the patch (channel-spans.ts).
+  for (const def of [MYSQL2, IOREDIS]) {
+    if (!entries.some((e) => e.name === def.instrumentation)) continue;
     const patched = () => {
-      if (off('mysql2', runtime.settings) || !entries.some((e) => e.name === 'mysql2')) return true;
-      const instrumentation = active.get('mysql2');
+      if (off(def.instrumentation, runtime.settings) || !entries.some((e) => e.name === def.instrumentation)) return true;
+      const instrumentation = active.get(def.instrumentation);
       return instrumentation !== undefined && hookedDefinitions(instrumentation).some((d) => d.moduleExports !== undefined || (d.files ?? []).some((f) => f.moduleExports !== undefined));
     };
     try {
-      subscribeMysql2Channels(patched, ensureSdk);
+      subscribeChannelSpans(def, patched, ensureSdk);
     } catch (err) {
-      log.debug(`mysql2 tracing channels not subscribed: ${(err as Error)?.message ?? err}`);
+      log.debug(`${def.instrumentation} tracing channels not subscribed: ${(err as Error)?.message ?? err}`);
     }
   }
 
