@@ -130,9 +130,11 @@ describe.each(SETS)('%s', (set) => {
     if (noRedis) return;
     const r = await request(port, '/bullmq');
     expect(r.body.result).toEqual({ pinged: 200, n: 5 });
-    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === '/bullmq')!;
-    await receiver.waitFor(() => r.spans().some((s) => s.kind === 'SPAN_KIND_CONSUMER') && r.spans().filter((s) => s.kind === 'SPAN_KIND_SERVER').length >= 2, 10_000, 'the CONSUMER span and /ping');
+    // /ping's SERVER span may arrive before the request's own, which ends last.
+    const isRequest = (s: ReceivedSpan) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === '/bullmq';
+    await receiver.waitFor(() => r.spans().some((s) => s.kind === 'SPAN_KIND_CONSUMER') && r.spans().some(isRequest) && r.spans().filter((s) => s.kind === 'SPAN_KIND_SERVER').length >= 2, 10_000, 'the CONSUMER span, /ping and /bullmq');
     const spans = r.spans();
+    const server = spans.find(isRequest)!;
     const producer = spans.find((s) => s.kind === 'SPAN_KIND_PRODUCER')!;
     const consumer = spans.find((s) => s.kind === 'SPAN_KIND_CONSUMER')!;
     expect(producer.name).toMatch(/^add versions-\d+\.work$/);
