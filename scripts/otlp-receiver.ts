@@ -52,7 +52,7 @@ export class OtlpReceiver {
       httpHostname: '127.0.0.1',
       grpcPort: 0,
       httpPort: 0,
-      onTrace: (raw: unknown) => this.add(() => this.spans.push(...flattenSpans(normalizeTrace(raw)))),
+      onTrace: (raw: unknown) => this.add(() => this.spans.push(...flattenSpans(normalizeTrace(withEmptyArrays(raw))))),
       onMetrics: (raw: unknown) => this.add(() => this.metrics.push(...flattenMetrics(normalizeMetrics(raw)))),
       onLogs: (raw: unknown) => this.add(() => this.logs.push(...flattenLogs(normalizeLogs(raw)))),
     });
@@ -139,4 +139,22 @@ function flattenLogs(logs: any): ReceivedLog[] {
     }
   }
   return out;
+}
+
+/**
+ * An empty array attribute decodes as an `arrayValue` without `values`, on which mockotlpserver's
+ * normaliser throws and drops the whole request (cucumber's `cucumber.scenario.tags: []`, BullMQ's
+ * job id lists): give every such value its empty list.
+ */
+function withEmptyArrays(raw: unknown): unknown {
+  const seen = new Set<unknown>();
+  const walk = (v: unknown) => {
+    if (!v || typeof v !== 'object' || seen.has(v)) return;
+    seen.add(v);
+    const o = v as Record<string, unknown>;
+    if (o.arrayValue && typeof o.arrayValue === 'object' && !Array.isArray((o.arrayValue as { values?: unknown }).values)) (o.arrayValue as { values: unknown[] }).values = [];
+    for (const k of Object.keys(o)) if (k !== 'buffer' && !(o[k] instanceof Uint8Array)) walk(o[k]);
+  };
+  walk(raw);
+  return raw;
 }

@@ -31,6 +31,7 @@ export const CORE_ON_LINE3 = [
   'test/e2e/own-traffic.test.ts',
   'test/e2e/secrets.test.ts',
   // host-harms and dist-core run Node 20 and Node 24 themselves.
+  'test/e2e/bundle.test.ts',
 ];
 
 if (require.main === module) {

@@ -8,7 +8,7 @@ import { CATALOGUE, type InstrumentationEntry } from '../instrumentations/table'
 import { entryRanges } from '../instrumentations/coverage';
 
 /** Popular drivers and clients no instrumentation of this distribution covers. */
-export const UNCOVERED_DRIVERS = ['postgres', 'better-sqlite3', 'sqlite3', 'neo4j-driver', 'couchbase', 'mqtt', 'nats', 'bullmq', '@prisma/client', 'mssql'];
+export const UNCOVERED_DRIVERS = ['postgres', 'better-sqlite3', 'sqlite3', 'neo4j-driver', 'couchbase', 'mqtt', 'nats', '@prisma/client', 'mssql'];
 
 export interface Coverage {
   module: string;

@@ -58,6 +58,8 @@ export function outOfRange(active: ReadonlyMap<string, Instrumentation>, catalog
   return out;
 }
 
+const THROUGH_CHANNELS = ['mysql2', 'ioredis', 'graphql'];
+
 export interface BundleVisibility {
   /** Instrumented packages whose code is inside the bundle: they produce nothing. */
   instrumentedInside: string[];
@@ -70,11 +72,13 @@ export interface BundleVisibility {
 export function bundleVisibility(packagesInside: readonly string[], catalogue: readonly InstrumentationEntry[]): BundleVisibility {
   const watched = new Set(catalogue.flatMap((e) => e.modules));
   const inside = packagesInside.filter((p) => watched.has(p));
+  // Traced through the tracing channels they publish, bundled or not (graphql 17, recent mysql2 3.x, ioredis 6).
+  const dark = inside.filter((p) => !THROUGH_CHANNELS.includes(p));
   return {
     instrumentedInside: inside,
-    seen: 'HTTP SERVER and CLIENT spans and metrics (core http/https, fetch()), graphql 17 operations (its tracing channel), and every instrumented library left outside the bundle (loaded from node_modules)',
-    notSeen: inside.length
-      ? `spans, routes and log correlation of the instrumented libraries inside the bundle: ${inside.join(', ')}`
+    seen: 'HTTP SERVER and CLIENT spans and metrics (core http/https, fetch()), graphql 17 operations, mysql2 queries and ioredis 6 commands (their tracing channels), and every instrumented library left outside the bundle (loaded from node_modules)',
+    notSeen: dark.length
+      ? `spans, routes and log correlation of the instrumented libraries inside the bundle: ${dark.join(', ')}`
       : 'spans, routes and log correlation of instrumented libraries inside the bundle (a minified bundle does not name them)',
     todo: 'keep instrumented libraries out of the bundle (esbuild --packages=external or --external:<name>, webpack externals, ncc -e <name>, rollup external) so that they load from node_modules',
   };

@@ -14,6 +14,8 @@ import type { RuntimeSettings, RuntimeState } from '../runtime/state';
 import { CONNECTIONS, DETAIL_NAMES, detailListed, setDetail } from './detail';
 import { instrumentNitro, nitroChunkUrl } from './nitro';
 import { entryRanges, outOfRange, type OutOfRange } from './coverage';
+import { hookedDefinitions } from './ranges';
+import { IOREDIS, MYSQL2, subscribeChannelSpans } from './channel-spans';
 
 const DETAIL_LIST = DETAIL_NAMES.join(', ');
 
@@ -181,6 +183,21 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
       log.warn(`activating instrumentation for ${moduleName} failed (${(err as Error)?.message ?? err}).`);
     }
   };
+
+  // A bundled mysql2 or ioredis is never required: their tracing channels stand in for the patch (channel-spans.ts).
+  for (const def of [MYSQL2, IOREDIS]) {
+    if (!entries.some((e) => e.name === def.instrumentation)) continue;
+    const coveredByPatch = () => {
+      if (off(def.instrumentation, runtime.settings) || !entries.some((e) => e.name === def.instrumentation)) return true;
+      const instrumentation = active.get(def.instrumentation);
+      return instrumentation !== undefined && hookedDefinitions(instrumentation).some((d) => d.moduleExports !== undefined || (d.files ?? []).some((f) => f.moduleExports !== undefined));
+    };
+    try {
+      subscribeChannelSpans(def, coveredByPatch, ensureSdk);
+    } catch (err) {
+      log.debug(`${def.instrumentation} tracing channels not subscribed: ${(err as Error)?.message ?? err}`);
+    }
+  }
 
   const requireHook = installRequireHook(watched, activate, (name) => patchesUnknown || patched.has(name));
   let esmHook: EsmHookMode = 'off';

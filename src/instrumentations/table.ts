@@ -64,10 +64,13 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('aws-lambda', 'AwsLambdaInstrumentation', [], { atSdkStart: (c) => c.awsLambda }),
   otel('aws-sdk', 'AwsInstrumentation', ['@aws-sdk/middleware-stack', '@smithy/middleware-stack', '@smithy/core', '@aws-sdk/smithy-client', '@smithy/smithy-client']),
   // bunyan 2 kept the Logger API upstream patches (it dropped dtrace and old Node).
+  // Our own (bullmq.ts): BullMQ's own telemetry option, set on every queue and worker.
+  { name: 'bullmq', pkg: 'otel-preload', cls: 'BullmqInstrumentation', modules: ['bullmq'], lean: () => require('./bullmq').bullmqInstrumentationClass() },
   otel('bunyan', 'BunyanInstrumentation', ['bunyan'], { extendRanges: [{ module: 'bunyan', from: '>=1.0.0 <2', add: '>=2.0.0 <3', provenBy: 'test/e2e/versions.test.ts' }] }),
   otel('cassandra-driver', 'CassandraDriverInstrumentation', ['cassandra-driver']),
   otel('connect', 'ConnectInstrumentation', ['connect']),
-  otel('cucumber', 'CucumberInstrumentation', ['@cucumber/cucumber']),
+  // @cucumber/cucumber 13 kept the step functions and TestCaseRunner upstream patches.
+  otel('cucumber', 'CucumberInstrumentation', ['@cucumber/cucumber'], { extendRanges: [{ module: '@cucumber/cucumber', from: '>=8.0.0 <13', add: '>=13.0.0 <14', provenBy: 'test/e2e/versions.test.ts' }] }),
   otel('dataloader', 'DataloaderInstrumentation', ['dataloader']),
   otel('dns', 'DnsInstrumentation', ['dns']),
   otel('express', 'ExpressInstrumentation', ['express'], { lean: () => require('./express-layers').leanExpressInstrumentationClass() }),
@@ -97,7 +100,9 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('mongoose', 'MongooseInstrumentation', ['mongoose']),
   otel('mysql', 'MySQLInstrumentation', ['mysql']),
   otel('mysql2', 'MySQL2Instrumentation', ['mysql2']),
-  otel('nestjs-core', 'NestInstrumentation', ['@nestjs/core']),
+  // Nest 12 is ES modules: its express is imported, not required, and (without in-thread ESM hooks,
+  // Node < 22.22.3) stays unpatched; the route Express left on the request is read at the end.
+  otel('nestjs-core', 'NestInstrumentation', ['@nestjs/core'], { routeAtResponse: routerRoute }),
   otel('net', 'NetInstrumentation', ['net']),
   // openai 4.19–7 (upstream stops at <7), streams that fail end their span, content bounded and
   // redacted, only when OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT says so (genai/openai.ts).
@@ -130,6 +135,7 @@ const PRODUCES: Record<string, string> = {
   'anthropic': '@anthropic-ai/sdk before 0.134: CLIENT spans for messages.create, plain and streamed (`gen_ai.*`, token usage, time to first chunk); from 0.134 the SDK\'s own spans are kept. `gen_ai.client.*` metrics for both',
   'aws-lambda': 'SERVER span per invocation (only in Lambda)',
   'aws-sdk': 'CLIENT spans per AWS call (`rpc.*`, `aws.*`)',
+  'bullmq': 'PRODUCER span per job added (`add <queue>`), CONSUMER span when a worker processes it (`process <queue>`), continuing the enqueuing trace (BullMQ\'s own `telemetry` option)',
   'bunyan': 'trace ids in log records; records sent as OTLP logs',
   'cassandra-driver': 'CLIENT spans (`db.*`)',
   'connect': '`http.route`; middleware and handler spans with detail on',
@@ -156,7 +162,7 @@ const PRODUCES: Record<string, string> = {
   'mongoose': 'spans per model operation',
   'mysql': 'CLIENT spans (`db.*`)',
   'mysql2': 'CLIENT spans (`db.*`)',
-  'nestjs-core': 'app creation, controller and handler spans with detail on',
+  'nestjs-core': 'app creation, controller and handler spans with detail on (below 12); on 12 too, the route of the Express underneath on the SERVER span',
   'net': '`tcp.connect`, `tls.connect`, `ipc.connect` spans, with detail on only',
   'openai': 'openai 4.19–7: CLIENT spans for chat completions, responses and embeddings, plain and streamed (`gen_ai.*`, token usage, time to first chunk); `gen_ai.client.token.usage`, `gen_ai.client.operation.duration`; content only when asked',
   'google-genai': '@google/genai 1–3 (Gemini API, Vertex AI): CLIENT spans for generateContent, generateContentStream and embedContent (`gen_ai.*`, token usage, time to first chunk); `gen_ai.client.*` metrics; content only when asked',

@@ -1,7 +1,8 @@
 // Bundled apps and silent gaps. An Express + mysql2 + ioredis app bundled by esbuild (from the
 // libs-newest version set) is run under the preload and a request: the start-up summary names the
 // bundle, the instrumented libraries inside it and what can and cannot be seen; the request still
-// has its SERVER span (core http is not bundled). `otel-preload doctor` in the bundled app's folder
+// has its SERVER span (core http is not bundled) and its mysql2 and ioredis spans (their tracing
+// channels); unbundled, the same calls have one span each (the patch), not two. `otel-preload doctor` in the bundled app's folder
 // says the same. A module loaded at a version outside its instrumentation's range (koa 1) is named
 // once, with the supported range, beside the start-up summary.
 
@@ -52,13 +53,27 @@ describe('an esbuild bundle', () => {
       const summary = parseLine(app.stderr(), 'started');
       expect(summary.bundle).toMatchObject({ tool: 'esbuild', file: bundle });
       expect(summary.bundle.instrumentedInside).toEqual(expect.arrayContaining(['express', 'ioredis', 'mysql2']));
-      expect(summary.bundle.notSeen).toContain('mysql2');
+      expect(summary.bundle.notSeen).toContain('express');
+      expect(summary.bundle.notSeen).not.toMatch(/mysql2|ioredis/);
+      expect(summary.bundle.seen).toMatch(/mysql2.*ioredis/);
       expect(summary.bundle.todo).toContain('--packages=external');
       if (missing) return;
       const traceId = randomBytes(16).toString('hex');
       const res = await fetch(`http://127.0.0.1:${port}/items/7`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
       expect(await res.json()).toEqual({ id: 7, cached: '7' });
       await receiver.waitFor(() => receiver.spans.some((s) => s.traceId === traceId && s.kind === 'SPAN_KIND_SERVER'), 20_000, 'the SERVER span');
+      // mysql2 inside the bundle: its tracing channel gives the query's CLIENT span, under the request.
+      const trace = receiver.spans.filter((s) => s.traceId === traceId);
+      const server = trace.find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+      const mysql = trace.filter((s) => s.attributes['db.system.name'] === 'mysql');
+      expect(mysql).toHaveLength(1);
+      expect(mysql[0]).toMatchObject({ name: 'SELECT', kind: 'SPAN_KIND_CLIENT', parentSpanId: server.spanId, scope: '@opentelemetry/instrumentation-mysql2' });
+      expect(mysql[0].attributes).toMatchObject({ 'db.query.text': 'SELECT 7 AS id', 'db.namespace': 'test', 'server.address': '127.0.0.1' });
+      // ioredis inside the bundle: its command channel, upstream's names and attributes.
+      const redis = trace.filter((s) => s.attributes['db.system.name'] === 'redis' && ['get', 'set'].includes(s.name));
+      expect(redis.map((s) => s.name).sort()).toEqual(['get', 'set']);
+      for (const r of redis) expect(r).toMatchObject({ kind: 'SPAN_KIND_CLIENT', parentSpanId: server.spanId, scope: '@opentelemetry/instrumentation-ioredis' });
+      expect(redis.find((s) => s.name === 'set')!.attributes).toMatchObject({ 'db.operation.name': 'set', 'db.query.text': 'set bundle:last [1 other arguments]', 'server.address': '127.0.0.1' });
     } finally {
       app.child.kill('SIGTERM');
       await app.exited;
@@ -71,7 +86,7 @@ describe('an esbuild bundle', () => {
     expect(report.app.bundle).toMatchObject({ tool: 'esbuild', file: bundle });
     expect(report.app.bundle.instrumentedInside).toEqual(expect.arrayContaining(['express', 'ioredis', 'mysql2']));
     const check = report.checks.find((c: { check: string }) => c.check === 'bundle');
-    expect(check.detail).toMatch(/dist\/server\.js is a esbuild bundle: .*mysql2.* are not seen/);
+    expect(check.detail).toMatch(/dist\/server\.js is a esbuild bundle: .*express.* are not seen/);
   }, 60_000);
 
   it('an unbundled script is not named a bundle', async () => {
@@ -81,6 +96,35 @@ describe('an esbuild bundle', () => {
     const done = await app.exited;
     expect(parseLine(done.stderr, 'started').bundle).toBeUndefined();
   }, 30_000);
+});
+
+describe('the same app unbundled', () => {
+  it('one span per mysql2 query and ioredis command: the patch, not also the channel', async () => {
+    if (missing) return;
+    const app = start([path.join(REPO, 'fixtures/versions/bundle-src.cjs')], {
+      env: { NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`, OTEL_SERVICE_NAME: 'unbundled-shop', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_METRICS_EXPORTER: 'none' },
+    });
+    try {
+      const port = Number((await app.waitForLine(/listening (\d+)/, 30_000))[1]);
+      const traceId = randomBytes(16).toString('hex');
+      const res = await fetch(`http://127.0.0.1:${port}/items/8`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+      expect(res.status).toBe(200);
+      const trace = () => receiver.spans.filter((s) => s.traceId === traceId);
+      await receiver.waitFor(() => trace().some((s) => s.kind === 'SPAN_KIND_SERVER'), 20_000, 'the SERVER span');
+      const server = trace().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+      expect(server.attributes['http.route']).toBe('/items/:id');
+      expect(trace().filter((s) => s.attributes['db.system.name'] === 'mysql')).toHaveLength(1);
+      const redis = trace().filter((s) => s.attributes['db.system.name'] === 'redis' && ['get', 'set'].includes(s.name));
+      // One `get`, not two (upstream's patch itself records the first `set` twice: lazyConnect
+      // queues it offline and sends it again once connected).
+      expect(redis.filter((s) => s.name === 'get')).toHaveLength(1);
+      // The channel spans above carry what the patch does.
+      expect(redis.find((s) => s.name === 'set')!.attributes['db.query.text']).toBe('set bundle:last [1 other arguments]');
+    } finally {
+      app.child.kill('SIGTERM');
+      await app.exited;
+    }
+  }, 60_000);
 });
 
 describe('no silent gaps', () => {

@@ -4,22 +4,30 @@
 // - graphql: one `query GetItems` span (upstream's patch on ≤ 16, graphql 17's tracing channel);
 // - bunyan: the request's trace id in the record (bunyan 2 through our range extension);
 // - mariadb (our own instrumentation) against the local MariaDB: promise and callback APIs, a
-//   pool, an error: CLIENT spans under the SERVER span with the stable database attributes.
+//   pool, an error: CLIENT spans under the SERVER span with the stable database attributes;
+// - @cucumber/cucumber: step spans (13 through our range extension);
+// - BullMQ (our own wiring of its telemetry option) on the local Redis: a PRODUCER span when the
+//   request adds a job, a CONSUMER span when the worker runs it, in the request's trace, and what
+//   the job calls under it.
 
 import { randomBytes } from 'crypto';
+import * as fs from 'fs';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver, type ReceivedSpan } from '../../scripts/otlp-receiver';
 import { prepareApp, VERSION_SETS } from '../../scripts/corpus';
-import { REPO, start, type Running } from '../helpers/processes';
+import { REPO, run, start, type Running } from '../helpers/processes';
+import { nodeBinary } from '../../scripts/node-binaries';
 import { missingServices } from '../helpers/services';
 
 const SETS = ['libs-newest', 'libs-oldest'] as const;
 
 let receiver: OtlpReceiver;
 let noMariadb = false;
+let noRedis = false;
 beforeAll(async () => {
   noMariadb = (await missingServices(['mariadb'])).length > 0;
+  noRedis = (await missingServices(['redis'])).length > 0;
   receiver = await new OtlpReceiver('grpc').start();
 }, 30_000);
 afterAll(() => receiver.stop());
@@ -50,6 +58,7 @@ describe.each(SETS)('%s', (set) => {
       env: {
         NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`,
         LIBS_DIR: dir,
+        WITH_BULLMQ: noRedis ? '0' : '1',
         OTEL_SERVICE_NAME: `versions-${set}`,
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
         OTEL_BSP_SCHEDULE_DELAY: '100',
@@ -116,4 +125,66 @@ describe.each(SETS)('%s', (set) => {
     expect(db.status?.code).toBe('STATUS_CODE_ERROR');
     expect(db.attributes).toMatchObject({ 'error.type': 'ER_NO_SUCH_TABLE', 'db.response.status_code': '1146' });
   }, 30_000);
+
+  it('bullmq: PRODUCER on add, CONSUMER when processed, in the request\'s trace; the job\'s call under it', async () => {
+    if (noRedis) return;
+    const r = await request(port, '/bullmq');
+    expect(r.body.result).toEqual({ pinged: 200, n: 5 });
+    // /ping's SERVER span may arrive before the request's own, which ends last.
+    const isRequest = (s: ReceivedSpan) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === '/bullmq';
+    await receiver.waitFor(() => r.spans().some((s) => s.kind === 'SPAN_KIND_CONSUMER') && r.spans().some(isRequest) && r.spans().filter((s) => s.kind === 'SPAN_KIND_SERVER').length >= 2, 10_000, 'the CONSUMER span, /ping and /bullmq');
+    const spans = r.spans();
+    const server = spans.find(isRequest)!;
+    const producer = spans.find((s) => s.kind === 'SPAN_KIND_PRODUCER')!;
+    const consumer = spans.find((s) => s.kind === 'SPAN_KIND_CONSUMER')!;
+    expect(producer.name).toMatch(/^add versions-\d+\.work$/);
+    expect(consumer.name).toMatch(/^process versions-\d+$/);
+    // Producer under the request; consumer continues the producer's context.
+    const ancestors = (span: typeof producer) => {
+      const out: string[] = [];
+      for (let p = span; p?.parentSpanId; p = spans.find((s) => s.spanId === p!.parentSpanId)!) out.push(p.parentSpanId);
+      return out;
+    };
+    expect(ancestors(producer)).toContain(server.spanId);
+    expect(ancestors(consumer)).toContain(producer.spanId);
+    const fetchClient = spans.find((s) => s.kind === 'SPAN_KIND_CLIENT' && String(s.attributes['url.full'] ?? '').endsWith('/ping'))!;
+    expect(ancestors(fetchClient)).toContain(consumer.spanId);
+  }, 30_000);
+});
+
+// @cucumber/cucumber 13 (our range extension) needs Node >= 22: run on Node 22.14 (2.x line) and on
+// the 3.x line's Node; 8.0.0 (the oldest claimed) on the Node running the tests.
+describe.each([
+  ['libs-newest', '22.14.0'],
+  ['libs-newest', '24.21.0'],
+  ['libs-oldest', undefined],
+] as const)('cucumber from %s on Node %s', (set, nodeVersion) => {
+  it('a span per scenario step, under the run', async () => {
+    const dir = prepareApp(set, VERSION_SETS).dir;
+    const node = nodeVersion ? nodeBinary(nodeVersion) : process.execPath;
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules/@cucumber/cucumber/package.json'), 'utf8'));
+    const done = await run([path.join(dir, 'node_modules/@cucumber/cucumber', pkg.bin['cucumber-js']), '--require', path.join(REPO, 'fixtures/versions/cucumber/steps.cjs'), path.join(REPO, 'fixtures/versions/cucumber/features/shop.feature')], {
+      // Cucumber 8 must resolve itself from the working directory.
+      cwd: dir,
+      node,
+      env: {
+        NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`,
+        // A test runner is tooling (bootstrap/tooling.ts): taken back explicitly, as a user would.
+        OTEL_NODE_INCLUDED_PROCESSES: 'cucumber,cucumber-js,@cucumber/cucumber',
+        LIBS_DIR: dir,
+        OTEL_SERVICE_NAME: `cucumber-${set}-${nodeVersion ?? 'default'}`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_METRICS_EXPORTER: 'none',
+      },
+    });
+    expect(done.code, done.stderr).toBe(0);
+    const service = `cucumber-${set}-${nodeVersion ?? 'default'}`;
+    const spans = () => receiver.spans.filter((s) => s.resource['service.name'] === service);
+    await receiver.waitFor(() => spans().some((s) => s.name === 'the cart holds 2 items'), 10_000, 'the step spans');
+    const names = spans().map((s) => s.name);
+    expect(names).toEqual(expect.arrayContaining(['an empty cart', 'I add 2 apples', 'the cart holds 2 items']));
+    const step = spans().find((s) => s.name === 'I add 2 apples')!;
+    expect(step.scope).toBe('@opentelemetry/instrumentation-cucumber');
+    expect(step.attributes).toMatchObject({ 'cucumber.step.status': 'PASSED' });
+  }, 120_000);
 });
