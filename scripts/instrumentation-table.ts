@@ -38,7 +38,7 @@ export function watchedPackages(): string[] {
 export interface ModuleCoverage {
   module: string;
   ranges: string[];
-  via?: { range: string; module?: string; channel?: string };
+  via?: { range: string; module?: string; channel?: string; by?: string };
   newest?: string;
   /** undefined: core module or unknown newest. */
   newestCovered?: boolean;
@@ -62,7 +62,7 @@ function versionsCell(c: ModuleCoverage): string {
   if (isCore(c.module)) return 'Node.js core';
   if (!c.ranges.length) return 'any';
   const own = c.ranges.map((r) => code(r.replace(/\s+/g, ' ')));
-  if (c.via) own.push(`${code(c.via.range)} (through ${c.via.module ? code(c.via.module) : `its ${code(c.via.channel ?? '')} tracing channel`})`);
+  if (c.via) own.push(`${code(c.via.range)} (through ${c.via.by ?? (c.via.module ? code(c.via.module) : `its ${code(c.via.channel ?? '')} tracing channel`)})`);
   return own.join(' or ');
 }
 

@@ -44,7 +44,7 @@ export interface InstrumentationEntry {
   declaredRanges?: Readonly<Record<string, string>>;
   /** Versions of a module covered another way: through another module it loads (redis 4+ is
    *  @redis/client), or a diagnostics_channel it publishes (graphql 17). `range` is `>=N.0.0`. */
-  coveredThrough?: Readonly<Record<string, { range: string; module?: string; channel?: string }>>;
+  coveredThrough?: Readonly<Record<string, { range: string; module?: string; channel?: string; by?: string }>>;
   /** Constructor options beyond the defaults (also re-applied when run-time settings change). */
   options?: (config: Readonly<Config>, settings: Readonly<RuntimeSettings>) => Record<string, unknown>;
 }
@@ -60,7 +60,7 @@ const otel = (name: string, cls: string, modules: string[], extra: Partial<Instr
 export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('amqplib', 'AmqplibInstrumentation', ['amqplib']),
   // Ours, for the releases before the SDK traced itself (0.134); later ones make their own spans (genai/anthropic.ts).
-  { name: 'anthropic', pkg: 'otel-preload', cls: 'AnthropicInstrumentation', modules: ['@anthropic-ai/sdk'], options: (_c, s) => ({ captureMessageContent: s.genAiCaptureMessageContent }), lean: () => require('./genai/anthropic').anthropicInstrumentationClass() },
+  { name: 'anthropic', pkg: 'otel-preload', cls: 'AnthropicInstrumentation', modules: ['@anthropic-ai/sdk'], coveredThrough: { '@anthropic-ai/sdk': { range: '>=0.134.0', by: "the SDK's own spans; we add the metrics" } }, options: (_c, s) => ({ captureMessageContent: s.genAiCaptureMessageContent }), lean: () => require('./genai/anthropic').anthropicInstrumentationClass() },
   otel('aws-lambda', 'AwsLambdaInstrumentation', [], { atSdkStart: (c) => c.awsLambda }),
   otel('aws-sdk', 'AwsInstrumentation', ['@aws-sdk/middleware-stack', '@smithy/middleware-stack', '@smithy/core', '@aws-sdk/smithy-client', '@smithy/smithy-client']),
   // bunyan 2 kept the Logger API upstream patches (it dropped dtrace and old Node).
