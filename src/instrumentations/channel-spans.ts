@@ -44,12 +44,18 @@ export const MYSQL2: ChannelSpans = {
 
 export const IOREDIS: ChannelSpans = {
   instrumentation: 'ioredis',
-  channels: ['ioredis:command'],
+  channels: ['ioredis:command', 'ioredis:connect'],
   scope: '@opentelemetry/instrumentation-ioredis',
   describe(ctx, api) {
-    if (typeof ctx.command !== 'string') return undefined;
     // Upstream's default: only commands inside a trace (requireParentSpan).
     if (!api.trace.getSpan(api.context.active())) return undefined;
+    if (ctx.connectionEpoch !== undefined && ctx.command === undefined) {
+      const attributes: Attributes = { 'db.system.name': 'redis', 'db.query.text': 'connect' };
+      if (typeof ctx.serverAddress === 'string') attributes['server.address'] = ctx.serverAddress;
+      if (typeof ctx.serverPort === 'number') attributes['server.port'] = ctx.serverPort;
+      return { name: 'connect', attributes };
+    }
+    if (typeof ctx.command !== 'string') return undefined;
     // ioredis already replaced the unsafe arguments by `?`; upstream writes them as a count.
     const args = Array.isArray(ctx.args) ? ctx.args.map(String) : [];
     const firstHidden = args.indexOf('?');

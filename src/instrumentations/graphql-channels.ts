@@ -7,10 +7,9 @@
 // graphql 16 and older publish nothing there, and 17 is outside upstream's patch range: one span
 // per operation, never two. The channel works whether graphql is bundled or not.
 //
-// Limitation: the channel runs `execute` inside `start.runStores`, which only AsyncLocalStorage
-// stores bound to the channel can use; the operation span is not made the active context, so what
-// resolvers call (database CLIENT spans) is parented to the request's SERVER span, not to the
-// operation span.
+// The channel runs `execute` inside `start.runStores`: a store bound to the start channel (any
+// object with `run(value, fn)`; Node calls nothing else) runs it inside the operation span's
+// context, so what resolvers call (database CLIENT spans) is under the operation span, as on 16.
 
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { lineRequire } from '../otel-line/line';
@@ -36,6 +35,7 @@ export function leanGraphqlInstrumentationClass(): new (options: Record<string, 
   const dc = require('diagnostics_channel') as { tracingChannel?: (name: string) => Channel };
   return class GraphqlWithChannels extends GraphQLInstrumentation {
     private channelHandlers?: Record<string, (ctx: ExecuteContext) => void>;
+    private channelStore?: { run(value: unknown, fn: () => unknown): unknown };
 
     enable(): void {
       super.enable();
@@ -48,13 +48,21 @@ export function leanGraphqlInstrumentationClass(): new (options: Record<string, 
         spans.delete(ctx);
         self._handleExecutionResult(span, ctx.error, ctx.error ? undefined : ctx.result);
       };
+      const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
+      // Called by runStores before `start` is published: the span is made in the caller's context
+      // and becomes the active one for the execution.
+      const enter = (ctx: ExecuteContext) => {
+        const type = ctx.operationType;
+        const name = ctx.operationName;
+        const operation = type ? { operation: type, name: name ? { value: name } : undefined } : undefined;
+        const span = self._createExecuteSpan(operation, { document: ctx.document, operationName: name, variableValues: ctx.rawVariableValues });
+        spans.set(ctx, span);
+        return api.trace.setSpan(api.context.active(), span as import('@opentelemetry/api').Span);
+      };
+      this.channelStore = { run: (value, fn) => api.context.with(value as import('@opentelemetry/api').Context, fn) };
+      (dc.tracingChannel('graphql:execute') as unknown as { start: { bindStore(store: unknown, transform: (ctx: ExecuteContext) => unknown): void } }).start.bindStore(this.channelStore, enter);
       this.channelHandlers = {
-        start: (ctx) => {
-          const type = ctx.operationType;
-          const name = ctx.operationName;
-          const operation = type ? { operation: type, name: name ? { value: name } : undefined } : undefined;
-          spans.set(ctx, self._createExecuteSpan(operation, { document: ctx.document, operationName: name, variableValues: ctx.rawVariableValues }));
-        },
+        start: () => {},
         // Synchronous result or throw: `end` carries it; a promise ends at `asyncEnd`.
         end: (ctx) => {
           if ('result' in ctx || 'error' in ctx) finish(ctx);
@@ -68,8 +76,13 @@ export function leanGraphqlInstrumentationClass(): new (options: Record<string, 
 
     disable(): void {
       super.disable();
-      if (this.channelHandlers && typeof dc.tracingChannel === 'function') dc.tracingChannel('graphql:execute').unsubscribe(this.channelHandlers);
+      if (this.channelHandlers && typeof dc.tracingChannel === 'function') {
+        const channel = dc.tracingChannel('graphql:execute');
+        channel.unsubscribe(this.channelHandlers);
+        if (this.channelStore) (channel as unknown as { start: { unbindStore(store: unknown): void } }).start.unbindStore(this.channelStore);
+      }
       this.channelHandlers = undefined;
+      this.channelStore = undefined;
     }
   } as unknown as new (options: Record<string, unknown>) => Instrumentation;
 }

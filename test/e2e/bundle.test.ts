@@ -73,6 +73,8 @@ describe('an esbuild bundle', () => {
       const redis = trace.filter((s) => s.attributes['db.system.name'] === 'redis' && ['get', 'set'].includes(s.name));
       expect(redis.map((s) => s.name).sort()).toEqual(['get', 'set']);
       for (const r of redis) expect(r).toMatchObject({ kind: 'SPAN_KIND_CLIENT', parentSpanId: server.spanId, scope: '@opentelemetry/instrumentation-ioredis' });
+      // The connection the first command opened (lazyConnect), as upstream names it.
+      expect(trace.filter((s) => s.attributes['db.system.name'] === 'redis' && s.name === 'connect')).toHaveLength(1);
       expect(redis.find((s) => s.name === 'set')!.attributes).toMatchObject({ 'db.operation.name': 'set', 'db.query.text': 'set bundle:last [1 other arguments]', 'server.address': '127.0.0.1' });
     } finally {
       app.child.kill('SIGTERM');

@@ -45,7 +45,7 @@ export async function request(port: number, route: string): Promise<Traced> {
   const res = await fetch(`http://127.0.0.1:${port}${route}`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
   const body = await res.json();
   const spans = () => receiver.spans.filter((s) => s.traceId === traceId);
-  await receiver.waitFor(() => spans().some((s) => s.kind === 'SPAN_KIND_SERVER'), 20_000, `the SERVER span of ${route}`);
+  await receiver.waitFor(() => spans().some((s) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === route), 20_000, `the SERVER span of ${route}`);
   return { status: res.status, body, traceId, spans };
 }
 
@@ -76,13 +76,16 @@ describe.each(SETS)('%s', (set) => {
     const r = await request(port, '/graphql');
     expect(r.body.items).toBe(3);
     await receiver.waitFor(() => r.spans().some((s) => s.name === 'query GetItems'), 5_000, 'the operation span');
-    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === '/graphql')!;
     const op = r.spans().filter((s) => s.name === 'query GetItems');
     expect(op).toHaveLength(1);
     expect(op[0].parentSpanId).toBe(server.spanId);
     expect(op[0].scope).toBe('@opentelemetry/instrumentation-graphql');
     expect(op[0].attributes).toMatchObject({ 'graphql.operation.type': 'query', 'graphql.operation.name': 'GetItems' });
     expect(String(op[0].attributes['graphql.document'])).toMatch(/items\(first: \*\)/);
+    // What the resolver calls is under the operation span.
+    await receiver.waitFor(() => r.spans().some((s) => s.kind === 'SPAN_KIND_CLIENT'), 5_000, "the resolver's call");
+    expect(r.spans().find((s) => s.kind === 'SPAN_KIND_CLIENT')!.parentSpanId).toBe(op[0].spanId);
   }, 30_000);
 
   it('bunyan: the record carries the request\'s trace id', async () => {
