@@ -61,7 +61,7 @@ const CRASHES: Record<string, { cjs: string; esm: string }> = {
 };
 
 beforeAll(async () => {
-  nodes['20'] = process.execPath;
+  nodes['20'] = process.versions.node.startsWith('20.') ? process.execPath : nodeBinary('20.20.2');
   nodes['24'] = nodeBinary('24.21.0');
   receiver = await new OtlpReceiver('grpc').start();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-preload-harms-'));
