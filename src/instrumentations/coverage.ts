@@ -52,10 +52,23 @@ export function outOfRange(active: ReadonlyMap<string, Instrumentation>, catalog
       if (!s) continue;
       if (via.module && seen.get(via.module)?.patched) seen.delete(module);
       if (via.channel && Number.parseInt(s.version, 10) >= Number.parseInt(via.range.replace(/^>=/, ''), 10)) seen.delete(module);
+      // Covered another way from a version on (@anthropic-ai/sdk 0.134+ traces itself).
+      if (via.by && atLeast(s.version, via.range.replace(/^>=/, ''))) seen.delete(module);
     }
     for (const [module, s] of seen) if (!s.patched) out.push({ instrumentation: name, module, version: s.version });
   }
   return out;
+}
+
+/** `version` >= `floor`, both dotted numbers (a prerelease tag is ignored). */
+export function atLeast(version: string, floor: string): boolean {
+  const a = version.split(/[.-]/).map((x) => Number.parseInt(x, 10));
+  const b = floor.split(/[.-]/).map((x) => Number.parseInt(x, 10));
+  for (let i = 0; i < 3; i++) {
+    const x = a[i] || 0, y = b[i] || 0;
+    if (x !== y) return x > y;
+  }
+  return true;
 }
 
 const THROUGH_CHANNELS = ['mysql2', 'ioredis', 'graphql'];

@@ -16,6 +16,7 @@ import { nodeBinary } from '../../scripts/node-binaries';
 import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { RemoteConfigStatuses, SpecOpampServer } from '../helpers/opamp-server';
 import { FIXTURES, REPO, start, withoutNodeWarnings, type Finished } from '../helpers/processes';
+import { DEADLINE_MS } from '../helpers/wait';
 
 const ROUND_TRIPS = 3;
 let prefix: string;
@@ -33,7 +34,7 @@ beforeAll(async () => {
   nodes['20'] = process.versions.node.startsWith('20.') ? process.execPath : nodeBinary('20.20.2');
   nodes['24'] = nodeBinary('24.21.0');
   [grpc, http] = await Promise.all([new OtlpReceiver('grpc').start(), new OtlpReceiver('http/protobuf').start()]);
-}, 240_000);
+});
 
 afterAll(async () => {
   await grpc?.stop();
@@ -50,7 +51,7 @@ const spansOf = (r: OtlpReceiver, service: string) => r.spans.filter((s) => s.re
 function runApp(node: string, env: Record<string, string>, signal?: NodeJS.Signals): Promise<Finished> {
   const child = start([app], { node, cwd: os.tmpdir(), env: { NODE_OPTIONS: `--require ${dist}/register.cjs`, ROUND_TRIPS: String(ROUND_TRIPS), OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', ...env } });
   const watchdog = setTimeout(() => child.child.kill('SIGKILL'), 30_000);
-  if (signal) void child.waitForLine(/listening/, 20_000).then(() => child.child.kill(signal), () => undefined);
+  if (signal) void child.waitForLine(/listening/, DEADLINE_MS).then(() => child.child.kill(signal), () => undefined);
   return child.exited.finally(() => clearTimeout(watchdog));
 }
 
@@ -62,7 +63,7 @@ describe('the npm package (npm pack, then npm install <tgz> into an app)', () =>
     const tgz = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', prefix], { cwd: REPO, encoding: 'utf8' }).trim().split('\n').pop()!;
     fs.writeFileSync(path.join(appDir, 'package.json'), JSON.stringify({ name: 'packed-app', version: '1.0.0' }));
     execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--silent', path.join(prefix, tgz)], { cwd: appDir, stdio: 'inherit' });
-  }, 240_000);
+  });
 
   it('ships the 3.x line: every require in the installed package resolves', () => {
     expect(checkDist(path.join(appDir, 'node_modules/otel-preload'))).toEqual([]);
@@ -74,7 +75,7 @@ describe('the npm package (npm pack, then npm install <tgz> into an app)', () =>
     const child = start([app], { node: nodes[version], cwd: appDir, env: { NODE_OPTIONS: '--require otel-preload/register', EXIT_KIND: 'natural', ROUND_TRIPS: String(ROUND_TRIPS), OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: grpc.endpoint, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } });
     const r = await child.exited;
     expect({ code: r.code, stderr: withoutNodeWarnings(r.stderr) }).toEqual({ code: 3, stderr: '' });
-    await grpc.waitFor(() => spansOf(grpc, service).length >= 2 * ROUND_TRIPS, 10_000);
+    await grpc.waitFor(() => spansOf(grpc, service).length >= 2 * ROUND_TRIPS, DEADLINE_MS);
     expect(spansOf(grpc, service)[0].resource['telemetry.sdk.version']).toMatch(version === '24' ? /^3\./ : /^2\./);
   });
 });
@@ -94,7 +95,7 @@ describe('the built distribution', () => {
       const r = await runApp(nodes[version], { EXIT_KIND: 'natural', OTEL_CONFIG_FILE: path.join(REPO, 'fixtures/config-file/reference.yaml'), OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: http.endpoint });
       expect(withoutNodeWarnings(r.stderr)).toBe('');
       expect(r.code).toBe(3);
-      await http.waitFor(() => spansOf(http, service).length >= 2 * ROUND_TRIPS, 10_000);
+      await http.waitFor(() => spansOf(http, service).length >= 2 * ROUND_TRIPS, DEADLINE_MS);
       expect(spansOf(http, service)).toHaveLength(2 * ROUND_TRIPS);
       expect(spansOf(http, service)[0].resource['telemetry.sdk.version']).toMatch(new RegExp(`^${line}\\.`));
     });
@@ -106,7 +107,7 @@ describe('the built distribution', () => {
       const service = `dist-exit-${version}-${name.replace(/\W+/g, '')}`;
       const r = await runApp(nodes[version], { ...env, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: grpc.endpoint }, signal ?? undefined);
       expect({ code: r.code, signal: r.signal, stderr: withoutNodeWarnings(r.stderr) }).toEqual({ code, signal, stderr: '' });
-      await grpc.waitFor(() => spansOf(grpc, service).length >= 2 * ROUND_TRIPS, 10_000);
+      await grpc.waitFor(() => spansOf(grpc, service).length >= 2 * ROUND_TRIPS, DEADLINE_MS);
       expect(spansOf(grpc, service)).toHaveLength(2 * ROUND_TRIPS);
       expect(spansOf(grpc, service)[0].resource['telemetry.sdk.version']).toMatch(new RegExp(`^${line}\\.`));
     });
@@ -119,7 +120,7 @@ describe('the built distribution', () => {
         const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-preload-distcore-cache-'));
         const child = start([app], { node: nodes[version], cwd: os.tmpdir(), env: { NODE_OPTIONS: `--require ${dist}/register.cjs`, EXIT_KIND: 'serve', HANDLER: 'none', ROUND_TRIPS: '1', OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: grpc.endpoint, OTEL_METRICS_EXPORTER: 'none', OTEL_NODE_OPAMP_ENDPOINT: server.endpoint, OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL: '1000', OTEL_NODE_OPAMP_CACHE_FILE: path.join(cache, 'c.json') } });
         try {
-          await server.waitFor((rs) => rs.some((r) => r.a2s.remoteConfigStatus?.status === RemoteConfigStatuses.RemoteConfigStatuses_APPLIED && Buffer.from(r.a2s.remoteConfigStatus.lastRemoteConfigHash).equals(Buffer.from(hash))), 15_000, 'APPLIED');
+          await server.waitFor((rs) => rs.some((r) => r.a2s.remoteConfigStatus?.status === RemoteConfigStatuses.RemoteConfigStatuses_APPLIED && Buffer.from(r.a2s.remoteConfigStatus.lastRemoteConfigHash).equals(Buffer.from(hash))), DEADLINE_MS, 'APPLIED');
           const failed = server.received.find((r) => r.a2s.remoteConfigStatus?.status === RemoteConfigStatuses.RemoteConfigStatuses_FAILED);
           expect(failed?.a2s.remoteConfigStatus?.errorMessage).toBeUndefined();
         } finally {

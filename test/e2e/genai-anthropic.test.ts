@@ -10,6 +10,7 @@ import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { get, type Running } from '../helpers/processes';
 import { genaiApp, genaiChild, point, serverSpan, startGenaiApp } from '../helpers/genai-apps';
 import { ANTHROPIC_STREAM_USAGE, ANTHROPIC_USAGE, startFakeProvider, type FakeProvider } from '../helpers/fake-genai';
+import { DEADLINE_MS } from '../helpers/wait';
 
 let receiver: OtlpReceiver;
 let provider: FakeProvider;
@@ -38,10 +39,10 @@ describe.each([
 
   beforeAll(async () => {
     app = startGenaiApp(receiver, provider.url, genaiApp(appName), script, service, { GENAI_SDK: 'anthropic' });
-    const [, port] = await app.waitForLine(/listening (\d+)/, 20_000);
+    const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
     for (const route of ROUTES) answers[route] = await get(`http://127.0.0.1:${port}${route}`);
-    await receiver.waitFor(() => ROUTES.every((r) => genaiChild(of(service), serverSpan(of(service), r))), 15_000, `GenAI spans of ${service}`);
-  }, 60_000);
+    await receiver.waitFor(() => ROUTES.every((r) => genaiChild(of(service), serverSpan(of(service), r))), DEADLINE_MS, `GenAI spans of ${service}`);
+  });
   afterAll(async () => {
     app?.child.kill('SIGTERM');
     await app?.exited;
@@ -69,7 +70,7 @@ describe.each([
   it('gen_ai.client.token.usage and gen_ai.client.operation.duration from its spans, once per call', async () => {
     const chat = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'anthropic', 'gen_ai.request.model': 'claude-fixture' };
     const input = ANTHROPIC_USAGE.input_tokens + ANTHROPIC_STREAM_USAGE.input_tokens;
-    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })?.sum === input && !!point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'rate-limited' }), 10_000, 'GenAI metrics').catch(() => undefined);
+    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })?.sum === input && !!point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'rate-limited' }), DEADLINE_MS, 'GenAI metrics').catch(() => undefined);
     expect(point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })).toEqual({ count: 2, sum: input });
     expect(point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'output' })).toEqual({ count: 2, sum: ANTHROPIC_USAGE.output_tokens + ANTHROPIC_STREAM_USAGE.output_tokens });
     expect(point(receiver, service, 'gen_ai.client.operation.duration', chat)?.count).toBe(2);

@@ -10,6 +10,7 @@ import { get, type Running } from '../helpers/processes';
 import type { ReceivedSpan } from '../../scripts/otlp-receiver';
 import { genaiApp, point, serverSpan, startGenaiApp } from '../helpers/genai-apps';
 import { BEDROCK_INVOKE_USAGE, BEDROCK_USAGE, startFakeProvider, type FakeProvider } from '../helpers/fake-genai';
+import { DEADLINE_MS } from '../helpers/wait';
 
 let receiver: OtlpReceiver;
 let provider: FakeProvider;
@@ -38,13 +39,13 @@ describe.each([
 
   beforeAll(async () => {
     app = startGenaiApp(receiver, provider.url, genaiApp('genai-bedrock'), script, service, { GENAI_SDK: 'bedrock' });
-    const [, port] = await app.waitForLine(/listening (\d+)/, 20_000);
+    const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
     for (const route of ROUTES) answers[route] = await get(`http://127.0.0.1:${port}${route}`);
     const missing = () => ROUTES.filter((r) => !genaiChild(of(service), serverSpan(of(service), r)));
-    await receiver.waitFor(() => missing().length === 0, 15_000, `GenAI spans of ${service}`).catch((err) => {
+    await receiver.waitFor(() => missing().length === 0, DEADLINE_MS, `GenAI spans of ${service}`).catch((err) => {
       throw new Error(`${err.message}: none for ${missing().map((r) => `${r} (answered ${answers[r]?.status} ${answers[r]?.body.slice(0, 200)})`).join(', ')}`);
     });
-  }, 60_000);
+  });
   afterAll(async () => {
     app?.child.kill('SIGTERM');
     await app?.exited;
@@ -67,7 +68,7 @@ describe.each([
 
   it('the two GenAI metrics, once per call (the instrumentation\'s own; not again from its spans)', async () => {
     const converse = { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'amazon.nova-fixture' };
-    await receiver.waitFor(() => !!point(receiver, service, 'gen_ai.client.token.usage', { ...converse, 'gen_ai.token.type': 'input' }) && !!point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'anthropic.claude-fixture' }), 10_000, 'GenAI metrics').catch(() => undefined);
+    await receiver.waitFor(() => !!point(receiver, service, 'gen_ai.client.token.usage', { ...converse, 'gen_ai.token.type': 'input' }) && !!point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'anthropic.claude-fixture' }), DEADLINE_MS, 'GenAI metrics').catch(() => undefined);
     expect(point(receiver, service, 'gen_ai.client.token.usage', { ...converse, 'gen_ai.token.type': 'input' })).toEqual({ count: 1, sum: BEDROCK_USAGE.inputTokens });
     expect(point(receiver, service, 'gen_ai.client.token.usage', { ...converse, 'gen_ai.token.type': 'output' })).toEqual({ count: 1, sum: BEDROCK_USAGE.outputTokens });
     expect(point(receiver, service, 'gen_ai.client.operation.duration', converse)?.count).toBe(1);

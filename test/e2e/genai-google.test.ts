@@ -10,6 +10,7 @@ import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { get, type Running } from '../helpers/processes';
 import { genaiApp, genaiChild, point, serverSpan, startGenaiApp } from '../helpers/genai-apps';
 import { GEMINI_STREAM_USAGE, GEMINI_USAGE, startFakeProvider, type FakeProvider } from '../helpers/fake-genai';
+import { DEADLINE_MS } from '../helpers/wait';
 
 let receiver: OtlpReceiver;
 let provider: FakeProvider;
@@ -37,10 +38,10 @@ describe.each([
 
   beforeAll(async () => {
     app = startGenaiApp(receiver, provider.url, genaiApp('genai-google'), script, service, { GENAI_SDK: 'google', OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: capture });
-    const [, port] = await app.waitForLine(/listening (\d+)/, 20_000);
+    const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
     for (const route of ROUTES) answers[route] = await get(`http://127.0.0.1:${port}${route}`);
-    await receiver.waitFor(() => ROUTES.every((r) => genaiChild(of(service), serverSpan(of(service), r))), 15_000, `GenAI spans of ${service}`);
-  }, 60_000);
+    await receiver.waitFor(() => ROUTES.every((r) => genaiChild(of(service), serverSpan(of(service), r))), DEADLINE_MS, `GenAI spans of ${service}`);
+  });
   afterAll(async () => {
     app?.child.kill('SIGTERM');
     await app?.exited;
@@ -83,7 +84,7 @@ describe.each([
   it('the two GenAI metrics, once per call', async () => {
     const gen = { 'gen_ai.operation.name': 'generate_content', 'gen_ai.provider.name': 'gcp.gemini', 'gen_ai.request.model': 'gemini-fixture' };
     const input = GEMINI_USAGE.promptTokenCount + GEMINI_STREAM_USAGE.promptTokenCount;
-    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', { ...gen, 'gen_ai.token.type': 'input' })?.sum === input && ['cut', 'rate-limited', 'embed-fixture'].every((model) => !!point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model })), 10_000, 'GenAI metrics').catch(() => undefined);
+    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', { ...gen, 'gen_ai.token.type': 'input' })?.sum === input && ['cut', 'rate-limited', 'embed-fixture'].every((model) => !!point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model })), DEADLINE_MS, 'GenAI metrics').catch(() => undefined);
     expect(point(receiver, service, 'gen_ai.client.token.usage', { ...gen, 'gen_ai.token.type': 'input' })).toEqual({ count: 2, sum: input });
     expect(point(receiver, service, 'gen_ai.client.operation.duration', gen)?.count).toBe(2);
     expect(point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'rate-limited', 'error.type': '429' })?.count).toBe(1);

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBinary } from '../../scripts/node-binaries';
 import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { REPO, run } from '../helpers/processes';
+import { DEADLINE_MS } from '../helpers/wait';
 
 const NODE_OPTIONS = `--require ${path.join(REPO, 'register.cjs')}`;
 const nodes: Record<string, string> = {};
@@ -74,7 +75,7 @@ beforeAll(async () => {
   busy = net.createServer().listen(0, '127.0.0.1');
   await new Promise((r) => busy.once('listening', r));
   busyPort = (busy.address() as net.AddressInfo).port;
-}, 120_000);
+});
 afterAll(async () => {
   await receiver?.stop();
   busy?.close();
@@ -89,7 +90,7 @@ describe.each(['20', '24'])('Node %s', (version) => {
       const service = `deleted-cwd-${when}-${version}`;
       const r = await run([path.join(tmp, 'trips.js')], { node: nodes[version], cwd: tmp, env: { NODE_OPTIONS, DELETED_CWD: when, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } });
       expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: 'done\n', stderr: '' });
-      await receiver.waitFor(() => spansOf(service).length >= 6, 10_000, `6 spans of ${service}`);
+      await receiver.waitFor(() => spansOf(service).length >= 6, DEADLINE_MS, `6 spans of ${service}`);
     });
 
     it('the process starts in a deleted directory (service name from package.json still found)', async () => {
@@ -99,7 +100,7 @@ describe.each(['20', '24'])('Node %s', (version) => {
       const gone = fs.mkdtempSync(path.join(tmp, 'gone-'));
       const r = await run(['-c', `cd ${gone} && rmdir ${gone} && exec "$NODE" ${path.join(appDir, 'trips.js')}`], { node: '/bin/sh', cwd: tmp, env: { NODE: nodes[version], NODE_OPTIONS, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } });
       expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: 'done\n', stderr: '' });
-      await receiver.waitFor(() => spansOf(`started-in-deleted-cwd-${version}`).length >= 6, 10_000, 'spans named from package.json');
+      await receiver.waitFor(() => spansOf(`started-in-deleted-cwd-${version}`).length >= 6, DEADLINE_MS, 'spans named from package.json');
     });
   });
 
@@ -120,7 +121,7 @@ describe.each(['20', '24'])('Node %s', (version) => {
     const plain = await run([path.join(tmp, 'trips.js')], { node: nodes[version], cwd: tmp, env });
     const ours = await run([path.join(tmp, 'trips.js')], { node: nodes[version], cwd: tmp, env: { ...env, NODE_OPTIONS } });
     expect(ours.stderr).toBe('');
-    await receiver.waitFor(() => spansOf(`threads-${version}`).length >= 6, 10_000, 'the exports happened');
+    await receiver.waitFor(() => spansOf(`threads-${version}`).length >= 6, DEADLINE_MS, 'the exports happened');
     expect(ours.stdout).toBe(plain.stdout);
   });
 });

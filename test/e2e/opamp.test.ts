@@ -25,7 +25,7 @@ let markers = 0;
 async function expectNoNewServerSpans(base: string, service: string, before: number): Promise<void> {
   const name = `marker ${++markers}`;
   expect((await get(`${base}/mark/${markers}`)).status).toBe(200);
-  await receiver.waitFor(() => receiver.spans.some((s) => s.resource['service.name'] === service && s.name === name), 10_000, name);
+  await receiver.waitFor(() => receiver.spans.some((s) => s.resource['service.name'] === service && s.name === name), DEADLINE_MS, name);
   expect(serverSpans(service).length).toBe(before);
 }
 

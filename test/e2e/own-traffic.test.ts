@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { SpecOpampServer } from '../helpers/opamp-server';
 import { REPO, get, start } from '../helpers/processes';
+import { DEADLINE_MS } from '../helpers/wait';
 
 const NODE_OPTIONS = `--require ${path.join(REPO, 'register.cjs')}`;
 const INTERVALS = 6;
@@ -64,9 +65,9 @@ describe('our own traffic is invisible', () => {
     const service = `own-traffic-idle-${protocol.replace('/', '-')}`;
     const app = start(['-e', APP], { env: { NODE_OPTIONS, OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_METRIC_EXPORT_INTERVAL: '300', OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_NODE_OPAMP_ENDPOINT: opamp.endpoint, OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL: '1000' } });
     try {
-      await app.waitForLine(/listening/, 20_000);
-      await receiver.waitFor(() => exportsOf(receiver, service) >= INTERVALS, 20_000, `${INTERVALS} metric exports`);
-      await opamp.waitFor((rs) => rs.filter((r) => r.headers['user-agent']?.includes('otel-preload')).length >= 2, 10_000, 'two OpAMP polls');
+      await app.waitForLine(/listening/, DEADLINE_MS);
+      await receiver.waitFor(() => exportsOf(receiver, service) >= INTERVALS, DEADLINE_MS, `${INTERVALS} metric exports`);
+      await opamp.waitFor((rs) => rs.filter((r) => r.headers['user-agent']?.includes('otel-preload')).length >= 2, DEADLINE_MS, 'two OpAMP polls');
     } finally {
       app.child.kill('SIGTERM');
     }
@@ -96,11 +97,11 @@ describe('our own traffic is invisible', () => {
       },
     });
     try {
-      await app.waitForLine(/listening/, 20_000);
+      await app.waitForLine(/listening/, DEADLINE_MS);
       expect((await get(`http://127.0.0.1:${port}/hello`)).body).toBe('hello');
-      await app.waitForLine(/export 1/, 10_000);
+      await app.waitForLine(/export 1/, DEADLINE_MS);
       const after = exportsOf(receiver, service);
-      await receiver.waitFor(() => exportsOf(receiver, service) >= after + INTERVALS, 20_000, `${INTERVALS} more metric exports`);
+      await receiver.waitFor(() => exportsOf(receiver, service) >= after + INTERVALS, DEADLINE_MS, `${INTERVALS} more metric exports`);
     } finally {
       app.child.kill('SIGTERM');
     }

@@ -14,6 +14,7 @@ import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { SpecOpampServer } from '../helpers/opamp-server';
 import { REPO, start } from '../helpers/processes';
 import { seededRandom } from '../helpers/random';
+import { DEADLINE_MS } from '../helpers/wait';
 
 const random = seededRandom();
 const CASES = 6;
@@ -123,10 +124,10 @@ distribution:
     const app = start([path.join(tmp, 'app.js'), ...argv], { cwd: tmp, env });
     const where = `seed ${random.seed} case ${i} (${protocol}${viaFile ? ', config file' : ''}, log level ${level})`;
     try {
-      await app.waitForLine(/ready/, 20_000);
-      await collector.waitFor((r) => r.spans.filter((x) => x.resource['service.name'] === service).length >= 4, 15_000, `spans of ${service}`);
-      await opamp.waitFor((rs) => rs.some((r) => r.a2s.agentDescription) && rs.some((r) => r.a2s.effectiveConfig) && rs.some((r) => r.a2s.remoteConfigStatus), 15_000, 'agent description, effective config and a config status');
-      await collector.waitFor((r) => r.metrics.some((m) => m.resource['service.name'] === service), 15_000, `metrics of ${service}`);
+      await app.waitForLine(/ready/, DEADLINE_MS);
+      await collector.waitFor((r) => r.spans.filter((x) => x.resource['service.name'] === service).length >= 4, DEADLINE_MS, `spans of ${service}`);
+      await opamp.waitFor((rs) => rs.some((r) => r.a2s.agentDescription) && rs.some((r) => r.a2s.effectiveConfig) && rs.some((r) => r.a2s.remoteConfigStatus), DEADLINE_MS, 'agent description, effective config and a config status');
+      await collector.waitFor((r) => r.metrics.some((m) => m.resource['service.name'] === service), DEADLINE_MS, `metrics of ${service}`);
     } finally {
       app.child.kill('SIGTERM');
     }
@@ -150,5 +151,5 @@ distribution:
     expect(spans.some((x) => String(x.attributes['url.query'] ?? x.attributes['url.full'] ?? '').includes('REDACTED')), where).toBe(true);
     expect(spans[0].resource['process.command_args'], where).toBeUndefined();
     expect(fs.readdirSync(cacheDir).length, `${where}: the cache was written`).toBeGreaterThan(0);
-  }, 60_000);
+  });
 });
