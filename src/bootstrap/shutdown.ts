@@ -128,11 +128,14 @@ export function installExitHandlers(work: ExitWork, timeoutMillis: number, log: 
     }
   };
 
+  /** The signal being handled (flush, then raise it again), if any. */
+  let stopping: NodeJS.Signals | undefined;
   proc.once('beforeExit', () => {
     void boundedFlush().then((ended) => {
       // Cut short: only our export can still be running; leave as Node would have, with the
-      // app's exit code ('exit' then counts what is left).
-      if (!ended) proc.exit();
+      // app's exit code ('exit' then counts what is left) — unless a signal arrived meanwhile
+      // (as the loop emptied): then the process must die by it, which reraise() does next.
+      if (!ended && !stopping) proc.exit();
     });
   });
   proc.on('exit', finish);
@@ -143,7 +146,6 @@ export function installExitHandlers(work: ExitWork, timeoutMillis: number, log: 
     finish();
     proc.kill(proc.pid, signal);
   };
-  let stopping: NodeJS.Signals | undefined;
   for (const signal of SIGNALS) {
     const onSignal = (): void => {
       // A second signal while we flush: the operator does not want to wait.
