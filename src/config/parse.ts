@@ -106,6 +106,9 @@ function refuseHeaders(headers: Record<string, string>): ParseResult {
     else kept[name] = value;
   }
   if (refused.length === 0) return { value: kept };
-  const names = refused.map((n) => JSON.stringify(n)).join(', ');
+  // A name that is not a token is shown up to where it stops being one: `x-api-key: <key>=` (the
+  // colon form, a base64 key's `=` taken for the separator) must not print the key.
+  const shown = (n: string) => (HEADER_NAME.test(n) ? JSON.stringify(n) : `${JSON.stringify(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]*/.exec(n)![0])}… (not a header name; entries are name=value)`);
+  const names = refused.map(shown).join(', ');
   return { value: kept, note: `has headers that cannot be sent (connection-specific, or not a valid name or value): ${names}; they are left out, the others are sent` };
 }

@@ -76,6 +76,8 @@ const TEXT_QUERY = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s?#"'`]*|(?:^|[\s"'`(])\/[^\s?#"
 const SECRET_NAME = '[\\w.-]*(?:token|secret|passw(?:or)?d|pwd|api[-_]?key|apikey|auth|credential|signature|session|cookie|private[-_]?key|access[-_]?key)[\\w.-]*';
 const TEXT_PAIR = new RegExp(`(${SECRET_NAME}\\s*=\\s*)("[^"]*"|'[^']*'|[^\\s,;&"'\`)]+)`, 'gi');
 const BEARER = /\b(bearer|basic)\s+[a-z0-9._~+/=-]{6,}/gi;
+const TEXT_SCHEME_USERINFO = /\b([a-z][a-z0-9+.-]*:\/{1,2})[^\s"'`@]*(?:@[^\s"'`@]*)*@(?=[^\s"'`@]*[a-z0-9])/gi;
+const TEXT_FRAGMENT = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s#"'`]*)#[^\s"'`)]+/gi;
 
 /**
  * Every line the preload prints goes through this (the logger does it): whatever a setting, a
@@ -83,8 +85,14 @@ const BEARER = /\b(bearer|basic)\s+[a-z0-9._~+/=-]{6,}/gi;
  */
 export function redactText(text: string): string {
   let out = text;
-  if (out.includes('@')) out = out.replace(TEXT_USERINFO, (_m, scheme, lead) => (scheme ? `${scheme}REDACTED@` : `${lead}REDACTED@`));
+  if (out.includes('@')) {
+    // A scheme then anything up to the token's last '@': a password with '/' or '#' in it (the
+    // usual reason a value is not a URL) goes too.
+    out = out.replace(TEXT_SCHEME_USERINFO, '$1REDACTED@');
+    out = out.replace(TEXT_USERINFO, (_m, scheme, lead) => (scheme ? `${scheme}REDACTED@` : `${lead}REDACTED@`));
+  }
   if (out.includes('?')) out = out.replace(TEXT_QUERY, '$1?REDACTED');
+  if (out.includes('#')) out = out.replace(TEXT_FRAGMENT, '$1#REDACTED');
   if (/bearer|basic/i.test(out)) out = out.replace(BEARER, '$1 REDACTED');
   if (out.includes('=')) out = out.replace(TEXT_PAIR, '$1REDACTED');
   return out;

@@ -9,9 +9,14 @@ describe('redactText', () => {
     ['OTEL_NODE_OPAMP_ENDPOINT="app:PASSWORD@opamp:4320" is not an http:// or https:// URL', 'OTEL_NODE_OPAMP_ENDPOINT="REDACTED@opamp:4320" is not an http:// or https:// URL'],
     ['--db=postgres://app:PASSWORD@db/x --api-token=SECRET1', '--db=postgres://REDACTED@db/x --api-token=REDACTED'],
     ['authorization=Bearer abcdefghijkl', 'authorization=REDACTED REDACTED'],
+    // Passwords with '/' or '#' (why such a value is not a URL), one slash, a fragment.
+    ['OTEL_EXPORTER_OTLP_ENDPOINT="http://alice:S3cr3t/PW@host:4317" is not a URL', 'OTEL_EXPORTER_OTLP_ENDPOINT="http://REDACTED@host:4317" is not a URL'],
+    ['"http://alice:S3cr#3tPW@host:4317"', '"http://REDACTED@host:4317"'],
+    ['export to http:/bob:PASSWORD@127.0.0.1:1 failed', 'export to http:/REDACTED@127.0.0.1:1 failed'],
+    ['http://host:4317/#SECRET1 is not reachable', 'http://host:4317/#REDACTED is not reachable'],
   ])('%s', (input, output) => {
     expect(redactText(input)).toBe(output);
-    for (const secret of ['pa55', 'PASSWORD', 'SECRET1', 'abcdefghijkl', 'token=abc']) expect(redactText(input)).not.toContain(secret);
+    for (const secret of ['pa55', 'PASSWORD', 'SECRET1', 'abcdefghijkl', 'token=abc', 'S3cr']) expect(redactText(input)).not.toContain(secret);
   });
 
   it('keeps what is not a secret: paths, plain URLs, header names', () => {
