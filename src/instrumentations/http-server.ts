@@ -151,12 +151,32 @@ export function leanHttpInstrumentationClass(): new (config?: Record<string, unk
     // Patched at the first request, not before: requiring http while the instrumentation is being
     // built would hand OpenTelemetry's require hook an unpatched copy to cache.
     runRequestEventsInContext(api, Object.getPrototypeOf(request));
+    // No catch-and-rethrow: a rethrow from here would make Node's crash output point at this file
+    // instead of the app's line. The error reaches the span through the process's
+    // 'uncaughtExceptionMonitor' (before the crash, or before the app's own handler), else, if
+    // something up the stack caught it, the span ends with a generic error at the next turn.
+    let threw = true;
     try {
-      return api.context.with(ctx, original, server, 'request', request, response);
-    } catch (err) {
-      endWithError(response, err);
-      throw err;
+      const result = api.context.with(ctx, original, server, 'request', request, response);
+      threw = false;
+      return result;
+    } finally {
+      if (threw) handlerThrew(response);
     }
+  }
+
+  function handlerThrew(response: TrackedResponse): void {
+    threwIn.add(response);
+    if (!monitoring) {
+      monitoring = true;
+      process.on('uncaughtExceptionMonitor', (err) => {
+        for (const r of threwIn) endWithError(r, err);
+        threwIn.clear();
+      });
+    }
+    setImmediate(() => {
+      if (threwIn.delete(response)) endWithError(response, new Error('the request handler threw'));
+    }).unref();
   }
 
   function onResponseClose(this: TrackedResponse): void {
@@ -182,6 +202,10 @@ export function leanHttpInstrumentationClass(): new (config?: Record<string, unk
     }
     finish(state);
   }
+
+  /** Responses whose handler threw, until the error is known (handlerThrew). */
+  const threwIn = new Set<TrackedResponse>();
+  let monitoring = false;
 
   function endWithError(response: TrackedResponse, err: unknown): void {
     const state = takeState(response);

@@ -35,16 +35,16 @@ export function installFrameFilter(isOurs: (file: string) => boolean): void {
 }
 
 /**
- * Our frames out, and AsyncLocalStorage's frames sandwiched between two of ours (the context
- * manager's own call into Node; the original emit a patch calls stays: plain node has it too);
- * a stack of nothing but our frames stays whole.
+ * Our frames out, and AsyncLocalStorage's frames that ours called (the context manager's own call
+ * into Node, also when it runs the app's listener or the original emit directly: that one stays,
+ * plain node has it too); a stack of nothing but our frames stays whole.
  */
 export function withoutOurFrames(frames: NodeJS.CallSite[], isOurs: (file: string) => boolean): NodeJS.CallSite[] {
   const ours = frames.map((f) => isOurs(f.getFileName() ?? ''));
   if (!ours.includes(true) || ours.every(Boolean)) return frames;
   const drop = ours.slice();
   for (let i = 1; i < frames.length - 1; i++) {
-    if (drop[i] || !isContextRun(frames[i]) || !drop[i - 1]) continue;
+    if (drop[i] || !isContextRun(frames[i])) continue;
     let j = i;
     while (j < frames.length && !ours[j] && isContextRun(frames[j])) j++;
     if (j < frames.length && ours[j]) for (let k = i; k < j; k++) drop[k] = true;

@@ -55,6 +55,12 @@ const CRASHES: Record<string, { cjs: string; esm: string }> = {
     cjs: `const http = require('http'); const s = http.createServer((q, r) => r.end()).listen(0, '127.0.0.1', () => { http.get('http://127.0.0.1:' + s.address().port + '/', (res) => { res.resume(); res.on('end', () => { Promise.reject(new Error('nope')); }); }); });`,
     esm: `import http from 'http'; const s = http.createServer((q, r) => r.end()).listen(0, '127.0.0.1', () => { http.get('http://127.0.0.1:' + s.address().port + '/', (res) => { res.resume(); res.on('end', () => { Promise.reject(new Error('nope')); }); }); });`,
   },
+  // The http instrumentation wraps the 'request' listener: a rethrow from there would point Node's
+  // crash header at our file instead of the app's line.
+  'throw in a request handler': {
+    cjs: `const http = require('http'); const s = http.createServer(() => { throw new Error('handler boom'); }).listen(0, '127.0.0.1', () => { http.get('http://127.0.0.1:' + s.address().port + '/').on('error', () => {}); });`,
+    esm: `import http from 'http'; const s = http.createServer(() => { throw new Error('handler boom'); }).listen(0, '127.0.0.1', () => { http.get('http://127.0.0.1:' + s.address().port + '/').on('error', () => {}); });`,
+  },
   'EADDRINUSE without an error listener': {
     cjs: `require('http').createServer((q, r) => r.end()).listen(Number(process.env.BUSY_PORT), '127.0.0.1');`,
     esm: `import http from 'http'; http.createServer((q, r) => r.end()).listen(Number(process.env.BUSY_PORT), '127.0.0.1');`,
@@ -113,6 +119,11 @@ describe.each(['20', '24'])('Node %s', (version) => {
       expect(plain.code).not.toBe(0);
       expect({ code: ours.code, signal: ours.signal, stdout: ours.stdout }).toEqual({ code: plain.code, signal: plain.signal, stdout: plain.stdout });
       expect(ours.stderr).toBe(plain.stderr);
+      if (name === 'throw in a request handler') {
+        // Not caught and rethrown, yet the request's SERVER span still ends with the app's error.
+        const service = `crash-${version}`;
+        await receiver.waitFor(() => receiver.spans.some((s) => s.resource['service.name'] === service && s.kind === 'SPAN_KIND_SERVER' && s.status?.code === 'STATUS_CODE_ERROR'), DEADLINE_MS, 'the SERVER span with the error');
+      }
     });
   });
 
