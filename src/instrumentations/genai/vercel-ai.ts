@@ -119,10 +119,11 @@ export function vercelAiInstrumentationClass(): new (options: Record<string, unk
       const finish = (ctx: ChannelMessage) => {
         try {
           if (ctx?.type === 'step' || ctx?.type === 'streamText') {
-            // A step ends after its stream: any of its calls still open end with it.
+            // A step (and the whole streamText) ends after its stream: any of its calls still open end with it.
             const id = ctx.event?.callId;
-            if (ctx.type === 'step' && id !== undefined) for (const call of open.get(id) ?? []) ctx.error !== undefined ? call.fail(ctx.error, errorType(ctx.error)) : call.end({});
-            if (ctx.type === 'step' && id !== undefined) open.delete(id);
+            if (id === undefined) return;
+            for (const call of open.get(id) ?? []) ctx.error !== undefined ? call.fail(ctx.error, errorType(ctx.error)) : call.end({});
+            open.delete(id);
             return;
           }
           const call = calls.get(ctx);
