@@ -178,7 +178,7 @@ const PRODUCES: Record<string, string> = {
   'socket.io': 'emit/receive spans (`messaging.*`)',
   'tedious': 'CLIENT spans (`db.*`)',
   'undici': 'CLIENT spans for `undici` and `fetch()`; `http.client.request.duration`',
-  'vercel-ai': '`ai` 7 (Vercel AI SDK), any provider: CLIENT span per language-model call (generateText, streamText, each step and retry; `gen_ai.*`, token usage, time to first chunk), whether or not the app switched the SDK\'s telemetry on; `gen_ai.client.*` metrics; content only when asked',
+  'vercel-ai': '`ai` 7 (Vercel AI SDK), any provider: CLIENT span per language-model call (generateText, streamText, each step and retry; `gen_ai.*`, token usage, time to first chunk), one `embeddings` span per embed/embedMany, whether or not the app switched the SDK\'s telemetry on; `gen_ai.client.*` metrics; content only when asked',
   'winston': 'trace ids in log records; records sent as OTLP logs',
 };
 for (const entry of CATALOGUE) (entry as InstrumentationEntry).produces = PRODUCES[entry.name];

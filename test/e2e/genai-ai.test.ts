@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { get, type Running } from '../helpers/processes';
 import { genaiApp, genaiChild, point, serverSpan, startGenaiApp } from '../helpers/genai-apps';
-import { OPENAI_STREAM_USAGE, OPENAI_USAGE, startFakeProvider, type FakeProvider } from '../helpers/fake-genai';
+import { EMBEDDING_USAGE, OPENAI_STREAM_USAGE, OPENAI_USAGE, startFakeProvider, type FakeProvider } from '../helpers/fake-genai';
 
 let receiver: OtlpReceiver;
 let provider: FakeProvider;
@@ -26,7 +26,7 @@ afterAll(async () => {
   await provider.close();
 });
 
-const ROUTES = ['/ai-generate', '/ai-stream', '/ai-gated', '/ai-cut', '/ai-429'];
+const ROUTES = ['/ai-generate', '/ai-stream', '/ai-gated', '/ai-cut', '/ai-429', '/ai-embed'];
 const of = (service: string) => receiver.spans.filter((s) => s.resource['service.name'] === service);
 
 describe.each([
@@ -107,6 +107,18 @@ describe.each([
     expect(Number(gated.attributes['gen_ai.usage.output_tokens']), 'the gated stream\'s span ended after its last chunk').toBe(OPENAI_STREAM_USAGE.completion_tokens);
   });
 
+  it('embed: one embeddings span, its input tokens', () => {
+    expect(JSON.parse(answers['/ai-embed'].body)).toEqual({ dims: 3 });
+    const spans = of(service);
+    const embed = genaiChild(spans, serverSpan(spans, '/ai-embed'))!;
+    expect(embed.name).toBe('embeddings embed-fixture');
+    expect(embed.kind).toBe('SPAN_KIND_CLIENT');
+    expect(embed.attributes).toMatchObject({ 'gen_ai.operation.name': 'embeddings', 'gen_ai.provider.name': 'openai' });
+    expect(Number(embed.attributes['gen_ai.usage.input_tokens'])).toBe(EMBEDDING_USAGE.prompt_tokens);
+    expect(embed.attributes['gen_ai.output.messages']).toBeUndefined();
+    expect(spans.find((s) => s.kind === 'SPAN_KIND_CLIENT' && s.parentSpanId === embed.spanId), 'the provider\'s fetch under the embeddings span').toBeDefined();
+  });
+
   it('a 429 and a stream cut mid-way end their span with error.type', () => {
     const spans = of(service);
     const limited = genaiChild(spans, serverSpan(spans, '/ai-429'))!;
@@ -122,13 +134,14 @@ describe.each([
   it('the two GenAI metrics, once per call', async () => {
     const chat = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-fixture' };
     const input = OPENAI_USAGE.prompt_tokens + OPENAI_STREAM_USAGE.prompt_tokens;
-    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })?.sum === input && ['cut', 'rate-limited', 'gated'].every((model) => !!point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model })), 10_000, 'GenAI metrics').catch(() => undefined);
+    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })?.sum === input && ['cut', 'rate-limited', 'gated', 'embed-fixture'].every((model) => !!point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model })), 10_000, 'GenAI metrics').catch(() => undefined);
     expect(point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })).toEqual({ count: 2, sum: input });
     expect(point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'output' })).toEqual({ count: 2, sum: OPENAI_USAGE.completion_tokens + OPENAI_STREAM_USAGE.completion_tokens });
     expect(point(receiver, service, 'gen_ai.client.operation.duration', chat)?.count).toBe(2);
     expect(point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'gated' })?.count).toBe(1);
     expect(point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'rate-limited', 'error.type': '429' })?.count).toBe(1);
     expect(point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'cut' })?.count).toBe(1);
+    expect(point(receiver, service, 'gen_ai.client.token.usage', { 'gen_ai.operation.name': 'embeddings', 'gen_ai.token.type': 'input' })).toEqual({ count: 1, sum: EMBEDDING_USAGE.prompt_tokens });
   });
 
   it(capture === 'true' ? 'content captured when asked, with secrets masked' : 'no prompt or completion text leaves the process by default', () => {

@@ -3,7 +3,8 @@
 // `generateText`/`streamText`, per step and per model call, `type: 'languageModelCall'`), whether or
 // not the app switched telemetry on (only `telemetry: { isEnabled: false }` stops it). So this one
 // is ours, on the channel, no patch (docs/decisions.md, "GenAI"): one CLIENT span per model call
-// (`languageModelCall`, each retry its own), none for the SDK's own steps. The subscription is made
+// (`languageModelCall`, each retry its own), none for the SDK's own steps; `embed`/`embedMany` get one
+// `embeddings` span per operation (the SDK publishes no message per embedding model call). The subscription is made
 // when `ai` first loads (table.ts), so a process without it subscribes to nothing.
 //
 // The channel runs the model call inside `start.runStores`: a store bound to the start channel runs
@@ -22,6 +23,8 @@ import { GenAiCall, type CallResult } from './call';
 /** The majors that publish `ai:telemetry` (7 is the first). */
 export const VERCEL_AI_RANGE = '>=7.0.0 <8';
 export const AI_CHANNEL = 'ai:telemetry';
+/** `embed` and `embedMany` publish one message per operation, around its model calls and retries (no message per model call). */
+const EMBED_TYPES = new Set(['embed', 'embedMany']);
 
 type Tokens = number | { total?: number; cacheRead?: number; cacheWrite?: number; reasoning?: number } | undefined;
 type Usage = { inputTokens?: Tokens; outputTokens?: Tokens };
@@ -29,7 +32,7 @@ type FinishReason = string | { unified?: string; raw?: string } | undefined;
 interface ModelResult {
   content?: unknown;
   finishReason?: FinishReason;
-  usage?: Usage;
+  usage?: Usage & { tokens?: number };
   response?: { id?: string; modelId?: string };
   request?: { url?: string };
   stream?: ReadableStream<StreamPart>;
@@ -108,7 +111,7 @@ export function vercelAiInstrumentationClass(): new (options: Record<string, unk
       const enter = (ctx: ChannelMessage) => {
         const active = api.context.active();
         try {
-          if (ctx?.type !== 'languageModelCall' || !this.isEnabled()) return active;
+          if ((ctx?.type !== 'languageModelCall' && !EMBED_TYPES.has(ctx?.type as string)) || !this.isEnabled()) return active;
           const call = this.start(ctx);
           calls.set(ctx, call);
           return call.context;
@@ -180,13 +183,14 @@ export function vercelAiInstrumentationClass(): new (options: Record<string, unk
       put('gen_ai.request.top_k', e.topK);
       put('gen_ai.request.seed', e.seed);
       if (Array.isArray(e.stopSequences) && e.stopSequences.length) attributes['gen_ai.request.stop_sequences'] = e.stopSequences.map(String);
+      const embeddings = EMBED_TYPES.has(ctx.type as string);
       return new GenAiCall(this.tracer, this.getConfig().captureMessageContent === true, {
         provider: providerName(e.provider),
-        operation: 'chat',
+        operation: embeddings ? 'embeddings' : 'chat',
         model: typeof e.modelId === 'string' ? e.modelId : undefined,
         attributes,
-        input: () => e.messages,
-        system: () => e.instructions,
+        input: () => (embeddings ? undefined : e.messages),
+        system: () => (embeddings ? undefined : e.instructions),
       });
     }
   }
@@ -213,12 +217,13 @@ function toResult(r: ModelResult, output?: () => unknown): CallResult {
     responseModel: r.response?.modelId,
     responseId: r.response?.id,
     finishReasons: finish ? [finish] : undefined,
-    inputTokens: total(input),
+    // Embeddings report one count, of input tokens (`usage.tokens`; NaN when the provider gave none).
+    inputTokens: total(input) ?? usage?.tokens,
     outputTokens: total(out),
     cacheRead: typeof input === 'object' ? input.cacheRead : undefined,
     cacheWrite: typeof input === 'object' ? input.cacheWrite : undefined,
     reasoning: typeof out === 'object' ? out.reasoning : undefined,
-    output: output ?? (() => r.content),
+    output: output ?? (() => ('embedding' in r || 'embeddings' in r ? undefined : r.content)),
   };
 }
 
