@@ -84,7 +84,8 @@ export class GenAiCall {
     this.span.end();
   }
 
-  fail(err: unknown): void {
+  /** `type`: the error.type when the caller knows it better than the error's class (vercel-ai.ts). */
+  fail(err: unknown, type?: string): void {
     if (this.ended) return;
     this.ended = true;
     const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
@@ -93,7 +94,7 @@ export class GenAiCall {
     // The SDK's error class (RateLimitError) when it names the failure, else the HTTP status when the
     // class is generic (Google's ApiError), as the conventions' error.type wants: low cardinality.
     const generic = !name || ['Error', 'ApiError', 'APIError', 'Object', 'TypeError'].includes(name);
-    const type = !generic ? name! : typeof status === 'number' ? String(status) : (name ?? '_OTHER');
+    type ??= !generic ? name! : typeof status === 'number' ? String(status) : (name ?? '_OTHER');
     this.span.setAttribute(ERROR_TYPE, type);
     this.span.setStatus({ code: api.SpanStatusCode.ERROR, message: (err as Error)?.message });
     this.span.end();

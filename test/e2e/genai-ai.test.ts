@@ -1,0 +1,164 @@
+// The Vercel AI SDK `ai` 7 (newest major) with its OpenAI provider `@ai-sdk/openai`, against the
+// fake OpenAI server, called inside the app's own HTTP requests, loaded by require() and by import;
+// the app never switches the SDK's telemetry on. Our instrumentation (genai/vercel-ai.ts, on the
+// SDK's `ai:telemetry` tracing channel) makes one CLIENT span per model call under the request, the
+// provider's fetch under it; a streamed call ends when its stream does (the channel reports the
+// call done before a chunk is read) and chunks are not held back; a 429 and a cut stream end with
+// error.type; the two GenAI metrics count each call once; prompt text stays home unless asked for.
+// The provider speaks HTTP with its own fetch, not through the openai SDK: no second GenAI span.
+// The SDK is installed in the corpus cache (test/corpus/apps/genai-ai), not as a devDependency.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OtlpReceiver } from '../../scripts/otlp-receiver';
+import { get, type Running } from '../helpers/processes';
+import { genaiApp, genaiChild, point, serverSpan, startGenaiApp } from '../helpers/genai-apps';
+import { EMBEDDING_USAGE, OPENAI_STREAM_USAGE, OPENAI_USAGE, startFakeProvider, type FakeProvider } from '../helpers/fake-genai';
+
+let receiver: OtlpReceiver;
+let provider: FakeProvider;
+
+beforeAll(async () => {
+  receiver = await new OtlpReceiver('grpc').start();
+  provider = await startFakeProvider();
+});
+afterAll(async () => {
+  await receiver.stop();
+  await provider.close();
+});
+
+const ROUTES = ['/ai-generate', '/ai-stream', '/ai-gated', '/ai-cut', '/ai-429', '/ai-embed'];
+const of = (service: string) => receiver.spans.filter((s) => s.resource['service.name'] === service);
+
+describe.each([
+  ['CommonJS (require)', 'app.cjs', 'false'],
+  ['ES module (import)', 'app.mjs', 'false'],
+  ['ES module (import), content captured', 'app.mjs', 'true'],
+])('ai 7 with @ai-sdk/openai, %s', (_label, script, capture) => {
+  const service = `genai-ai-${script.replace('.', '-')}-${capture}`;
+  let app: Running;
+  const answers: Record<string, { status: number; body: string }> = {};
+
+  beforeAll(async () => {
+    app = startGenaiApp(receiver, provider.url, genaiApp('genai-ai'), script, service, { GENAI_SDK: 'ai', OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: capture });
+    const [, port] = await app.waitForLine(/listening (\d+)/, 30_000);
+    for (const route of ROUTES) answers[route] = await get(`http://127.0.0.1:${port}${route}`);
+    const missing = () => ROUTES.filter((r) => !genaiChild(of(service), serverSpan(of(service), r))?.endTimeUnixNano);
+    await receiver.waitFor(() => missing().length === 0, 15_000, `GenAI spans of ${service}`).catch((err) => {
+      throw new Error(`${err.message}: none for ${missing().map((r) => `${r} (answered ${answers[r]?.status} ${answers[r]?.body.slice(0, 200)})`).join(', ')}`);
+    });
+  }, 90_000);
+  afterAll(async () => {
+    app?.child.kill('SIGTERM');
+    await app?.exited;
+  });
+
+  it('the app gets the SDK results unchanged', () => {
+    expect(JSON.parse(answers['/ai-generate'].body)).toEqual({ text: 'Hello!' });
+    expect(JSON.parse(answers['/ai-stream'].body)).toEqual({ text: 'Hello!', chunks: 2 });
+    expect(answers['/ai-429'].status).toBe(502);
+    expect(answers['/ai-cut'].status).toBe(502);
+  });
+
+  it('generateText: one CLIENT span under the request, exact tokens, the provider\'s HTTP request under it', () => {
+    const spans = of(service);
+    const request = serverSpan(spans, '/ai-generate')!;
+    const call = genaiChild(spans, request)!;
+    expect(call.name).toBe('chat gpt-fixture');
+    expect(call.kind).toBe('SPAN_KIND_CLIENT');
+    expect(call.scope).toBe('otel-preload-ai');
+    expect(call.attributes).toMatchObject({
+      'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.system': 'openai',
+      'gen_ai.request.model': 'gpt-fixture', 'gen_ai.response.model': 'gpt-fixture-2026', 'gen_ai.response.id': 'chatcmpl-1',
+      'gen_ai.response.finish_reasons': ['stop'], 'server.address': '127.0.0.1',
+    });
+    expect(Number(call.attributes['gen_ai.usage.input_tokens'])).toBe(OPENAI_USAGE.prompt_tokens);
+    expect(Number(call.attributes['gen_ai.usage.output_tokens'])).toBe(OPENAI_USAGE.completion_tokens);
+    expect(Number(call.attributes['gen_ai.usage.cache_read.input_tokens'])).toBe(OPENAI_USAGE.prompt_tokens_details.cached_tokens);
+    expect(Number(call.attributes['gen_ai.usage.reasoning.output_tokens'])).toBe(OPENAI_USAGE.completion_tokens_details.reasoning_tokens);
+    const post = spans.find((s) => s.kind === 'SPAN_KIND_CLIENT' && s.parentSpanId === call.spanId);
+    expect(post, 'the provider\'s fetch is a child of the GenAI span').toBeDefined();
+    expect(post!.attributes['gen_ai.operation.name']).toBeUndefined();
+  });
+
+  it('never two GenAI spans for one call: the provider uses its own fetch, not the openai SDK', () => {
+    const spans = of(service);
+    const inTrace = (route: string) => spans.filter((s) => s.traceId === serverSpan(spans, route)!.traceId && s.attributes['gen_ai.operation.name'] !== undefined);
+    for (const route of ROUTES) expect(inTrace(route).map((s) => s.scope), route).toEqual(['otel-preload-ai']);
+  });
+
+  it('streamText: the span ends with the stream, tokens from its finish, time to first chunk, chunks not held back', () => {
+    const spans = of(service);
+    const stream = genaiChild(spans, serverSpan(spans, '/ai-stream'))!;
+    expect(stream.name).toBe('chat gpt-fixture');
+    expect(Number(stream.attributes['gen_ai.usage.input_tokens'])).toBe(OPENAI_STREAM_USAGE.prompt_tokens);
+    expect(Number(stream.attributes['gen_ai.usage.output_tokens'])).toBe(OPENAI_STREAM_USAGE.completion_tokens);
+    expect(stream.attributes['gen_ai.response.finish_reasons']).toEqual(['stop']);
+    expect(stream.attributes['gen_ai.response.id']).toBe('chatcmpl-s1');
+    expect(stream.status?.code).not.toBe('STATUS_CODE_ERROR');
+    const ttfc = Number(stream.attributes['gen_ai.response.time_to_first_chunk']);
+    const duration = Number(BigInt(stream.endTimeUnixNano) - BigInt(stream.startTimeUnixNano)) / 1e9;
+    expect(ttfc).toBeGreaterThan(0);
+    expect(ttfc).toBeLessThanOrEqual(duration + 0.01);
+    expect(spans.find((s) => s.kind === 'SPAN_KIND_CLIENT' && s.parentSpanId === stream.spanId), 'the provider\'s fetch under the streamed call').toBeDefined();
+    // The fake server sends the rest of this stream only after the app has seen its first chunk.
+    expect(JSON.parse(answers['/ai-gated'].body)).toEqual({ text: 'Hello!', chunks: 2 });
+    expect(provider.gateOpenedByAck).not.toContain(false);
+    const gated = genaiChild(spans, serverSpan(spans, '/ai-gated'))!;
+    expect(Number(gated.attributes['gen_ai.usage.output_tokens']), 'the gated stream\'s span ended after its last chunk').toBe(OPENAI_STREAM_USAGE.completion_tokens);
+  });
+
+  it('embed: one embeddings span, its input tokens', () => {
+    expect(JSON.parse(answers['/ai-embed'].body)).toEqual({ dims: 3 });
+    const spans = of(service);
+    const embed = genaiChild(spans, serverSpan(spans, '/ai-embed'))!;
+    expect(embed.name).toBe('embeddings embed-fixture');
+    expect(embed.kind).toBe('SPAN_KIND_CLIENT');
+    expect(embed.attributes).toMatchObject({ 'gen_ai.operation.name': 'embeddings', 'gen_ai.provider.name': 'openai' });
+    expect(Number(embed.attributes['gen_ai.usage.input_tokens'])).toBe(EMBEDDING_USAGE.prompt_tokens);
+    expect(embed.attributes['gen_ai.output.messages']).toBeUndefined();
+    expect(spans.find((s) => s.kind === 'SPAN_KIND_CLIENT' && s.parentSpanId === embed.spanId), 'the provider\'s fetch under the embeddings span').toBeDefined();
+  });
+
+  it('a 429 and a stream cut mid-way end their span with error.type', () => {
+    const spans = of(service);
+    const limited = genaiChild(spans, serverSpan(spans, '/ai-429'))!;
+    expect(limited.name).toBe('chat rate-limited');
+    expect(limited.status?.code).toBe('STATUS_CODE_ERROR');
+    expect(limited.attributes['error.type']).toBe('429');
+    expect(limited.attributes['server.address']).toBe('127.0.0.1');
+    const cut = genaiChild(spans, serverSpan(spans, '/ai-cut'))!;
+    expect(cut.status?.code).toBe('STATUS_CODE_ERROR');
+    expect(cut.attributes['error.type']).toBeTruthy();
+  });
+
+  it('the two GenAI metrics, once per call', async () => {
+    const chat = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-fixture' };
+    const input = OPENAI_USAGE.prompt_tokens + OPENAI_STREAM_USAGE.prompt_tokens;
+    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })?.sum === input && ['cut', 'rate-limited', 'gated', 'embed-fixture'].every((model) => !!point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model })), 10_000, 'GenAI metrics').catch(() => undefined);
+    expect(point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })).toEqual({ count: 2, sum: input });
+    expect(point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'output' })).toEqual({ count: 2, sum: OPENAI_USAGE.completion_tokens + OPENAI_STREAM_USAGE.completion_tokens });
+    expect(point(receiver, service, 'gen_ai.client.operation.duration', chat)?.count).toBe(2);
+    expect(point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'gated' })?.count).toBe(1);
+    expect(point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'rate-limited', 'error.type': '429' })?.count).toBe(1);
+    expect(point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'cut' })?.count).toBe(1);
+    expect(point(receiver, service, 'gen_ai.client.token.usage', { 'gen_ai.operation.name': 'embeddings', 'gen_ai.token.type': 'input' })).toEqual({ count: 1, sum: EMBEDDING_USAGE.prompt_tokens });
+  });
+
+  it(capture === 'true' ? 'content captured when asked, with secrets masked' : 'no prompt or completion text leaves the process by default', () => {
+    const spans = of(service);
+    const sent = JSON.stringify(spans);
+    expect(sent).not.toContain('sk-live-abcdefghijklmnopqrstuvwx');
+    if (capture !== 'true') {
+      expect(sent).not.toContain('Say hi');
+      expect(sent).not.toContain('You are terse');
+      expect(sent).not.toContain('Hello!');
+      return;
+    }
+    const plain = genaiChild(spans, serverSpan(spans, '/ai-generate'))!;
+    expect(plain.attributes['gen_ai.input.messages']).toContain('Say hi');
+    expect(plain.attributes['gen_ai.input.messages']).toContain('REDACTED');
+    expect(plain.attributes['gen_ai.system_instructions']).toContain('You are terse');
+    expect(plain.attributes['gen_ai.output.messages']).toContain('Hello!');
+    expect(genaiChild(spans, serverSpan(spans, '/ai-stream'))!.attributes['gen_ai.output.messages']).toContain('Hello!');
+  });
+});
