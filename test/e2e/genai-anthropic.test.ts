@@ -63,6 +63,8 @@ describe.each([
     expect(Number(stream.attributes['gen_ai.usage.output_tokens'])).toBe(ANTHROPIC_STREAM_USAGE.output_tokens);
     const failed = genaiChild(spans, serverSpan(spans, '/messages-429'))!;
     expect(failed.status?.code).toBe('STATUS_CODE_ERROR');
+    // The same error.type on both sides of 0.134 (ours takes the API's own type, as the SDK does).
+    expect(failed.attributes['error.type']).toBe('rate_limit_error');
     // Never both: exactly one GenAI span per call.
     for (const r of ROUTES) expect(spans.filter((s) => s.parentSpanId === serverSpan(spans, r)!.spanId && s.attributes['gen_ai.operation.name'] !== undefined)).toHaveLength(1);
   });

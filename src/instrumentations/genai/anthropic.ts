@@ -77,7 +77,7 @@ export function anthropicInstrumentationClass(): new (options: Record<string, un
             if (params.stream === true) wrapStream(value as AsyncIterable<StreamEvent> & Record<PropertyKey, unknown>, call, self.getConfig().captureMessageContent === true);
             else call.end(result(value as Message));
           },
-          (err) => call.fail(err),
+          (err) => call.fail(err, apiErrorType(err)),
         );
         return apiPromise;
       };
@@ -86,12 +86,25 @@ export function anthropicInstrumentationClass(): new (options: Record<string, un
   return AnthropicInstrumentation as never;
 }
 
+function inputTokens(usage: Message['usage']): number | undefined {
+  if (typeof usage?.input_tokens !== 'number') return undefined;
+  return usage.input_tokens + (usage.cache_read_input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0);
+}
+
+/** The API's own error type (`rate_limit_error`), as the SDK's own spans name it from 0.134 on. */
+function apiErrorType(err: unknown): string | undefined {
+  const type = (err as { error?: { error?: { type?: unknown } } })?.error?.error?.type;
+  return typeof type === 'string' && /^[a-z_]{1,64}$/.test(type) ? type : undefined;
+}
+
 function result(m: Message): CallResult {
   return {
     responseModel: m?.model,
     responseId: m?.id,
     finishReasons: m?.stop_reason ? [m.stop_reason] : undefined,
-    inputTokens: m?.usage?.input_tokens,
+    // Cached tokens are input too (the conventions, and the SDK's own spans from 0.134: totals do
+    // not jump when an app upgrades across it).
+    inputTokens: inputTokens(m?.usage),
     outputTokens: m?.usage?.output_tokens,
     cacheRead: m?.usage?.cache_read_input_tokens ?? undefined,
     cacheWrite: m?.usage?.cache_creation_input_tokens ?? undefined,
