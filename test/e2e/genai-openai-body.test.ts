@@ -3,7 +3,8 @@
 // a body read, `.withResponse()`, on chat completions, embeddings and responses. Each route of
 // fixtures/genai answers with what the app saw; the same app without the preload must answer the
 // same, and the preloaded one still gets its GenAI span for each call. openai 4.19 (no parse
-// helpers), 6 and 7, by require() and by import.
+// helpers), 4.104 (the last 4.x: `beta.chat.completions.parse`, node-fetch), 6 and 7, by require()
+// and by import.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../../scripts/otlp-receiver';
@@ -24,7 +25,7 @@ afterAll(async () => {
 });
 
 const ROUTES = ['/chat-parse', '/responses-parse', '/chat-as-response', '/chat-with-response', '/embed-as-response', '/responses-as-response'];
-const VERSIONS = [['4.19', 'genai-openai4'], ['6', 'genai-openai6'], ['7', 'genai-openai7']] as const;
+const VERSIONS = [['4.19', 'genai-openai4'], ['4.104', 'genai-openai4x'], ['6', 'genai-openai6'], ['7', 'genai-openai7']] as const;
 
 async function answers(app: Running): Promise<Record<string, { status: number; body: string }>> {
   const [, port] = await app.waitForLine(/listening (\d+)/, 20_000);
