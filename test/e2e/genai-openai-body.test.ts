@@ -1,6 +1,6 @@
 // The openai APIPromise keeps every method under the preload (upstream issue
 // open-telemetry/opentelemetry-js-contrib#3586): the `parse()` helpers, `.asResponse()` followed by
-// a body read, `.withResponse()`, on chat completions, embeddings and responses. Each route of
+// a body read, `.withResponse()` (also on a stream), on chat completions, embeddings and responses. Each route of
 // fixtures/genai answers with what the app saw; the same app without the preload must answer the
 // same, and the preloaded one still gets its GenAI span for each call. openai 4.19 (no parse
 // helpers), 4.104 (the last 4.x: `beta.chat.completions.parse`, node-fetch), 6 and 7, by require()
@@ -24,7 +24,7 @@ afterAll(async () => {
   await provider.close();
 });
 
-const ROUTES = ['/chat-parse', '/responses-parse', '/chat-as-response', '/chat-with-response', '/embed-as-response', '/responses-as-response'];
+const ROUTES = ['/chat-parse', '/responses-parse', '/chat-as-response', '/chat-with-response', '/chat-stream-with-response', '/embed-as-response', '/responses-as-response'];
 const VERSIONS = [['4.19', 'genai-openai4'], ['4.104', 'genai-openai4x'], ['6', 'genai-openai6'], ['7', 'genai-openai7']] as const;
 
 async function answers(app: Running): Promise<Record<string, { status: number; body: string }>> {
@@ -58,6 +58,7 @@ describe.each(VERSIONS.flatMap(([v, app]) => [[v, app, 'app.cjs'], [v, app, 'app
       expect({ route, ...withPreload[route] }).toEqual({ route, ...without[route] });
     }
     expect(JSON.parse(without['/chat-as-response'].body)).toEqual({ status: 200, text: 'Hello!' });
+    expect(JSON.parse(without['/chat-stream-with-response'].body)).toEqual({ status: 200, text: 'Hello!' });
     if (version !== '4.19') expect(JSON.parse(without['/chat-parse'].body)).toEqual({ text: 'Hello!', parsed: null });
   });
 
