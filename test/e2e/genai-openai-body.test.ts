@@ -24,7 +24,7 @@ afterAll(async () => {
   await provider.close();
 });
 
-const ROUTES = ['/chat-parse', '/responses-parse', '/chat-as-response', '/chat-with-response', '/chat-stream-with-response', '/embed-as-response', '/responses-as-response'];
+const ROUTES = ['/chat-parse', '/responses-parse', '/chat-as-response', '/chat-with-response', '/chat-stream-with-response', '/responses-stream-with-response', '/embed-as-response', '/responses-as-response'];
 const VERSIONS = [['4.19', 'genai-openai4'], ['4.104', 'genai-openai4x'], ['6', 'genai-openai6'], ['7', 'genai-openai7']] as const;
 
 async function answers(app: Running): Promise<Record<string, { status: number; body: string }>> {

@@ -208,8 +208,29 @@ function observeTwin(upstreamPatch: Patch): Patch {
         return shadow;
       };
       const out = upstreamPatch(stand).apply(this, args);
-      return shadow !== undefined && out === shadow ? real : out;
+      if (shadow !== undefined && out === shadow) return real;
+      if (real !== undefined && out !== real) keepResponseMethods(out, real as ApiPromise);
+      return out;
     };
+}
+
+/**
+ * A streamed Responses call: upstream hands the app `apiPromise.then(wrap the stream)`, a plain
+ * promise without the APIPromise's `asResponse()` / `withResponse()`. They are lent from the real
+ * promise: its parse is the one upstream already started (cached), so `withResponse().data` is the
+ * very Stream upstream wrapped. Not made an APIPromise: openai 7's `responses.stream()` would then
+ * `_thenUnwrap` it into a second Stream that upstream never sees.
+ */
+function keepResponseMethods(out: unknown, real: ApiPromise): void {
+  const target = out as Record<string, unknown> | null;
+  const from = real as unknown as Record<string, unknown> | null;
+  if (!target || typeof target.then !== 'function' || !from) return;
+  for (const name of ['asResponse', 'withResponse']) {
+    const method = from[name];
+    if (typeof method === 'function' && !(name in target)) {
+      Object.defineProperty(target, name, { value: (...a: unknown[]) => (method as Fn).apply(real, a), configurable: true, writable: true });
+    }
+  }
 }
 
 /**
