@@ -49,6 +49,7 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       // openai 5+ asks for base64 (little-endian float32) and decodes it itself.
       const vector = body.encoding_format === 'base64' ? Buffer.from(new Float32Array([0.1, 0.2, 0.3]).buffer).toString('base64') : [0.1, 0.2, 0.3];
       if (path === '/v1/embeddings') return json(res, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: vector }], model: `${model}-2026`, usage: EMBEDDING_USAGE });
+      if (path === '/v1/responses' && body.stream) return responsesStream(res, model);
       if (path === '/v1/responses') return json(res, { id: 'resp_1', object: 'response', created_at: 1, status: 'completed', model: `${model}-2026`, output: [{ type: 'message', id: 'msg_1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Hi there', annotations: [] }] }], usage: RESPONSES_USAGE });
       const bedrock = /^\/model\/([^/]+)\/(converse|invoke)$/.exec(path);
       if (bedrock) return bedrockAnswer(res, decodeURIComponent(bedrock[1]), bedrock[2]);
@@ -61,6 +62,16 @@ export async function startFakeProvider(): Promise<FakeProvider> {
 
   function json(res: http.ServerResponse, value: unknown) {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+  }
+
+  function responsesStream(res: http.ServerResponse, model: string) {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const response = { id: 'resp_s1', object: 'response', created_at: 1, model: `${model}-2026`, output: [] as unknown[] };
+    const item = { type: 'message', id: 'msg_s1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Hi there', annotations: [] }] };
+    sse(res, { type: 'response.created', sequence_number: 0, response: { ...response, status: 'in_progress' } }, 'response.created');
+    sse(res, { type: 'response.output_text.delta', sequence_number: 1, item_id: 'msg_s1', output_index: 0, content_index: 0, delta: 'Hi there' }, 'response.output_text.delta');
+    sse(res, { type: 'response.output_item.done', sequence_number: 2, output_index: 0, item }, 'response.output_item.done');
+    res.end(`event: response.completed\ndata: ${JSON.stringify({ type: 'response.completed', sequence_number: 3, response: { ...response, status: 'completed', output: [item], usage: RESPONSES_USAGE } })}\n\n`);
   }
 
   function chatStream(res: http.ServerResponse, model: string) {

@@ -11,7 +11,13 @@ import { FIXTURES, REPO, start, type Running } from './processes';
 /** The corpus app with the shared app scripts beside its node_modules (so the SDK resolves). */
 export function genaiApp(name: string): string {
   const { dir } = prepareApp(name);
-  for (const f of ['routes.cjs', 'app.cjs', 'app.mjs']) fs.copyFileSync(path.join(FIXTURES, 'genai', f), path.join(dir, f));
+  // Test files run in parallel and share a corpus app: a plain copy truncates a script another
+  // file's app may be loading at that moment (it then exits silently); write aside, then rename.
+  for (const f of ['routes.cjs', 'app.cjs', 'app.mjs']) {
+    const aside = path.join(dir, `.${f}.${process.pid}.${Math.random().toString(36).slice(2)}`);
+    fs.copyFileSync(path.join(FIXTURES, 'genai', f), aside);
+    fs.renameSync(aside, path.join(dir, f));
+  }
   return dir;
 }
 

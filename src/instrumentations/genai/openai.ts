@@ -8,7 +8,13 @@
 // - `gen_ai.provider.name` and `gen_ai.system` on every span (upstream sets one or the other);
 // - content: only with OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT (upstream puts a
 //   Responses call's `instructions` on the span regardless), and then bounded and redacted
-//   (content.ts) in the log events and on the span.
+//   (content.ts) in the log events and on the span;
+// - upstream `then`s the app's own APIPromise to read the result, which makes the SDK parse (read)
+//   the response body; `.asResponse()` + a body read, and the `parse()` helpers (which parse the
+//   same response again through `_thenUnwrap`) then fail with "Body has already been read"
+//   (upstream issue open-telemetry/opentelemetry-js-contrib#3586). Upstream observes a twin
+//   promise instead (`twin` below), parsed from a clone of the response; the app's promise is left
+//   untouched, so every method of it works as without the preload.
 // Loaded only when `openai` is first required or imported (table.ts `lean`).
 
 import type { Attributes, Span, SpanOptions, Tracer } from '@opentelemetry/api';
@@ -100,6 +106,18 @@ export function leanOpenAiInstrumentationClass(): new (options: Record<string, u
       return out;
     }
 
+    _getPatchedChatCompletionsCreate() {
+      return observeTwin(proto._getPatchedChatCompletionsCreate.call(this) as Patch);
+    }
+
+    _getPatchedEmbeddingsCreate() {
+      return observeTwin(proto._getPatchedEmbeddingsCreate.call(this) as Patch);
+    }
+
+    _getPatchedResponsesCreate() {
+      return observeTwin(proto._getPatchedResponsesCreate.call(this) as Patch);
+    }
+
     _onChatCompletionsStreamIterator(iterator: AsyncIterator<unknown>, span: Span, startNow: number, ...rest: unknown[]) {
       return this.guardedStream(proto._onChatCompletionsStreamIterator as StreamHandler, iterator, span, startNow, rest);
     }
@@ -165,6 +183,75 @@ export function leanOpenAiInstrumentationClass(): new (options: Record<string, u
     }
   }
   return OpenAiInstrumentation as never;
+}
+
+type Fn = (this: unknown, ...args: unknown[]) => unknown;
+type Patch = (original: Fn) => Fn;
+type Response = { clone?: () => Response; bodyUsed?: boolean };
+type Props = { response?: Response };
+type ApiPromise = Promise<unknown> & { responsePromise?: Promise<Props>; _thenUnwrap?: (f: (x: unknown) => unknown) => ApiPromise };
+
+/**
+ * Upstream's patch, handed an `original` that returns a twin of the SDK's APIPromise: upstream
+ * `then`s the twin (span, metrics, events as before), the app gets the SDK's own promise. Streams
+ * keep the real promise: upstream wraps the Stream object the app iterates, and making it does
+ * not read the body.
+ */
+function observeTwin(upstreamPatch: Patch): Patch {
+  return (original) =>
+    function patchedCreate(this: unknown, ...args: unknown[]) {
+      let real: unknown;
+      let shadow: unknown;
+      const stand: Fn = function (this: unknown, ...a: unknown[]) {
+        real = original.apply(this, a);
+        shadow = (a[0] as { stream?: unknown } | undefined)?.stream ? real : twin(real as ApiPromise);
+        return shadow;
+      };
+      const out = upstreamPatch(stand).apply(this, args);
+      if (shadow !== undefined && out === shadow) return real;
+      if (real !== undefined && out !== real) keepResponseMethods(out, real as ApiPromise);
+      return out;
+    };
+}
+
+/**
+ * A streamed Responses call: upstream hands the app `apiPromise.then(wrap the stream)`, a plain
+ * promise without the APIPromise's `asResponse()` / `withResponse()`. They are lent from the real
+ * promise: its parse is the one upstream already started (cached), so `withResponse().data` is the
+ * very Stream upstream wrapped. Not made an APIPromise: openai 7's `responses.stream()` would then
+ * `_thenUnwrap` it into a second Stream that upstream never sees.
+ */
+function keepResponseMethods(out: unknown, real: ApiPromise): void {
+  const target = out as Record<string, unknown> | null;
+  const from = real as unknown as Record<string, unknown> | null;
+  if (!target || typeof target.then !== 'function' || !from) return;
+  for (const name of ['asResponse', 'withResponse']) {
+    const method = from[name];
+    if (typeof method === 'function' && !(name in target)) {
+      Object.defineProperty(target, name, { value: (...a: unknown[]) => (method as Fn).apply(real, a), configurable: true, writable: true });
+    }
+  }
+}
+
+/**
+ * A second APIPromise on the same HTTP response, parsing a clone of its body (tee'd: the app's
+ * body stays unread). `_thenUnwrap` keeps the SDK's own parser and client (a private field in
+ * openai 5+); its response promise is then swapped for one that hands out the clone. Taken on
+ * the same tick as the request, before the app can read the body. Any other shape: the real promise.
+ */
+function twin(real: ApiPromise): unknown {
+  try {
+    if (typeof real?._thenUnwrap !== 'function' || typeof real.responsePromise?.then !== 'function') return real;
+    const shadow = real._thenUnwrap((x) => x);
+    shadow.responsePromise = real.responsePromise.then((props) => {
+      const response = props?.response;
+      if (typeof response?.clone !== 'function' || response.bodyUsed) return props;
+      return { ...props, response: response.clone() };
+    });
+    return shadow;
+  } catch {
+    return real;
+  }
 }
 
 function detailTokens(span: Span, usage: Usage | undefined): void {
