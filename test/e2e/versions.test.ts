@@ -181,6 +181,35 @@ describe.each(SETS)('%s', (set) => {
   }, 30_000);
 });
 
+// The same housekeeping with its detail asked for: BullMQ's INTERNAL spans come back.
+describe('bullmq with OTEL_NODE_INSTRUMENTATION_DETAIL=bullmq', () => {
+  it('the stalled-job check is an INTERNAL span again', async () => {
+    if (noRedis) return;
+    const service = 'versions-bullmq-detail';
+    const app = start([path.join(REPO, 'fixtures/versions/app.cjs')], {
+      env: {
+        NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`,
+        LIBS_DIR: prepareApp('libs-newest', VERSION_SETS).dir,
+        WITH_BULLMQ: '1',
+        BULLMQ_STALLED_INTERVAL: '300',
+        OTEL_NODE_INSTRUMENTATION_DETAIL: 'bullmq',
+        OTEL_SERVICE_NAME: service,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        OTEL_METRICS_EXPORTER: 'none',
+      },
+    });
+    try {
+      const mine = () => receiver.spans.filter((s) => s.resource['service.name'] === service);
+      await receiver.waitFor(() => mine().some((s) => s.name.startsWith('moveStalledJobsToWait ')), 20_000, 'a moveStalledJobsToWait span');
+      expect(mine().find((s) => s.name.startsWith('moveStalledJobsToWait '))).toMatchObject({ kind: 'SPAN_KIND_INTERNAL', scope: 'otel-preload-bullmq' });
+    } finally {
+      app.child.kill('SIGTERM');
+      await app.exited;
+    }
+  }, 60_000);
+});
+
 // @cucumber/cucumber 13 (our range extension) needs Node >= 22: run on Node 22.14 (2.x line) and on
 // the 3.x line's Node; 8.0.0 (the oldest claimed) on the Node running the tests.
 describe.each([
