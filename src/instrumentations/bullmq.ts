@@ -8,12 +8,24 @@
 // dependency, which npm would install (with its own dependencies) into every install of the
 // preload (docs/decisions.md, "BullMQ").
 //
+// Boundary spans only, by default (README): BullMQ also traces its own housekeeping as INTERNAL
+// spans (getNextJob, complete, extendLocks, and, every stalledInterval on an idle worker,
+// startStalledCheckTimer / moveStalledJobsToWait with its `evalsha`: a root trace every 30 s).
+// Those are detail (OTEL_NODE_INSTRUMENTATION_DETAIL=bullmq, detail.ts); without it, no span is
+// made and tracing is suppressed inside, so the Redis commands BullMQ runs there make no span
+// either. The suppression is ours alone: PRODUCER and CONSUMER spans started under it (BullMQ runs
+// its main loop inside `resume`) and the contexts they hand on are taken out of it, and the
+// metadata a job carries is that of the context outside the skipped span. The PRODUCER span is
+// named `add <queue>` (messaging conventions: `{operation} {destination}`; BullMQ names it
+// `add <queue>.<job name>`; the job name stays in `bullmq.job.name`).
+//
 // Where: QueueBase's constructor (queue-base.js), which Queue, Worker and QueueEvents extend —
 // patched when that file loads, before the files that extend it read it — and FlowProducer's.
 
 import type { Context, Span, Tracer } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { lineRequire } from '../otel-line/line';
+import { detailOn } from './detail';
 
 export const BULLMQ_RANGE = '>=6.0.0 <7';
 const LAYOUTS = ['cjs', 'esm'];
@@ -23,23 +35,40 @@ export function bullmqInstrumentationClass(): new (options: Record<string, unkno
   const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
   const { DISTRO_VERSION } = require('../version') as { DISTRO_VERSION: string };
 
+  const { suppressTracing, isTracingSuppressed } = lineRequire('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  /** A context suppressed by a skipped INTERNAL span holds, under this key, the one it came from. */
+  const OUTSIDE = api.createContextKey('otel-preload bullmq outside a skipped span');
+  /** The context without our suppression (a skipped span's, however deep), the app's own kept. */
+  const outside = (ctx: Context): Context => (ctx.getValue(OUTSIDE) as Context | undefined) ?? ctx;
+  const INTERNAL = 0;
+  const PRODUCER = 3;
+
   /** BullMQ's Telemetry interface (bullmq's interfaces/telemetry.ts), as bullmq-otel implements it. */
   class OtelTelemetry {
     constructor(private readonly otelTracer: () => Tracer) {}
     readonly tracer = {
-      startSpan: (name: string, options?: Record<string, unknown>, context?: Context) => new OtelSpan(this.otelTracer().startSpan(name, options, context)),
+      startSpan: (name: string, options?: Record<string, unknown>, context?: Context) => {
+        const kind = options?.kind ?? INTERNAL;
+        if (kind === INTERNAL && !detailOn('bullmq')) return SKIPPED;
+        // A PRODUCER or CONSUMER span under a skipped one is made as if that one were not there.
+        const parent = outside(context ?? api.context.active());
+        return new OtelSpan(this.otelTracer().startSpan(name, options, parent), kind === PRODUCER ? name : undefined);
+      },
     };
     readonly contextManager = {
       with: <T>(ctx: Context, fn: () => T): T => api.context.with(ctx, fn),
       active: () => api.context.active(),
+      // BullMQ runs its stalled-job checker here, detached from whoever started the worker.
+      root: () => api.ROOT_CONTEXT,
       getMetadata: (ctx: Context) => {
         const carrier: Record<string, string> = {};
-        api.propagation.inject(ctx, carrier);
+        api.propagation.inject(outside(ctx), carrier);
         return JSON.stringify(carrier);
       },
       fromMetadata: (active: Context, metadata: string) => {
         try {
-          return api.propagation.extract(active, JSON.parse(metadata));
+          // Onto the context outside a skipped span: the job's parent must survive `outside()`.
+          return api.propagation.extract(outside(active), JSON.parse(metadata));
         } catch {
           return active;
         }
@@ -48,14 +77,21 @@ export function bullmqInstrumentationClass(): new (options: Record<string, unkno
   }
 
   class OtelSpan {
-    constructor(private readonly span: Span) {}
+    /** `producerName`: BullMQ's name of a PRODUCER span, renamed once the queue is known. */
+    constructor(private readonly span: Span, private producerName?: string) {}
     setSpanOnContext(ctx: Context) {
-      return api.trace.setSpan(ctx, this.span);
+      return api.trace.setSpan(outside(ctx), this.span);
     }
     // BullMQ sets list attributes that are often empty (the stalled-job check's job ids): an empty
     // list says nothing, and some OTLP receivers fail a whole request on one.
     setAttribute(key: string, value: unknown) {
       if (!(Array.isArray(value) && value.length === 0)) this.span.setAttribute(key, value as never);
+      // `add <queue>.<job name>` is `add <queue>`: BullMQ sets the queue's name first thing.
+      if (key === 'bullmq.queue.name' && typeof value === 'string' && this.producerName !== undefined) {
+        const prefix = this.producerName.substring(0, this.producerName.indexOf(' ') + 1);
+        if (prefix && this.producerName.startsWith(`${prefix}${value}.`)) this.span.updateName(`${prefix}${value}`);
+        this.producerName = undefined;
+      }
     }
     setAttributes(attributes: Record<string, unknown>) {
       for (const [key, value] of Object.entries(attributes ?? {})) this.setAttribute(key, value);
@@ -71,6 +107,16 @@ export function bullmqInstrumentationClass(): new (options: Record<string, unkno
       this.span.end();
     }
   }
+
+  /** A skipped INTERNAL span: records nothing; what runs in it is not traced (see the top). */
+  const SKIPPED = {
+    setSpanOnContext: (ctx: Context) => (isTracingSuppressed(ctx) ? ctx : suppressTracing(ctx).setValue(OUTSIDE, ctx)),
+    setAttribute() {},
+    setAttributes() {},
+    addEvent() {},
+    recordException() {},
+    end() {},
+  };
 
   return class BullmqInstrumentation extends InstrumentationBase {
     constructor(config: Record<string, unknown> = {}) {

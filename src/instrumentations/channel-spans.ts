@@ -8,6 +8,7 @@
 
 import type { Attributes, Span, Tracer } from '@opentelemetry/api';
 import { lineRequire } from '../otel-line/line';
+import { sanitizeSql } from './sql-text';
 
 type Api = typeof import('@opentelemetry/api');
 interface ChannelContext {
@@ -31,14 +32,20 @@ export const MYSQL2: ChannelSpans = {
   scope: '@opentelemetry/instrumentation-mysql2',
   describe(ctx) {
     if (typeof ctx.query !== 'string') return undefined;
-    // db.query.text: the query as mysql2 formatted it, which is what upstream records.
-    const attributes: Attributes = { 'db.system.name': 'mysql', 'db.query.text': ctx.query };
+    // db.query.text: never a bound value. The channel carries the statement after mysql2 formatted
+    // the values into it (`query`: `SELECT 'hunter2' AS pw`; `execute`'s keeps its `?`), and not
+    // the text with its placeholders, which is what upstream's patch records. With values given,
+    // the literals are taken out (the same sanitizer as mariadb's); without, the text is the app's
+    // own, recorded as upstream records it.
+    const hasValues = Array.isArray(ctx.values) ? ctx.values.length > 0 : ctx.values !== undefined && ctx.values !== null;
+    const text = hasValues ? sanitizeSql(ctx.query) : ctx.query;
+    const attributes: Attributes = { 'db.system.name': 'mysql', 'db.query.text': text };
     if (typeof ctx.database === 'string') attributes['db.namespace'] = ctx.database;
     if (typeof ctx.serverAddress === 'string') attributes['server.address'] = ctx.serverAddress;
     const port = Number.parseInt(String(ctx.serverPort), 10);
     if (!Number.isNaN(port)) attributes['server.port'] = port;
-    const space = ctx.query.indexOf(' ');
-    return { name: space === -1 ? ctx.query : ctx.query.substring(0, space), attributes };
+    const space = text.indexOf(' ');
+    return { name: space === -1 ? text : text.substring(0, space), attributes };
   },
 };
 

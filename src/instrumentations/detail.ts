@@ -13,8 +13,9 @@ export const FRAMEWORKS: readonly string[] = ['express', 'connect', 'koa', 'fast
  *  a connection is not a call the app makes, so they are patched only while their detail is on. */
 export const CONNECTIONS: readonly string[] = ['net', 'dns'];
 /** Also switchable: `pg`'s connect spans (a pool handing out an idle client is no boundary call),
- *  graphql's parse, validate and resolver spans (graphql-boundary.ts). */
-export const DETAIL_NAMES: readonly string[] = [...FRAMEWORKS, 'graphql', 'pg', ...CONNECTIONS];
+ *  graphql's parse, validate and resolver spans (graphql-boundary.ts), BullMQ's INTERNAL spans
+ *  (its own housekeeping, bullmq.ts). */
+export const DETAIL_NAMES: readonly string[] = [...FRAMEWORKS, 'graphql', 'pg', 'bullmq', ...CONNECTIONS];
 
 let all = false;
 let named: ReadonlySet<string> = new Set();

@@ -4,14 +4,18 @@
 // produced nothing (measured: no span, detail on or off). So on 17 the operation span comes from
 // the channel, made by upstream's own code (`_createExecuteSpan`, `_handleExecutionResult`: same
 // name, attributes and scope as on 16), through the same boundary tracer (graphql-boundary.ts).
+//
+// Subscribed once, at start, like the mysql2 and ioredis channels (channel-spans.ts): a bundled
+// graphql is never required, so waiting for its require (upstream's enable) would never subscribe.
+// Subscribing loads nothing; the instrumentation (and the SDK) come at the first operation.
 // graphql 16 and older publish nothing there, and 17 is outside upstream's patch range: one span
-// per operation, never two. The channel works whether graphql is bundled or not.
+// per operation, never two, bundled or not.
 //
 // The channel runs `execute` inside `start.runStores`: a store bound to the start channel (any
 // object with `run(value, fn)`; Node calls nothing else) runs it inside the operation span's
 // context, so what resolvers call (database CLIENT spans) is under the operation span, as on 16.
 
-import type { Instrumentation } from '@opentelemetry/instrumentation';
+import type { Context, Span } from '@opentelemetry/api';
 import { lineRequire } from '../otel-line/line';
 
 interface ExecuteContext {
@@ -23,66 +27,71 @@ interface ExecuteContext {
   error?: unknown;
 }
 
-interface Upstream {
+/** Upstream's GraphQLInstrumentation, the two methods used here. */
+export interface GraphqlSpanMaker {
   _createExecuteSpan(operation: unknown, args: Record<string, unknown>): unknown;
   _handleExecutionResult(span: unknown, err: unknown, result: unknown): void;
 }
 
-type Channel = { subscribe(handlers: Record<string, (ctx: ExecuteContext) => void>): void; unsubscribe(handlers: Record<string, (ctx: ExecuteContext) => void>): void };
+type Handlers = Record<'start' | 'end' | 'asyncStart' | 'asyncEnd' | 'error', (ctx: ExecuteContext) => void>;
+interface Channel {
+  start: { bindStore(store: unknown, transform: (ctx: ExecuteContext) => unknown): void; unbindStore(store: unknown): void };
+  subscribe(handlers: Handlers): void;
+  unsubscribe(handlers: Handlers): void;
+}
 
-export function leanGraphqlInstrumentationClass(): new (options: Record<string, unknown>) => Instrumentation {
-  const { GraphQLInstrumentation } = lineRequire('@opentelemetry/instrumentation-graphql');
+/**
+ * Subscribes to `graphql:execute`; `instrumentation()` gives the enabled graphql instrumentation
+ * (activating it, and starting the SDK, at the first call), undefined: no span. Returns the unsubscribe.
+ */
+export function subscribeGraphqlChannel(instrumentation: () => GraphqlSpanMaker | undefined): () => void {
   const dc = require('diagnostics_channel') as { tracingChannel?: (name: string) => Channel };
-  return class GraphqlWithChannels extends GraphQLInstrumentation {
-    private channelHandlers?: Record<string, (ctx: ExecuteContext) => void>;
-    private channelStore?: { run(value: unknown, fn: () => unknown): unknown };
-
-    enable(): void {
-      super.enable();
-      if (this.channelHandlers || typeof dc.tracingChannel !== 'function') return;
-      const spans = new WeakMap<ExecuteContext, unknown>();
-      const self = this as unknown as Upstream;
-      const finish = (ctx: ExecuteContext) => {
-        const span = spans.get(ctx);
-        if (span === undefined) return;
-        spans.delete(ctx);
-        self._handleExecutionResult(span, ctx.error, ctx.error ? undefined : ctx.result);
-      };
-      const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
-      // Called by runStores before `start` is published: the span is made in the caller's context
-      // and becomes the active one for the execution.
-      const enter = (ctx: ExecuteContext) => {
-        const type = ctx.operationType;
-        const name = ctx.operationName;
-        const operation = type ? { operation: type, name: name ? { value: name } : undefined } : undefined;
-        const span = self._createExecuteSpan(operation, { document: ctx.document, operationName: name, variableValues: ctx.rawVariableValues });
-        spans.set(ctx, span);
-        return api.trace.setSpan(api.context.active(), span as import('@opentelemetry/api').Span);
-      };
-      this.channelStore = { run: (value, fn) => api.context.with(value as import('@opentelemetry/api').Context, fn) };
-      (dc.tracingChannel('graphql:execute') as unknown as { start: { bindStore(store: unknown, transform: (ctx: ExecuteContext) => unknown): void } }).start.bindStore(this.channelStore, enter);
-      this.channelHandlers = {
-        start: () => {},
-        // Synchronous result or throw: `end` carries it; a promise ends at `asyncEnd`.
-        end: (ctx) => {
-          if ('result' in ctx || 'error' in ctx) finish(ctx);
-        },
-        asyncStart: () => {},
-        asyncEnd: finish,
-        error: () => {},
-      };
-      dc.tracingChannel('graphql:execute').subscribe(this.channelHandlers);
+  if (typeof dc.tracingChannel !== 'function') return () => {};
+  const channel = dc.tracingChannel('graphql:execute');
+  let api: typeof import('@opentelemetry/api') | undefined;
+  const spans = new WeakMap<ExecuteContext, { maker: GraphqlSpanMaker; span: unknown }>();
+  const finish = (ctx: ExecuteContext) => {
+    const made = spans.get(ctx);
+    if (made === undefined) return;
+    spans.delete(ctx);
+    try {
+      made.maker._handleExecutionResult(made.span, ctx.error, ctx.error ? undefined : ctx.result);
+    } catch {
+      // Never let tracing break an operation.
     }
-
-    disable(): void {
-      super.disable();
-      if (this.channelHandlers && typeof dc.tracingChannel === 'function') {
-        const channel = dc.tracingChannel('graphql:execute');
-        channel.unsubscribe(this.channelHandlers);
-        if (this.channelStore) (channel as unknown as { start: { unbindStore(store: unknown): void } }).start.unbindStore(this.channelStore);
-      }
-      this.channelHandlers = undefined;
-      this.channelStore = undefined;
+  };
+  // Called by runStores before `start` is published: the span is made in the caller's context
+  // and becomes the active one for the execution.
+  const enter = (ctx: ExecuteContext): Context | undefined => {
+    try {
+      const maker = instrumentation();
+      if (!maker) return undefined;
+      api ??= lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
+      const type = ctx.operationType;
+      const name = ctx.operationName;
+      const operation = type ? { operation: type, name: name ? { value: name } : undefined } : undefined;
+      const span = maker._createExecuteSpan(operation, { document: ctx.document, operationName: name, variableValues: ctx.rawVariableValues });
+      spans.set(ctx, { maker, span });
+      return api.trace.setSpan(api.context.active(), span as Span);
+    } catch {
+      return undefined;
     }
-  } as unknown as new (options: Record<string, unknown>) => Instrumentation;
+  };
+  const store = { run: (value: unknown, fn: () => unknown) => (value === undefined || !api ? fn() : api.context.with(value as Context, fn)) };
+  const handlers: Handlers = {
+    start: () => {},
+    // Synchronous result or throw: `end` carries it; a promise ends at `asyncEnd`.
+    end: (ctx) => {
+      if ('result' in ctx || 'error' in ctx) finish(ctx);
+    },
+    asyncStart: () => {},
+    asyncEnd: finish,
+    error: () => {},
+  };
+  channel.start.bindStore(store, enter);
+  channel.subscribe(handlers);
+  return () => {
+    channel.unsubscribe(handlers);
+    channel.start.unbindStore(store);
+  };
 }

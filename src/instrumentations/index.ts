@@ -16,6 +16,7 @@ import { instrumentNitro, nitroChunkUrl } from './nitro';
 import { entryRanges, outOfRange, type OutOfRange } from './coverage';
 import { hookedDefinitions } from './ranges';
 import { IOREDIS, MYSQL2, subscribeChannelSpans } from './channel-spans';
+import { subscribeGraphqlChannel, type GraphqlSpanMaker } from './graphql-channels';
 
 const DETAIL_LIST = DETAIL_NAMES.join(', ');
 
@@ -196,6 +197,21 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
       subscribeChannelSpans(def, coveredByPatch, ensureSdk);
     } catch (err) {
       log.debug(`${def.instrumentation} tracing channels not subscribed: ${(err as Error)?.message ?? err}`);
+    }
+  }
+
+  // graphql 17's operation channel, bundled or not: the instrumentation (upstream's, for its span
+  // code) is activated at the first operation if graphql itself was never required (a bundle).
+  const graphqlEntry = entries.find((e) => e.name === 'graphql');
+  if (graphqlEntry) {
+    try {
+      subscribeGraphqlChannel(() => {
+        if (!entries.includes(graphqlEntry) || off('graphql', runtime.settings) || !ensureSdk()) return undefined;
+        if (!active.has('graphql')) requireHook.activating(() => activateEntry(graphqlEntry));
+        return switchedOff.has('graphql') ? undefined : (active.get('graphql') as unknown as GraphqlSpanMaker | undefined);
+      });
+    } catch (err) {
+      log.debug(`graphql tracing channel not subscribed: ${(err as Error)?.message ?? err}`);
     }
   }
 

@@ -14,24 +14,12 @@
 import type { Span, Tracer } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { lineRequire } from '../otel-line/line';
+import { sanitizeSql } from './sql-text';
 
 export const MARIADB_RANGE = '>=3.0.0 <4';
 /** The callback entry: its own file under each layout (3.0–3.4 CommonJS, 3.5+ bundle / ES module). */
 const CALLBACK_FILES = ['mariadb/callback.js', 'mariadb/dist/callback.cjs'];
 const STATEMENT_METHODS = ['query', 'execute', 'batch'];
-
-/** Literals out: quoted strings, numbers, hex; comments dropped. Placeholders (`?`, `:name`) stay. */
-export function sanitizeSql(sql: string): string {
-  return sql
-    .replace(/\/\*[\s\S]*?\*\//g, ' ')
-    .replace(/(--|#)[^\n]*/g, ' ')
-    .replace(/'(?:[^'\\]|\\.|'')*'/g, '?')
-    .replace(/"(?:[^"\\]|\\.|"")*"/g, '?')
-    .replace(/\b0x[0-9a-f]+\b/gi, '?')
-    .replace(/(?<![\w$.])-?\d+(?:\.\d+)?(?:e[+-]?\d+)?\b/gi, '?')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
 
 /** The statement's first keyword (SELECT, INSERT, …), upper-cased. */
 export function operationOf(sql: string): string | undefined {

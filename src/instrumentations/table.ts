@@ -79,9 +79,8 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('fs', 'FsInstrumentation', ['fs'], { offByDefault: true }),
   otel('generic-pool', 'GenericPoolInstrumentation', ['generic-pool']),
   // One span per operation; parse, validate and resolver spans are detail (graphql-boundary.ts).
-  // graphql 17 through its `graphql:execute` tracing channel (graphql-channels.ts).
+  // graphql 17 through its `graphql:execute` tracing channel (graphql-channels.ts, subscribed at start).
   otel('graphql', 'GraphQLInstrumentation', ['graphql'], {
-    lean: () => require('./graphql-channels').leanGraphqlInstrumentationClass(),
     coveredThrough: { graphql: { range: '>=17.0.0', channel: 'graphql:execute' } },
     options: (_c, s) => graphqlOptions(detailListed(s.instrumentationDetail, 'graphql')) }),
   otel('grpc', 'GrpcInstrumentation', ['@grpc/grpc-js']),

@@ -29,7 +29,9 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-preload-bundle-'));
   bundle = path.join(dir, 'dist', 'server.js');
   const esbuild = require(path.join(libs, 'node_modules', 'esbuild'));
-  await esbuild.build({ entryPoints: [path.join(REPO, 'fixtures/versions/bundle-src.cjs')], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, nodePaths: [path.join(libs, 'node_modules')], logLevel: 'silent' });
+  await esbuild.build({ entryPoints: [path.join(REPO, 'fixtures/versions/bundle-src.cjs')], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, nodePaths: [path.join(libs, 'node_modules')],
+    // graphql 17 (libs-newest), not the repo's own 16 that resolution from fixtures/ finds first.
+    alias: { graphql: path.join(libs, 'node_modules', 'graphql') }, logLevel: 'silent' });
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'bundled-shop', private: true, scripts: { start: 'node dist/server.js' } }));
 }, 300_000);
 afterAll(async () => {
@@ -63,12 +65,17 @@ describe('an esbuild bundle', () => {
       expect(await res.json()).toEqual({ id: 7, cached: '7' });
       await receiver.waitFor(() => receiver.spans.some((s) => s.traceId === traceId && s.kind === 'SPAN_KIND_SERVER'), 20_000, 'the SERVER span');
       // mysql2 inside the bundle: its tracing channel gives the query's CLIENT span, under the request.
+      await receiver.waitFor(() => receiver.spans.filter((s) => s.traceId === traceId && s.attributes['db.system.name'] === 'mysql').length >= 2, 20_000, 'the mysql2 spans');
       const trace = receiver.spans.filter((s) => s.traceId === traceId);
       const server = trace.find((s) => s.kind === 'SPAN_KIND_SERVER')!;
       const mysql = trace.filter((s) => s.attributes['db.system.name'] === 'mysql');
-      expect(mysql).toHaveLength(1);
-      expect(mysql[0]).toMatchObject({ name: 'SELECT', kind: 'SPAN_KIND_CLIENT', parentSpanId: server.spanId, scope: '@opentelemetry/instrumentation-mysql2' });
-      expect(mysql[0].attributes).toMatchObject({ 'db.query.text': 'SELECT 7 AS id', 'db.namespace': 'test', 'server.address': '127.0.0.1' });
+      expect(mysql).toHaveLength(2);
+      for (const m of mysql) expect(m).toMatchObject({ name: 'SELECT', kind: 'SPAN_KIND_CLIENT', parentSpanId: server.spanId, scope: '@opentelemetry/instrumentation-mysql2' });
+      // The channel reports the SQL with the values formatted in: db.query.text keeps the
+      // placeholders, as upstream's patch records it, and a bound secret is in no span.
+      expect(mysql.map((m) => m.attributes['db.query.text']).sort()).toEqual(['SELECT ? AS id', 'SELECT ? AS pw']);
+      expect(mysql[0].attributes).toMatchObject({ 'db.namespace': 'test', 'server.address': '127.0.0.1' });
+      expect(JSON.stringify(receiver.spans)).not.toContain('hunter2-SECRET');
       // ioredis inside the bundle: its command channel, upstream's names and attributes.
       const redis = trace.filter((s) => s.attributes['db.system.name'] === 'redis' && ['get', 'set'].includes(s.name));
       expect(redis.map((s) => s.name).sort()).toEqual(['get', 'set']);
@@ -76,6 +83,33 @@ describe('an esbuild bundle', () => {
       // The connection the first command opened (lazyConnect), as upstream names it.
       expect(trace.filter((s) => s.attributes['db.system.name'] === 'redis' && s.name === 'connect')).toHaveLength(1);
       expect(redis.find((s) => s.name === 'set')!.attributes).toMatchObject({ 'db.operation.name': 'set', 'db.query.text': 'set bundle:last [1 other arguments]', 'server.address': '127.0.0.1' });
+    } finally {
+      app.child.kill('SIGTERM');
+      await app.exited;
+    }
+  }, 60_000);
+
+  it('graphql 17 inside it: one operation span per operation, from its tracing channel', async () => {
+    const app = start([bundle], {
+      cwd: dir,
+      env: { NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`, OTEL_SERVICE_NAME: 'bundled-shop', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_METRICS_EXPORTER: 'none' },
+    });
+    try {
+      const port = Number((await app.waitForLine(/listening (\d+)/, 30_000))[1]);
+      const traceIds = [randomBytes(16).toString('hex'), randomBytes(16).toString('hex')];
+      for (const traceId of traceIds) {
+        const res = await fetch(`http://127.0.0.1:${port}/gql`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+        expect(await res.json()).toMatchObject({ hello: 'world', version: expect.stringMatching(/^17\./) });
+      }
+      for (const traceId of traceIds) {
+        const trace = () => receiver.spans.filter((s) => s.traceId === traceId);
+        await receiver.waitFor(() => trace().some((s) => s.kind === 'SPAN_KIND_SERVER') && trace().some((s) => s.name === 'query X'), 20_000, 'the SERVER and operation spans');
+        const server = trace().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+        const op = trace().filter((s) => s.scope === '@opentelemetry/instrumentation-graphql');
+        expect(op).toHaveLength(1);
+        expect(op[0]).toMatchObject({ name: 'query X', parentSpanId: server.spanId });
+        expect(op[0].attributes).toMatchObject({ 'graphql.operation.type': 'query', 'graphql.operation.name': 'X' });
+      }
     } finally {
       app.child.kill('SIGTERM');
       await app.exited;
@@ -115,11 +149,20 @@ describe('the same app unbundled', () => {
       await receiver.waitFor(() => trace().some((s) => s.kind === 'SPAN_KIND_SERVER'), 20_000, 'the SERVER span');
       const server = trace().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
       expect(server.attributes['http.route']).toBe('/items/:id');
-      expect(trace().filter((s) => s.attributes['db.system.name'] === 'mysql')).toHaveLength(1);
+      await receiver.waitFor(() => trace().filter((s) => s.attributes['db.system.name'] === 'mysql').length >= 2, 20_000, 'the mysql2 spans');
+      const mysql = trace().filter((s) => s.attributes['db.system.name'] === 'mysql');
+      expect(mysql).toHaveLength(2);
+      expect(mysql.map((m) => m.attributes['db.query.text']).sort()).toEqual(['SELECT ? AS id', 'SELECT ? AS pw']);
       const redis = trace().filter((s) => s.attributes['db.system.name'] === 'redis' && ['get', 'set'].includes(s.name));
       // One `get`, not two (upstream's patch itself records the first `set` twice: lazyConnect
       // queues it offline and sends it again once connected).
       expect(redis.filter((s) => s.name === 'get')).toHaveLength(1);
+      // graphql unbundled (the repo's own 16: upstream's patch): one operation span too, not also the channel's.
+      const gqlTrace = randomBytes(16).toString('hex');
+      expect((await fetch(`http://127.0.0.1:${port}/gql`, { headers: { traceparent: `00-${gqlTrace}-00f067aa0ba902b7-01` } })).status).toBe(200);
+      await receiver.waitFor(() => receiver.spans.some((s) => s.traceId === gqlTrace && s.name === 'query X'), 20_000, 'the operation span');
+      await receiver.waitFor(() => receiver.spans.some((s) => s.traceId === gqlTrace && s.kind === 'SPAN_KIND_SERVER'), 20_000, 'the SERVER span');
+      expect(receiver.spans.filter((s) => s.traceId === gqlTrace && s.scope === '@opentelemetry/instrumentation-graphql')).toHaveLength(1);
       // The channel spans above carry what the patch does.
       expect(redis.find((s) => s.name === 'set')!.attributes['db.query.text']).toBe('set bundle:last [1 other arguments]');
     } finally {

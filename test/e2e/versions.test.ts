@@ -7,8 +7,9 @@
 //   pool, an error: CLIENT spans under the SERVER span with the stable database attributes;
 // - @cucumber/cucumber: step spans (13 through our range extension);
 // - BullMQ (our own wiring of its telemetry option) on the local Redis: a PRODUCER span when the
-//   request adds a job, a CONSUMER span when the worker runs it, in the request's trace, and what
-//   the job calls under it.
+//   request adds a job (`add <queue>`), a CONSUMER span when the worker runs it, in the request's
+//   trace, and what the job calls under it; none of BullMQ's INTERNAL spans, and an idle worker's
+//   stalled-job checks (every 300 ms here) make no trace at all.
 
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
@@ -19,6 +20,7 @@ import { prepareApp, VERSION_SETS } from '../../scripts/corpus';
 import { REPO, run, start, type Running } from '../helpers/processes';
 import { nodeBinary } from '../../scripts/node-binaries';
 import { missingServices } from '../helpers/services';
+import { waitUntil } from '../helpers/wait';
 
 const SETS = ['libs-newest', 'libs-oldest'] as const;
 
@@ -59,6 +61,8 @@ describe.each(SETS)('%s', (set) => {
         NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`,
         LIBS_DIR: dir,
         WITH_BULLMQ: noRedis ? '0' : '1',
+        // The stalled-job check every 300 ms, not 30 s: an idle worker's timer, seen in the test.
+        BULLMQ_STALLED_INTERVAL: '300',
         OTEL_SERVICE_NAME: `versions-${set}`,
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
         OTEL_BSP_SCHEDULE_DELAY: '100',
@@ -140,7 +144,9 @@ describe.each(SETS)('%s', (set) => {
     const server = spans.find(isRequest)!;
     const producer = spans.find((s) => s.kind === 'SPAN_KIND_PRODUCER')!;
     const consumer = spans.find((s) => s.kind === 'SPAN_KIND_CONSUMER')!;
-    expect(producer.name).toMatch(/^add versions-\d+\.work$/);
+    // Messaging conventions: `{operation} {destination}`, the queue (the job's name is an attribute).
+    expect(producer.name).toMatch(/^add versions-\d+$/);
+    expect(producer.attributes['bullmq.job.name']).toBe('work');
     expect(consumer.name).toMatch(/^process versions-\d+$/);
     // Producer under the request; consumer continues the producer's context.
     const ancestors = (span: typeof producer) => {
@@ -152,7 +158,56 @@ describe.each(SETS)('%s', (set) => {
     expect(ancestors(consumer)).toContain(producer.spanId);
     const fetchClient = spans.find((s) => s.kind === 'SPAN_KIND_CLIENT' && String(s.attributes['url.full'] ?? '').endsWith('/ping'))!;
     expect(ancestors(fetchClient)).toContain(consumer.spanId);
+    // Boundary spans only: none of BullMQ's INTERNAL housekeeping spans (complete, getNextJob, …).
+    expect(spans.filter((s) => s.scope === 'otel-preload-bullmq' && s.kind === 'SPAN_KIND_INTERNAL').map((s) => s.name)).toEqual([]);
   }, 30_000);
+
+  it('bullmq: an idle worker\'s stalled-job checks make no trace (nor their Redis commands)', async () => {
+    if (noRedis) return;
+    // Two checks from now on (every 300 ms), then a request: spans end and export in order, so
+    // whatever the checks made has arrived by the time the request's SERVER span has.
+    const from = app.stdout().split('\n').filter((l) => l === 'stalled check').length;
+    await waitUntil(() => app.stdout().split('\n').filter((l) => l === 'stalled check').length >= from + 2, 10_000, 'two stalled checks');
+    await request(port, '/ping');
+    const service = `versions-${set}`;
+    const mine = receiver.spans.filter((s) => s.resource['service.name'] === service);
+    // Every request here carries a traceparent: no span of this app is a root but BullMQ's own.
+    const roots = mine.filter((s) => !s.parentSpanId);
+    expect(roots.map((s) => `${s.kind} ${s.name}`)).toEqual([]);
+    expect(mine.filter((s) => /stalled/i.test(s.name)).map((s) => s.name)).toEqual([]);
+    // BullMQ's Redis commands are traced only under a job's PRODUCER or CONSUMER span (the add's own script).
+    const parentOf = (id?: string) => mine.find((s) => s.spanId === id);
+    for (const e of mine.filter((s) => s.name === 'evalsha')) expect(['SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER']).toContain(parentOf(e.parentSpanId)?.kind);
+  }, 30_000);
+});
+
+// The same housekeeping with its detail asked for: BullMQ's INTERNAL spans come back.
+describe('bullmq with OTEL_NODE_INSTRUMENTATION_DETAIL=bullmq', () => {
+  it('the stalled-job check is an INTERNAL span again', async () => {
+    if (noRedis) return;
+    const service = 'versions-bullmq-detail';
+    const app = start([path.join(REPO, 'fixtures/versions/app.cjs')], {
+      env: {
+        NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`,
+        LIBS_DIR: prepareApp('libs-newest', VERSION_SETS).dir,
+        WITH_BULLMQ: '1',
+        BULLMQ_STALLED_INTERVAL: '300',
+        OTEL_NODE_INSTRUMENTATION_DETAIL: 'bullmq',
+        OTEL_SERVICE_NAME: service,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        OTEL_METRICS_EXPORTER: 'none',
+      },
+    });
+    try {
+      const mine = () => receiver.spans.filter((s) => s.resource['service.name'] === service);
+      await receiver.waitFor(() => mine().some((s) => s.name.startsWith('moveStalledJobsToWait ')), 20_000, 'a moveStalledJobsToWait span');
+      expect(mine().find((s) => s.name.startsWith('moveStalledJobsToWait '))).toMatchObject({ kind: 'SPAN_KIND_INTERNAL', scope: 'otel-preload-bullmq' });
+    } finally {
+      app.child.kill('SIGTERM');
+      await app.exited;
+    }
+  }, 60_000);
 });
 
 // @cucumber/cucumber 13 (our range extension) needs Node >= 22: run on Node 22.14 (2.x line) and on
