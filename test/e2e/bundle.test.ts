@@ -15,6 +15,7 @@ import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { CORPUS_APPS, prepareApp, VERSION_SETS } from '../../scripts/corpus';
 import { REPO, run, start } from '../helpers/processes';
 import { missingServices } from '../helpers/services';
+import { DEADLINE_MS } from '../helpers/wait';
 
 const CLI = path.join(REPO, 'build/src/cli/index.js');
 let receiver: OtlpReceiver;
@@ -33,7 +34,7 @@ beforeAll(async () => {
     // graphql 17 (libs-newest), not the repo's own 16 that resolution from fixtures/ finds first.
     alias: { graphql: path.join(libs, 'node_modules', 'graphql') }, logLevel: 'silent' });
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'bundled-shop', private: true, scripts: { start: 'node dist/server.js' } }));
-}, 300_000);
+});
 afterAll(async () => {
   await receiver?.stop();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -51,7 +52,7 @@ describe('an esbuild bundle', () => {
       env: { NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`, OTEL_LOG_LEVEL: 'info', OTEL_SERVICE_NAME: 'bundled-shop', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_METRICS_EXPORTER: 'none' },
     });
     try {
-      const port = Number((await app.waitForLine(/listening (\d+)/, 30_000))[1]);
+      const port = Number((await app.waitForLine(/listening (\d+)/, DEADLINE_MS))[1]);
       const summary = parseLine(app.stderr(), 'started');
       expect(summary.bundle).toMatchObject({ tool: 'esbuild', file: bundle });
       expect(summary.bundle.instrumentedInside).toEqual(expect.arrayContaining(['express', 'ioredis', 'mysql2']));
@@ -63,9 +64,9 @@ describe('an esbuild bundle', () => {
       const traceId = randomBytes(16).toString('hex');
       const res = await fetch(`http://127.0.0.1:${port}/items/7`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
       expect(await res.json()).toEqual({ id: 7, cached: '7' });
-      await receiver.waitFor(() => receiver.spans.some((s) => s.traceId === traceId && s.kind === 'SPAN_KIND_SERVER'), 20_000, 'the SERVER span');
+      await receiver.waitFor(() => receiver.spans.some((s) => s.traceId === traceId && s.kind === 'SPAN_KIND_SERVER'), DEADLINE_MS, 'the SERVER span');
       // mysql2 inside the bundle: its tracing channel gives the query's CLIENT span, under the request.
-      await receiver.waitFor(() => receiver.spans.filter((s) => s.traceId === traceId && s.attributes['db.system.name'] === 'mysql').length >= 2, 20_000, 'the mysql2 spans');
+      await receiver.waitFor(() => receiver.spans.filter((s) => s.traceId === traceId && s.attributes['db.system.name'] === 'mysql').length >= 2, DEADLINE_MS, 'the mysql2 spans');
       const trace = receiver.spans.filter((s) => s.traceId === traceId);
       const server = trace.find((s) => s.kind === 'SPAN_KIND_SERVER')!;
       const mysql = trace.filter((s) => s.attributes['db.system.name'] === 'mysql');
@@ -87,7 +88,7 @@ describe('an esbuild bundle', () => {
       app.child.kill('SIGTERM');
       await app.exited;
     }
-  }, 60_000);
+  });
 
   it('graphql 17 inside it: one operation span per operation, from its tracing channel', async () => {
     const app = start([bundle], {
@@ -95,7 +96,7 @@ describe('an esbuild bundle', () => {
       env: { NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`, OTEL_SERVICE_NAME: 'bundled-shop', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_METRICS_EXPORTER: 'none' },
     });
     try {
-      const port = Number((await app.waitForLine(/listening (\d+)/, 30_000))[1]);
+      const port = Number((await app.waitForLine(/listening (\d+)/, DEADLINE_MS))[1]);
       const traceIds = [randomBytes(16).toString('hex'), randomBytes(16).toString('hex')];
       for (const traceId of traceIds) {
         const res = await fetch(`http://127.0.0.1:${port}/gql`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
@@ -103,7 +104,7 @@ describe('an esbuild bundle', () => {
       }
       for (const traceId of traceIds) {
         const trace = () => receiver.spans.filter((s) => s.traceId === traceId);
-        await receiver.waitFor(() => trace().some((s) => s.kind === 'SPAN_KIND_SERVER') && trace().some((s) => s.name === 'query X'), 20_000, 'the SERVER and operation spans');
+        await receiver.waitFor(() => trace().some((s) => s.kind === 'SPAN_KIND_SERVER') && trace().some((s) => s.name === 'query X'), DEADLINE_MS, 'the SERVER and operation spans');
         const server = trace().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
         const op = trace().filter((s) => s.scope === '@opentelemetry/instrumentation-graphql');
         expect(op).toHaveLength(1);
@@ -114,7 +115,7 @@ describe('an esbuild bundle', () => {
       app.child.kill('SIGTERM');
       await app.exited;
     }
-  }, 60_000);
+  });
 
   it('otel-preload doctor in its folder names the bundle', async () => {
     const result = await run([CLI, 'doctor', '--json'], { cwd: dir, env: { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } });
@@ -123,7 +124,7 @@ describe('an esbuild bundle', () => {
     expect(report.app.bundle.instrumentedInside).toEqual(expect.arrayContaining(['express', 'ioredis', 'mysql2']));
     const check = report.checks.find((c: { check: string }) => c.check === 'bundle');
     expect(check.detail).toMatch(/dist\/server\.js is a esbuild bundle: .*express.* are not seen/);
-  }, 60_000);
+  });
 
   it('an unbundled script is not named a bundle', async () => {
     const app = start([path.join(REPO, 'fixtures/versions/gap.cjs')], {
@@ -131,7 +132,7 @@ describe('an esbuild bundle', () => {
     });
     const done = await app.exited;
     expect(parseLine(done.stderr, 'started').bundle).toBeUndefined();
-  }, 30_000);
+  });
 });
 
 describe('the same app unbundled', () => {
@@ -141,15 +142,15 @@ describe('the same app unbundled', () => {
       env: { NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`, OTEL_SERVICE_NAME: 'unbundled-shop', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_METRICS_EXPORTER: 'none' },
     });
     try {
-      const port = Number((await app.waitForLine(/listening (\d+)/, 30_000))[1]);
+      const port = Number((await app.waitForLine(/listening (\d+)/, DEADLINE_MS))[1]);
       const traceId = randomBytes(16).toString('hex');
       const res = await fetch(`http://127.0.0.1:${port}/items/8`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
       expect(res.status).toBe(200);
       const trace = () => receiver.spans.filter((s) => s.traceId === traceId);
-      await receiver.waitFor(() => trace().some((s) => s.kind === 'SPAN_KIND_SERVER'), 20_000, 'the SERVER span');
+      await receiver.waitFor(() => trace().some((s) => s.kind === 'SPAN_KIND_SERVER'), DEADLINE_MS, 'the SERVER span');
       const server = trace().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
       expect(server.attributes['http.route']).toBe('/items/:id');
-      await receiver.waitFor(() => trace().filter((s) => s.attributes['db.system.name'] === 'mysql').length >= 2, 20_000, 'the mysql2 spans');
+      await receiver.waitFor(() => trace().filter((s) => s.attributes['db.system.name'] === 'mysql').length >= 2, DEADLINE_MS, 'the mysql2 spans');
       const mysql = trace().filter((s) => s.attributes['db.system.name'] === 'mysql');
       expect(mysql).toHaveLength(2);
       expect(mysql.map((m) => m.attributes['db.query.text']).sort()).toEqual(['SELECT ? AS id', 'SELECT ? AS pw']);
@@ -160,8 +161,8 @@ describe('the same app unbundled', () => {
       // graphql unbundled (the repo's own 16: upstream's patch): one operation span too, not also the channel's.
       const gqlTrace = randomBytes(16).toString('hex');
       expect((await fetch(`http://127.0.0.1:${port}/gql`, { headers: { traceparent: `00-${gqlTrace}-00f067aa0ba902b7-01` } })).status).toBe(200);
-      await receiver.waitFor(() => receiver.spans.some((s) => s.traceId === gqlTrace && s.name === 'query X'), 20_000, 'the operation span');
-      await receiver.waitFor(() => receiver.spans.some((s) => s.traceId === gqlTrace && s.kind === 'SPAN_KIND_SERVER'), 20_000, 'the SERVER span');
+      await receiver.waitFor(() => receiver.spans.some((s) => s.traceId === gqlTrace && s.name === 'query X'), DEADLINE_MS, 'the operation span');
+      await receiver.waitFor(() => receiver.spans.some((s) => s.traceId === gqlTrace && s.kind === 'SPAN_KIND_SERVER'), DEADLINE_MS, 'the SERVER span');
       expect(receiver.spans.filter((s) => s.traceId === gqlTrace && s.scope === '@opentelemetry/instrumentation-graphql')).toHaveLength(1);
       // The channel spans above carry what the patch does.
       expect(redis.find((s) => s.name === 'set')!.attributes['db.query.text']).toBe('set bundle:last [1 other arguments]');
@@ -169,7 +170,7 @@ describe('the same app unbundled', () => {
       app.child.kill('SIGTERM');
       await app.exited;
     }
-  }, 60_000);
+  });
 });
 
 describe('no silent gaps', () => {
@@ -184,5 +185,5 @@ describe('no silent gaps', () => {
     const coverage = parseLine(done.stderr, 'coverage');
     expect(coverage.outOfRange).toEqual([{ instrumentation: 'koa', module: 'koa', version: '1.7.1', supported: '>=2.0.0 <4' }]);
     expect(coverage.count).toBe(1);
-  }, 120_000);
+  });
 });

@@ -13,6 +13,7 @@ import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { get, type Running } from '../helpers/processes';
 import { genaiApp, genaiChild, point, serverSpan, startGenaiApp } from '../helpers/genai-apps';
 import { EMBEDDING_USAGE, OPENAI_STREAM_USAGE, OPENAI_USAGE, startFakeProvider, type FakeProvider } from '../helpers/fake-genai';
+import { DEADLINE_MS } from '../helpers/wait';
 
 let receiver: OtlpReceiver;
 let provider: FakeProvider;
@@ -40,13 +41,13 @@ describe.each([
 
   beforeAll(async () => {
     app = startGenaiApp(receiver, provider.url, genaiApp('genai-ai'), script, service, { GENAI_SDK: 'ai', OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: capture });
-    const [, port] = await app.waitForLine(/listening (\d+)/, 30_000);
+    const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
     for (const route of ROUTES) answers[route] = await get(`http://127.0.0.1:${port}${route}`);
     const missing = () => ROUTES.filter((r) => !genaiChild(of(service), serverSpan(of(service), r))?.endTimeUnixNano);
-    await receiver.waitFor(() => missing().length === 0, 15_000, `GenAI spans of ${service}`).catch((err) => {
+    await receiver.waitFor(() => missing().length === 0, DEADLINE_MS, `GenAI spans of ${service}`).catch((err) => {
       throw new Error(`${err.message}: none for ${missing().map((r) => `${r} (answered ${answers[r]?.status} ${answers[r]?.body.slice(0, 200)})`).join(', ')}`);
     });
-  }, 90_000);
+  });
   afterAll(async () => {
     app?.child.kill('SIGTERM');
     await app?.exited;
@@ -134,7 +135,7 @@ describe.each([
   it('the two GenAI metrics, once per call', async () => {
     const chat = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-fixture' };
     const input = OPENAI_USAGE.prompt_tokens + OPENAI_STREAM_USAGE.prompt_tokens;
-    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })?.sum === input && ['cut', 'rate-limited', 'gated', 'embed-fixture'].every((model) => !!point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model })), 10_000, 'GenAI metrics').catch(() => undefined);
+    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })?.sum === input && ['cut', 'rate-limited', 'gated', 'embed-fixture'].every((model) => !!point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model })), DEADLINE_MS, 'GenAI metrics').catch(() => undefined);
     expect(point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })).toEqual({ count: 2, sum: input });
     expect(point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'output' })).toEqual({ count: 2, sum: OPENAI_USAGE.completion_tokens + OPENAI_STREAM_USAGE.completion_tokens });
     expect(point(receiver, service, 'gen_ai.client.operation.duration', chat)?.count).toBe(2);

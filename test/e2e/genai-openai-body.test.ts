@@ -11,6 +11,7 @@ import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { get, start, type Running } from '../helpers/processes';
 import { genaiApp, genaiChild as genai, serverSpan, startGenaiApp } from '../helpers/genai-apps';
 import { startFakeProvider, type FakeProvider } from '../helpers/fake-genai';
+import { DEADLINE_MS } from '../helpers/wait';
 
 let receiver: OtlpReceiver;
 let provider: FakeProvider;
@@ -28,7 +29,7 @@ const ROUTES = ['/chat-parse', '/responses-parse', '/chat-as-response', '/chat-w
 const VERSIONS = [['4.19', 'genai-openai4'], ['4.104', 'genai-openai4x'], ['6', 'genai-openai6'], ['7', 'genai-openai7']] as const;
 
 async function answers(app: Running): Promise<Record<string, { status: number; body: string }>> {
-  const [, port] = await app.waitForLine(/listening (\d+)/, 20_000);
+  const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
   const out: Record<string, { status: number; body: string }> = {};
   for (const route of ROUTES) out[route] = await get(`http://127.0.0.1:${port}${route}`);
   return out;
@@ -46,7 +47,7 @@ describe.each(VERSIONS.flatMap(([v, app]) => [[v, app, 'app.cjs'], [v, app, 'app
     plain = start([script], { cwd: dir, env: { GENAI_BASE_URL: provider.url } });
     preloaded = startGenaiApp(receiver, provider.url, dir, script, service, {});
     [without, withPreload] = await Promise.all([answers(plain), answers(preloaded)]);
-  }, 60_000);
+  });
   afterAll(async () => {
     for (const app of [preloaded, plain]) app?.child.kill('SIGTERM');
     await Promise.all([preloaded?.exited, plain?.exited]);
@@ -65,7 +66,7 @@ describe.each(VERSIONS.flatMap(([v, app]) => [[v, app, 'app.cjs'], [v, app, 'app
   it('each call still has its GenAI span, ended, without error', async () => {
     const called = ROUTES.filter((r) => !JSON.parse(without[r].body).skipped);
     const spanOf = (r: string) => genai(receiver.spans, serverSpan(receiver.spans.filter((s) => s.resource['service.name'] === service), r));
-    await receiver.waitFor(() => called.every((r) => spanOf(r)?.endTimeUnixNano), 15_000, `GenAI spans of ${service}`).catch(() => undefined);
+    await receiver.waitFor(() => called.every((r) => spanOf(r)?.endTimeUnixNano), DEADLINE_MS, `GenAI spans of ${service}`).catch(() => undefined);
     for (const r of called) {
       const span = spanOf(r);
       expect(span, `GenAI span for ${r}`).toBeDefined();

@@ -11,6 +11,7 @@ import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { get, type Running } from '../helpers/processes';
 import { genaiApp, genaiChild as genai, point, serverSpan, startGenaiApp as startApp } from '../helpers/genai-apps';
 import { EMBEDDING_USAGE, OPENAI_STREAM_USAGE, OPENAI_USAGE, RESPONSES_USAGE, startFakeProvider, type FakeProvider } from '../helpers/fake-genai';
+import { DEADLINE_MS } from '../helpers/wait';
 
 let receiver: OtlpReceiver;
 let provider: FakeProvider;
@@ -43,13 +44,13 @@ describe.each(VERSIONS.flatMap(([v, app, responses]) => [[v, script(v, 'app.cjs'
   beforeAll(async () => {
     const dir = genaiApp(appName);
     app = startGenaiApp(dir, script, service, {});
-    const [, port] = await app.waitForLine(/listening (\d+)/, 20_000);
+    const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
     for (const route of ROUTES) answers[route] = await get(`http://127.0.0.1:${port}${route}`);
     const missing = () => ROUTES.filter((r) => (hasResponses || r !== '/responses') && !genai(of(service), serverSpan(of(service), r))?.endTimeUnixNano);
-    await receiver.waitFor(() => missing().length === 0, 15_000, `GenAI spans of ${service}`).catch((err) => {
+    await receiver.waitFor(() => missing().length === 0, DEADLINE_MS, `GenAI spans of ${service}`).catch((err) => {
       throw new Error(`${err.message}: none for ${missing().map((r) => `${r} (answered ${answers[r]?.status} ${answers[r]?.body.slice(0, 200)})`).join(', ')}`);
     });
-  }, 60_000);
+  });
   afterAll(async () => {
     app?.child.kill('SIGTERM');
     await app?.exited;
@@ -135,7 +136,7 @@ describe.each(VERSIONS.flatMap(([v, app, responses]) => [[v, script(v, 'app.cjs'
     const chat = { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-fixture' };
     const calls = 2 + (hasResponses ? 1 : 0);
     const input = OPENAI_USAGE.prompt_tokens + OPENAI_STREAM_USAGE.prompt_tokens + (hasResponses ? RESPONSES_USAGE.input_tokens : 0);
-    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })?.sum === input && point(receiver, service, 'gen_ai.client.operation.duration', chat)?.count === calls + 1 && ['cut', 'rate-limited', 'broken'].every((model) => point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model })?.count === 1), 10_000, 'GenAI metrics').catch(() => undefined);
+    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })?.sum === input && point(receiver, service, 'gen_ai.client.operation.duration', chat)?.count === calls + 1 && ['cut', 'rate-limited', 'broken'].every((model) => point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model })?.count === 1), DEADLINE_MS, 'GenAI metrics').catch(() => undefined);
     expect(point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })).toEqual({ count: calls, sum: input });
     expect(point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'output' })).toEqual({ count: calls, sum: OPENAI_USAGE.completion_tokens + OPENAI_STREAM_USAGE.completion_tokens + (hasResponses ? RESPONSES_USAGE.output_tokens : 0) });
     expect(point(receiver, service, 'gen_ai.client.operation.duration', chat)?.count, 'and the stream the app stopped reading').toBe(calls + 1);
@@ -159,11 +160,11 @@ describe('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true (openai 7)', (
 
   beforeAll(async () => {
     app = startGenaiApp(genaiApp('genai-openai7'), 'app.cjs', service, { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true' });
-    const [, port] = await app.waitForLine(/listening (\d+)/, 20_000);
+    const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
     await get(`http://127.0.0.1:${port}/chat`);
     await get(`http://127.0.0.1:${port}/responses`);
-    await receiver.waitFor(() => receiver.logs.filter((l) => l.resource['service.name'] === service).length >= 3 && !!genai(of(service), serverSpan(of(service), '/responses')), 15_000, 'GenAI events');
-  }, 60_000);
+    await receiver.waitFor(() => receiver.logs.filter((l) => l.resource['service.name'] === service).length >= 3 && !!genai(of(service), serverSpan(of(service), '/responses')), DEADLINE_MS, 'GenAI events');
+  });
   afterAll(async () => {
     app?.child.kill('SIGTERM');
     await app?.exited;

@@ -20,7 +20,7 @@ import { prepareApp, VERSION_SETS } from '../../scripts/corpus';
 import { REPO, run, start, type Running } from '../helpers/processes';
 import { nodeBinary } from '../../scripts/node-binaries';
 import { missingServices } from '../helpers/services';
-import { waitUntil } from '../helpers/wait';
+import { waitUntil, DEADLINE_MS } from '../helpers/wait';
 
 const SETS = ['libs-newest', 'libs-oldest'] as const;
 
@@ -31,7 +31,7 @@ beforeAll(async () => {
   noMariadb = (await missingServices(['mariadb'])).length > 0;
   noRedis = (await missingServices(['redis'])).length > 0;
   receiver = await new OtlpReceiver('grpc').start();
-}, 30_000);
+});
 afterAll(() => receiver.stop());
 
 export interface Traced {
@@ -47,7 +47,7 @@ export async function request(port: number, route: string): Promise<Traced> {
   const res = await fetch(`http://127.0.0.1:${port}${route}`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
   const body = await res.json();
   const spans = () => receiver.spans.filter((s) => s.traceId === traceId);
-  await receiver.waitFor(() => spans().some((s) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === route), 20_000, `the SERVER span of ${route}`);
+  await receiver.waitFor(() => spans().some((s) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === route), DEADLINE_MS, `the SERVER span of ${route}`);
   return { status: res.status, body, traceId, spans };
 }
 
@@ -69,8 +69,8 @@ describe.each(SETS)('%s', (set) => {
         OTEL_METRICS_EXPORTER: 'none',
       },
     });
-    port = Number((await app.waitForLine(/listening (\d+)/, 30_000))[1]);
-  }, 300_000);
+    port = Number((await app.waitForLine(/listening (\d+)/, DEADLINE_MS))[1]);
+  });
   afterAll(async () => {
     app?.child.kill('SIGTERM');
     await app?.exited;
@@ -79,7 +79,7 @@ describe.each(SETS)('%s', (set) => {
   it('graphql: one operation span under the SERVER span', async () => {
     const r = await request(port, '/graphql');
     expect(r.body.items).toBe(3);
-    await receiver.waitFor(() => r.spans().some((s) => s.name === 'query GetItems'), 5_000, 'the operation span');
+    await receiver.waitFor(() => r.spans().some((s) => s.name === 'query GetItems'), DEADLINE_MS, 'the operation span');
     const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === '/graphql')!;
     const op = r.spans().filter((s) => s.name === 'query GetItems');
     expect(op).toHaveLength(1);
@@ -88,15 +88,15 @@ describe.each(SETS)('%s', (set) => {
     expect(op[0].attributes).toMatchObject({ 'graphql.operation.type': 'query', 'graphql.operation.name': 'GetItems' });
     expect(String(op[0].attributes['graphql.document'])).toMatch(/items\(first: \*\)/);
     // What the resolver calls is under the operation span.
-    await receiver.waitFor(() => r.spans().some((s) => s.kind === 'SPAN_KIND_CLIENT'), 5_000, "the resolver's call");
+    await receiver.waitFor(() => r.spans().some((s) => s.kind === 'SPAN_KIND_CLIENT'), DEADLINE_MS, "the resolver's call");
     expect(r.spans().find((s) => s.kind === 'SPAN_KIND_CLIENT')!.parentSpanId).toBe(op[0].spanId);
-  }, 30_000);
+  });
 
   it('bunyan: the record carries the request\'s trace id', async () => {
     const r = await request(port, '/bunyan');
     expect(r.body.record.trace_id).toBe(r.traceId);
     expect(r.body.record.span_id).toMatch(/^[0-9a-f]{16}$/);
-  }, 30_000);
+  });
 
   it.each([
     ['promise API', '/mariadb/promise', 2, 'SELECT ? + ? AS n'],
@@ -108,7 +108,7 @@ describe.each(SETS)('%s', (set) => {
     expect(r.status).toBe(200);
     const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
     const dbSpans = () => r.spans().filter((s) => s.attributes['db.system.name'] === 'mariadb');
-    await receiver.waitFor(() => dbSpans().length >= count, 5_000, `${count} mariadb spans`);
+    await receiver.waitFor(() => dbSpans().length >= count, DEADLINE_MS, `${count} mariadb spans`);
     const db = dbSpans();
     expect(db).toHaveLength(count);
     for (const span of db) {
@@ -121,17 +121,17 @@ describe.each(SETS)('%s', (set) => {
     expect(db[0].attributes['db.query.text']).toBe(text);
     // The string literal of the prepared statement never reaches the span.
     expect(JSON.stringify(db)).not.toContain('secret');
-  }, 30_000);
+  });
 
   it('mariadb: a failing statement is an error span with the server\'s code', async () => {
     if (noMariadb) return;
     const r = await request(port, '/mariadb/error');
     expect(r.body.error).toBe('ER_NO_SUCH_TABLE');
-    await receiver.waitFor(() => r.spans().some((s) => s.attributes['db.system.name'] === 'mariadb'), 5_000, 'the mariadb span');
+    await receiver.waitFor(() => r.spans().some((s) => s.attributes['db.system.name'] === 'mariadb'), DEADLINE_MS, 'the mariadb span');
     const db = r.spans().find((s) => s.attributes['db.system.name'] === 'mariadb')!;
     expect(db.status?.code).toBe('STATUS_CODE_ERROR');
     expect(db.attributes).toMatchObject({ 'error.type': 'ER_NO_SUCH_TABLE', 'db.response.status_code': '1146' });
-  }, 30_000);
+  });
 
   it('bullmq: PRODUCER on add, CONSUMER when processed, in the request\'s trace; the job\'s call under it', async () => {
     if (noRedis) return;
@@ -139,7 +139,7 @@ describe.each(SETS)('%s', (set) => {
     expect(r.body.result).toEqual({ pinged: 200, n: 5 });
     // /ping's SERVER span may arrive before the request's own, which ends last.
     const isRequest = (s: ReceivedSpan) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === '/bullmq';
-    await receiver.waitFor(() => r.spans().some((s) => s.kind === 'SPAN_KIND_CONSUMER') && r.spans().some(isRequest) && r.spans().filter((s) => s.kind === 'SPAN_KIND_SERVER').length >= 2, 10_000, 'the CONSUMER span, /ping and /bullmq');
+    await receiver.waitFor(() => r.spans().some((s) => s.kind === 'SPAN_KIND_CONSUMER') && r.spans().some(isRequest) && r.spans().filter((s) => s.kind === 'SPAN_KIND_SERVER').length >= 2, DEADLINE_MS, 'the CONSUMER span, /ping and /bullmq');
     const spans = r.spans();
     const server = spans.find(isRequest)!;
     const producer = spans.find((s) => s.kind === 'SPAN_KIND_PRODUCER')!;
@@ -160,7 +160,7 @@ describe.each(SETS)('%s', (set) => {
     expect(ancestors(fetchClient)).toContain(consumer.spanId);
     // Boundary spans only: none of BullMQ's INTERNAL housekeeping spans (complete, getNextJob, …).
     expect(spans.filter((s) => s.scope === 'otel-preload-bullmq' && s.kind === 'SPAN_KIND_INTERNAL').map((s) => s.name)).toEqual([]);
-  }, 30_000);
+  });
 
   it('bullmq: an idle worker\'s stalled-job checks make no trace (nor their Redis commands)', async () => {
     if (noRedis) return;
@@ -178,7 +178,7 @@ describe.each(SETS)('%s', (set) => {
     // BullMQ's Redis commands are traced only under a job's PRODUCER or CONSUMER span (the add's own script).
     const parentOf = (id?: string) => mine.find((s) => s.spanId === id);
     for (const e of mine.filter((s) => s.name === 'evalsha')) expect(['SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER']).toContain(parentOf(e.parentSpanId)?.kind);
-  }, 30_000);
+  });
 });
 
 // The same housekeeping with its detail asked for: BullMQ's INTERNAL spans come back.
@@ -201,13 +201,13 @@ describe('bullmq with OTEL_NODE_INSTRUMENTATION_DETAIL=bullmq', () => {
     });
     try {
       const mine = () => receiver.spans.filter((s) => s.resource['service.name'] === service);
-      await receiver.waitFor(() => mine().some((s) => s.name.startsWith('moveStalledJobsToWait ')), 20_000, 'a moveStalledJobsToWait span');
+      await receiver.waitFor(() => mine().some((s) => s.name.startsWith('moveStalledJobsToWait ')), DEADLINE_MS, 'a moveStalledJobsToWait span');
       expect(mine().find((s) => s.name.startsWith('moveStalledJobsToWait '))).toMatchObject({ kind: 'SPAN_KIND_INTERNAL', scope: 'otel-preload-bullmq' });
     } finally {
       app.child.kill('SIGTERM');
       await app.exited;
     }
-  }, 60_000);
+  });
 });
 
 // @cucumber/cucumber 13 (our range extension) needs Node >= 22: run on Node 22.14 (2.x line) and on
@@ -238,11 +238,11 @@ describe.each([
     expect(done.code, done.stderr).toBe(0);
     const service = `cucumber-${set}-${nodeVersion ?? 'default'}`;
     const spans = () => receiver.spans.filter((s) => s.resource['service.name'] === service);
-    await receiver.waitFor(() => spans().some((s) => s.name === 'the cart holds 2 items'), 10_000, 'the step spans');
+    await receiver.waitFor(() => spans().some((s) => s.name === 'the cart holds 2 items'), DEADLINE_MS, 'the step spans');
     const names = spans().map((s) => s.name);
     expect(names).toEqual(expect.arrayContaining(['an empty cart', 'I add 2 apples', 'the cart holds 2 items']));
     const step = spans().find((s) => s.name === 'I add 2 apples')!;
     expect(step.scope).toBe('@opentelemetry/instrumentation-cucumber');
     expect(step.attributes).toMatchObject({ 'cucumber.step.status': 'PASSED' });
-  }, 120_000);
+  });
 });
