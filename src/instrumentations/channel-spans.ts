@@ -3,8 +3,16 @@
 // channels, which work whether the library is bundled or not; a bundled copy is never required,
 // so upstream's patching instrumentation never sees it. The spans made here are upstream's (this
 // line's instrumentation-mysql2 / instrumentation-ioredis, stable conventions: same names,
-// attributes and scope). Never both for one call: while upstream's patch covers the library (it
-// was loaded through require or import), the channel's messages are ignored.
+// attributes and scope). node-redis (@redis/client 5.12+, 6) publishes `node-redis:command` and
+// `node-redis:connect` the same way; its spans are instrumentation-redis's v4-v5 ones.
+//
+// Never both for one call, and each copy traced: an app can hold a bundled copy and a second copy
+// loaded from node_modules (which upstream patches). The channel cannot tell the copies apart, so
+// a call is taken as the patch's when the patch's own span is the one just started in this
+// synchronous stack (mysql2, ioredis: their channel is published inside the patched method, right
+// after upstream's startSpan) or is the active span (redis: upstream runs the call inside its
+// span's context). The patching instrumentation's tracer is wrapped to mark its spans
+// (`markPatchSpans`).
 
 import type { Attributes, Span, Tracer } from '@opentelemetry/api';
 import { lineRequire } from '../otel-line/line';
@@ -49,6 +57,42 @@ export const MYSQL2: ChannelSpans = {
   },
 };
 
+export const REDIS: ChannelSpans = {
+  instrumentation: 'redis',
+  channels: ['node-redis:command', 'node-redis:connect'],
+  scope: '@opentelemetry/instrumentation-redis',
+  describe(ctx) {
+    const attributes: Attributes = { 'db.system.name': 'redis' };
+    if (typeof ctx.serverAddress === 'string') attributes['server.address'] = ctx.serverAddress;
+    if (typeof ctx.serverPort === 'number') attributes['server.port'] = ctx.serverPort;
+    // The connect channel's context has no command.
+    if (ctx.command === undefined) return { name: 'redis-connect', attributes };
+    if (typeof ctx.command !== 'string') return undefined;
+    // node-redis already replaced the unsafe arguments by `?` (rules adapted from redis-common,
+    // never more permissive); upstream's serializer then shows what it shows, the rest as a count.
+    const args = Array.isArray(ctx.args) ? ctx.args.slice(1).map(String) : [];
+    attributes['db.operation.name'] = ctx.command;
+    attributes['db.query.text'] = serializeRedis(ctx.command, args);
+    return { name: `redis-${ctx.command}`, attributes };
+  },
+};
+
+/** @opentelemetry/redis-common's defaultDbStatementSerializer (the one upstream's redis patch uses). */
+const REDIS_SUBSETS: Array<[RegExp, number]> = [
+  [/^ECHO/i, 0],
+  [/^(GETSET|LPUSH|MSET|PFA|PSETEX|PUBLISH|RPUSH|SADD|SET|SPUBLISH|XADD|ZADD)/i, 1],
+  [/^(HSET|HMSET|LSET|LINSERT)/i, 2],
+  [/^(ACL|CONFIG)/i, 1],
+  [/^(BIT|B[LRZ]|CLIENT|CLUSTER|COMMAND|DECR|DEL|EVAL|EX|FUNCTION|GEO|GET|HINCR|HMGET|HSCAN|INCR|L[TRLM]|MEMORY|P[EFISTU]|RPOP|S[CDIMORSU]|XACK|X[CDGILPRT]|Z[CDILMPRS])/i, -1],
+];
+export function serializeRedis(command: string, args: string[]): string {
+  if (!args.length) return command;
+  const n = REDIS_SUBSETS.find(([re]) => re.test(command))?.[1] ?? 0;
+  const shown = n >= 0 ? args.slice(0, n) : [...args];
+  if (args.length > shown.length) shown.push(`[${args.length - n} other arguments]`);
+  return `${command} ${shown.join(' ')}`;
+}
+
 export const IOREDIS: ChannelSpans = {
   instrumentation: 'ioredis',
   channels: ['ioredis:command', 'ioredis:connect'],
@@ -76,11 +120,68 @@ export const IOREDIS: ChannelSpans = {
   },
 };
 
+/** Spans the patching instrumentations started, per scope; the last one started in this synchronous stack. */
+const patchSpans = new WeakSet<object>();
+const justStarted = new Map<string, object>();
+
 /**
- * Subscribes to one library's channels; `patched()` says whether upstream's patch covers it in this
- * process, `ready()` starts the SDK if needed (false: no telemetry). Returns the unsubscribe.
+ * Wraps the tracer of a patching instrumentation (and of the version-specific instrumentations it
+ * holds, as instrumentation-redis does) so that its spans are known to the channel listener.
  */
-export function subscribeChannelSpans(def: ChannelSpans, patched: () => boolean, ready: () => boolean): () => void {
+export function markPatchSpans(instrumentation: object, scope: string): void {
+  const holder = instrumentation as Record<string, unknown>;
+  const targets = [instrumentation, holder.instrumentationV4_V5, holder.instrumentationV2_V3].filter((t): t is object => typeof t === 'object' && t !== null);
+  for (const target of targets) {
+    let proto: object | null = target;
+    let getter: (() => unknown) | undefined;
+    while (proto && !getter) {
+      getter = Object.getOwnPropertyDescriptor(proto, 'tracer')?.get;
+      proto = Object.getPrototypeOf(proto);
+    }
+    if (!getter) continue;
+    const wrapped = new WeakMap<object, object>();
+    Object.defineProperty(target, 'tracer', {
+      configurable: true,
+      get() {
+        const tracer = getter!.call(this) as Tracer;
+        if (!tracer || typeof tracer.startSpan !== 'function') return tracer;
+        let w = wrapped.get(tracer);
+        if (!w) {
+          const marked = Object.create(tracer) as Tracer;
+          marked.startSpan = function (...args: Parameters<Tracer['startSpan']>) {
+            const span = tracer.startSpan(...args);
+            patchSpans.add(span);
+            justStarted.set(scope, span);
+            queueMicrotask(() => {
+              if (justStarted.get(scope) === span) justStarted.delete(scope);
+            });
+            return span;
+          };
+          wrapped.set(tracer, (w = marked));
+        }
+        return w;
+      },
+    });
+  }
+}
+
+/** Whether the call now starting on the channel is one upstream's patch already has a span for. */
+function thePatchs(scope: string, api: Api): boolean {
+  const just = justStarted.get(scope) as Span | undefined;
+  if (just?.isRecording()) {
+    justStarted.delete(scope);
+    return true;
+  }
+  const activeSpan = api.trace.getSpan(api.context.active());
+  return activeSpan !== undefined && patchSpans.has(activeSpan) && activeSpan.isRecording();
+}
+
+/**
+ * Subscribes to one library's channels; `off()` says whether the library's instrumentation is
+ * switched off in this process, `ready()` starts the SDK if needed (false: no telemetry). Returns
+ * the unsubscribe.
+ */
+export function subscribeChannelSpans(def: ChannelSpans, off: () => boolean, ready: () => boolean): () => void {
   const dc = require('diagnostics_channel') as { tracingChannel?: (name: string) => { subscribe(h: Handlers): void; unsubscribe(h: Handlers): void } };
   if (typeof dc.tracingChannel !== 'function') return () => {};
   // The API loads at the first call, not at start-up (a process without the library loads nothing).
@@ -92,7 +193,7 @@ export function subscribeChannelSpans(def: ChannelSpans, patched: () => boolean,
     if (!span) return;
     spans.delete(ctx);
     if (ctx.error) {
-      if (def === IOREDIS) span.recordException(ctx.error as Error);
+      if (def !== MYSQL2) span.recordException(ctx.error as Error);
       span.setStatus({ code: api!.SpanStatusCode.ERROR, message: ctx.error.message });
     }
     span.end();
@@ -100,8 +201,9 @@ export function subscribeChannelSpans(def: ChannelSpans, patched: () => boolean,
   const handlers: Handlers = {
     start: (ctx) => {
       try {
-        if (patched() || !ready()) return;
+        if (off() || !ready()) return;
         api ??= lineRequire('@opentelemetry/api') as Api;
+        if (thePatchs(def.scope, api)) return;
         const what = def.describe(ctx, api);
         if (!what) return;
         tracer ??= api.trace.getTracer(def.scope);

@@ -71,7 +71,7 @@ export function atLeast(version: string, floor: string): boolean {
   return true;
 }
 
-const THROUGH_CHANNELS = ['mysql2', 'ioredis', 'graphql'];
+const THROUGH_CHANNELS = ['mysql2', 'ioredis', 'graphql', 'redis', '@redis/client', 'undici', 'fastify'];
 
 export interface BundleVisibility {
   /** Instrumented packages whose code is inside the bundle: they produce nothing. */
@@ -85,11 +85,11 @@ export interface BundleVisibility {
 export function bundleVisibility(packagesInside: readonly string[], catalogue: readonly InstrumentationEntry[]): BundleVisibility {
   const watched = new Set(catalogue.flatMap((e) => e.modules));
   const inside = packagesInside.filter((p) => watched.has(p));
-  // Traced through the tracing channels they publish, bundled or not (graphql 17, recent mysql2 3.x, ioredis 6).
+  // Traced through the tracing channels they publish, bundled or not (graphql 17, recent mysql2 3.x, ioredis 6, node-redis 5.12+, undici, fastify).
   const dark = inside.filter((p) => !THROUGH_CHANNELS.includes(p));
   return {
     instrumentedInside: inside,
-    seen: 'HTTP SERVER and CLIENT spans and metrics (core http/https, fetch()), graphql 17 operations, mysql2 queries and ioredis 6 commands (their tracing channels), and every instrumented library left outside the bundle (loaded from node_modules)',
+    seen: 'HTTP SERVER and CLIENT spans and metrics (core http/https, fetch()), graphql 17 operations, mysql2 queries, ioredis 6 and node-redis 5.12+ commands, undici requests and fastify routes (their diagnostics channels), and every instrumented library left outside the bundle (loaded from node_modules)',
     notSeen: dark.length
       ? `spans, routes and log correlation of the instrumented libraries inside the bundle: ${dark.join(', ')}`
       : 'spans, routes and log correlation of instrumented libraries inside the bundle (a minified bundle does not name them)',

@@ -14,11 +14,12 @@ import type { RuntimeSettings, RuntimeState } from '../runtime/state';
 import { CONNECTIONS, DETAIL_NAMES, detailListed, setDetail } from './detail';
 import { instrumentNitro, nitroChunkUrl } from './nitro';
 import { entryRanges, outOfRange, type OutOfRange } from './coverage';
-import { hookedDefinitions } from './ranges';
-import { IOREDIS, MYSQL2, subscribeChannelSpans } from './channel-spans';
+import { IOREDIS, MYSQL2, REDIS, markPatchSpans, subscribeChannelSpans } from './channel-spans';
+import { activateOnChannels } from './channel-activation';
 import { subscribeGraphqlChannel, type GraphqlSpanMaker } from './graphql-channels';
 
 const DETAIL_LIST = DETAIL_NAMES.join(', ');
+const CHANNEL_SPANS = [MYSQL2, IOREDIS, REDIS];
 
 /** Loading these means the app may use the OpenTelemetry API directly: the SDK must be there. */
 const API_PACKAGES = ['@opentelemetry/api', '@opentelemetry/api-logs'];
@@ -124,6 +125,8 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
     for (const m of entry.modules) watched.delete(m);
     try {
       const instrumentation = createInstrumentation(entry, config, runtime.settings);
+      const channelDef = CHANNEL_SPANS.find((d) => d.instrumentation === entry.name);
+      if (channelDef) markPatchSpans(instrumentation, channelDef.scope);
       notePatched(instrumentation);
       containPatchErrors(entry.name, instrumentation, log);
       active.set(entry.name, instrumentation);
@@ -185,19 +188,27 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
     }
   };
 
-  // A bundled mysql2 or ioredis is never required: their tracing channels stand in for the patch (channel-spans.ts).
-  for (const def of [MYSQL2, IOREDIS]) {
+  // A bundled mysql2, ioredis or node-redis is never required: their tracing channels stand in for
+  // the patch, for every call the patch has no span for (channel-spans.ts).
+  for (const def of CHANNEL_SPANS) {
     if (!entries.some((e) => e.name === def.instrumentation)) continue;
-    const coveredByPatch = () => {
-      if (off(def.instrumentation, runtime.settings) || !entries.some((e) => e.name === def.instrumentation)) return true;
-      const instrumentation = active.get(def.instrumentation);
-      return instrumentation !== undefined && hookedDefinitions(instrumentation).some((d) => d.moduleExports !== undefined || (d.files ?? []).some((f) => f.moduleExports !== undefined));
-    };
+    const isOff = () => off(def.instrumentation, runtime.settings) || !entries.some((e) => e.name === def.instrumentation);
     try {
-      subscribeChannelSpans(def, coveredByPatch, ensureSdk);
+      subscribeChannelSpans(def, isOff, ensureSdk);
     } catch (err) {
       log.debug(`${def.instrumentation} tracing channels not subscribed: ${(err as Error)?.message ?? err}`);
     }
+  }
+  // undici and fastify instrumentations listen to channels themselves: the first message enables them (channel-activation.ts).
+  try {
+    activateOnChannels((name) => {
+      const entry = entries.find((e) => e.name === name);
+      if (!entry || active.has(name) || off(name, runtime.settings) || !ensureSdk()) return undefined;
+      requireHook.activating(() => activateEntry(entry));
+      return switchedOff.has(name) ? undefined : active.get(name);
+    });
+  } catch (err) {
+    log.debug(`undici/fastify channels not subscribed: ${(err as Error)?.message ?? err}`);
   }
 
   // graphql 17's operation channel, bundled or not: the instrumentation (upstream's, for its span
