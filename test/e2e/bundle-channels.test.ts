@@ -58,7 +58,7 @@ async function traced(p: number, route: string) {
   const body = await res.json();
   const spans = () => receiver.spans.filter((s) => s.traceId === traceId);
   await receiver.waitFor(() => spans().some((s) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === route), DEADLINE_MS, `the SERVER span of ${route}`);
-  return { status: res.status, body, spans, server: () => spans().find((s) => s.kind === 'SPAN_KIND_SERVER')! };
+  return { status: res.status, body, spans, server: () => spans().find((s) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === route)! };
 }
 
 describe('a bundle with node-redis, undici and fastify', () => {
