@@ -13,6 +13,7 @@ import { builtinModules } from 'module';
 import { CATALOGUE, type InstrumentationEntry } from '../src/instrumentations/table';
 import { entryRanges } from '../src/instrumentations/coverage';
 import { repoRoot } from './repo-root';
+import { testedCell } from './e2e-tested';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const semver = require('semver') as { satisfies(v: string, r: string, o?: object): boolean; major(v: string): number };
@@ -78,14 +79,14 @@ export function instrumentationTable(newest: NewestVersions = readNewest()): str
     const name = `${code(e.name)}${e.offByDefault ? ' (off by default)' : ''}`;
     const produces = e.produces ?? '';
     const cov = coverageOf(e, newest.versions);
-    const targets: Array<[string, string, string]> = cov.map((c) => [code(c.module), versionsCell(c), newestCell(c)]);
-    if (e.onGlobalFetch) targets.push(['global `fetch()`', 'Node.js core', '']);
-    if (!targets.length) targets.push(['(none: starts with the SDK)', '', '']);
-    for (const [i, [m, v, n]] of targets.entries()) rows.push(`| ${i === 0 ? name : ''} | ${m} | ${v} | ${n} | ${i === 0 ? produces : ''} |`);
+    const targets: Array<[string, string, string, string]> = cov.map((c) => [code(c.module), versionsCell(c), newestCell(c), isCore(c.module) ? '' : testedCell(c.module)]);
+    if (e.onGlobalFetch) targets.push(['global `fetch()`', 'Node.js core', '', '']);
+    if (!targets.length) targets.push(['(none: starts with the SDK)', '', '', '']);
+    for (const [i, [m, v, n, t]] of targets.entries()) rows.push(`| ${i === 0 ? name : ''} | ${m} | ${v} | ${n} | ${t} | ${i === 0 ? produces : ''} |`);
   }
   return [
-    `| Name (for \`OTEL_NODE_*_INSTRUMENTATIONS\`) | Target module | Versions patched | Newest published (${newest.checked}) | Produces |`,
-    '| --- | --- | --- | --- | --- |',
+    `| Name (for \`OTEL_NODE_*_INSTRUMENTATIONS\`) | Target module | Versions patched | Newest published (${newest.checked}) | Tested end to end in CI | Produces |`,
+    '| --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
 }

@@ -74,8 +74,9 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('dataloader', 'DataloaderInstrumentation', ['dataloader']),
   otel('dns', 'DnsInstrumentation', ['dns']),
   otel('express', 'ExpressInstrumentation', ['express'], { lean: () => require('./express-layers').leanExpressInstrumentationClass() }),
-  // Its range is the plugin's `plugin-meta` (SUPPORTED_VERSIONS in @fastify/otel's index.js).
-  { name: 'fastify', pkg: '@fastify/otel', cls: 'FastifyOtelInstrumentation', modules: ['fastify'], declaredRanges: { fastify: '>=4.0.0 <6' }, options: () => ({ registerOnInitialization: true }) },
+  // The plugin claims >=4.0.0 <6 (SUPPORTED_VERSIONS in @fastify/otel's index.js), but before 4.10 it
+  // breaks every request (500: it reads request.routeOptions, added in 4.10; measured on 4.0.0).
+  { name: 'fastify', pkg: '@fastify/otel', cls: 'FastifyOtelInstrumentation', modules: ['fastify'], declaredRanges: { fastify: '>=4.10.0 <6' }, options: () => ({ registerOnInitialization: true }) },
   otel('fs', 'FsInstrumentation', ['fs'], { offByDefault: true }),
   otel('generic-pool', 'GenericPoolInstrumentation', ['generic-pool']),
   // One span per operation; parse, validate and resolver spans are detail (graphql-boundary.ts).

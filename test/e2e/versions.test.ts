@@ -21,15 +21,21 @@ import { REPO, run, start, type Running } from '../helpers/processes';
 import { nodeBinary } from '../../scripts/node-binaries';
 import { missingServices } from '../helpers/services';
 import { waitUntil, DEADLINE_MS } from '../helpers/wait';
+import { E2E_TESTED, setVersion, VERSION_SET_NAMES, type VersionSet } from '../../scripts/e2e-tested';
 
-const SETS = ['libs-newest', 'libs-oldest'] as const;
+const SETS = VERSION_SET_NAMES;
+/** `<set>:<module>` of each library case that sent its request (checked against E2E_TESTED at the end). */
+const ran = new Set<string>();
+const LIB_OF_ROUTE: Record<string, string> = { '/graphql': 'graphql', '/bunyan': 'bunyan', '/bullmq': 'bullmq', '/pg': 'pg', '/redis': 'redis', '/undici': 'undici', '/pino': 'pino', '/winston': 'winston' };
 
 let receiver: OtlpReceiver;
 let noMariadb = false;
 let noRedis = false;
+let noPg = false;
 beforeAll(async () => {
   noMariadb = (await missingServices(['mariadb'])).length > 0;
   noRedis = (await missingServices(['redis'])).length > 0;
+  noPg = (await missingServices(['postgresql'])).length > 0;
   receiver = await new OtlpReceiver('grpc').start();
 });
 afterAll(() => receiver.stop());
@@ -42,7 +48,9 @@ export interface Traced {
 }
 
 /** GET `route` with a fresh trace id; `spans()` is what arrived for that trace. */
-export async function request(port: number, route: string): Promise<Traced> {
+export async function request(port: number, route: string, set?: VersionSet, lib?: string): Promise<Traced> {
+  const name = lib ?? (route.startsWith('/mariadb/') ? 'mariadb' : LIB_OF_ROUTE[route]);
+  if (set && name) ran.add(`${set}:${name}`);
   const traceId = randomBytes(16).toString('hex');
   const res = await fetch(`http://127.0.0.1:${port}${route}`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
   const body = await res.json();
@@ -54,6 +62,8 @@ export async function request(port: number, route: string): Promise<Traced> {
 describe.each(SETS)('%s', (set) => {
   let app: Running;
   let port: number;
+  let fastifyPort: number;
+  let koaPort: number;
   beforeAll(async () => {
     const dir = prepareApp(set, VERSION_SETS).dir;
     app = start([path.join(REPO, 'fixtures/versions/app.cjs')], {
@@ -67,9 +77,13 @@ describe.each(SETS)('%s', (set) => {
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
         OTEL_BSP_SCHEDULE_DELAY: '100',
         OTEL_METRICS_EXPORTER: 'none',
+        // koa without a router has no route: its middleware span (detail) is what shows it is instrumented.
+        OTEL_NODE_INSTRUMENTATION_DETAIL: 'koa',
       },
     });
     port = Number((await app.waitForLine(/listening (\d+)/, DEADLINE_MS))[1]);
+    fastifyPort = Number((await app.waitForLine(/fastify (\d+)/, DEADLINE_MS))[1]);
+    koaPort = Number((await app.waitForLine(/koa (\d+)/, DEADLINE_MS))[1]);
   });
   afterAll(async () => {
     app?.child.kill('SIGTERM');
@@ -77,7 +91,7 @@ describe.each(SETS)('%s', (set) => {
   });
 
   it('graphql: one operation span under the SERVER span', async () => {
-    const r = await request(port, '/graphql');
+    const r = await request(port, '/graphql', set);
     expect(r.body.items).toBe(3);
     await receiver.waitFor(() => r.spans().some((s) => s.name === 'query GetItems'), DEADLINE_MS, 'the operation span');
     const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === '/graphql')!;
@@ -93,7 +107,7 @@ describe.each(SETS)('%s', (set) => {
   });
 
   it('bunyan: the record carries the request\'s trace id', async () => {
-    const r = await request(port, '/bunyan');
+    const r = await request(port, '/bunyan', set);
     expect(r.body.record.trace_id).toBe(r.traceId);
     expect(r.body.record.span_id).toMatch(/^[0-9a-f]{16}$/);
   });
@@ -104,7 +118,7 @@ describe.each(SETS)('%s', (set) => {
     ['pool', '/mariadb/pool', 1, 'SELECT ? AS n'],
   ])('mariadb %s: CLIENT spans with the database attributes, literals out', async (_what, route, count, text) => {
     if (noMariadb) return;
-    const r = await request(port, route);
+    const r = await request(port, route, set);
     expect(r.status).toBe(200);
     const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
     const dbSpans = () => r.spans().filter((s) => s.attributes['db.system.name'] === 'mariadb');
@@ -125,7 +139,7 @@ describe.each(SETS)('%s', (set) => {
 
   it('mariadb: a failing statement is an error span with the server\'s code', async () => {
     if (noMariadb) return;
-    const r = await request(port, '/mariadb/error');
+    const r = await request(port, '/mariadb/error', set);
     expect(r.body.error).toBe('ER_NO_SUCH_TABLE');
     await receiver.waitFor(() => r.spans().some((s) => s.attributes['db.system.name'] === 'mariadb'), DEADLINE_MS, 'the mariadb span');
     const db = r.spans().find((s) => s.attributes['db.system.name'] === 'mariadb')!;
@@ -133,9 +147,64 @@ describe.each(SETS)('%s', (set) => {
     expect(db.attributes).toMatchObject({ 'error.type': 'ER_NO_SUCH_TABLE', 'db.response.status_code': '1146' });
   });
 
+  it('pg: one CLIENT span per query under the SERVER span', async () => {
+    if (noPg) return;
+    const r = await request(port, '/pg', set);
+    expect(r.body.n).toBe(4);
+    const q = () => r.spans().filter((s) => s.attributes['db.query.text'] === 'SELECT $1::int AS n');
+    await receiver.waitFor(() => q().length >= 1, DEADLINE_MS, 'the query span');
+    expect(q()).toHaveLength(1);
+    expect(q()[0]).toMatchObject({ kind: 'SPAN_KIND_CLIENT', scope: '@opentelemetry/instrumentation-pg' });
+    expect(q()[0].attributes['db.system.name']).toBe('postgresql');
+  });
+
+  it('node-redis: one span per command (the patch, and on 5.12+ not also its tracing channel)', async () => {
+    if (noRedis) return;
+    const r = await request(port, '/redis', set);
+    expect(r.body.value).toBe('v');
+    const cmd = () => r.spans().filter((s) => s.scope === '@opentelemetry/instrumentation-redis' && s.name !== 'redis-connect');
+    await receiver.waitFor(() => cmd().some((s) => s.name === 'redis-GET'), DEADLINE_MS, 'the GET span');
+    expect(cmd().map((s) => s.name).sort()).toEqual(['redis-GET', 'redis-SET']);
+    expect(cmd().find((s) => s.name === 'redis-SET')!.attributes['db.query.text']).toBe('SET versions:last [1 other arguments]');
+  });
+
+  // undici 8 (the newest) needs Node >= 22.19: on the Node 20 line only the oldest set runs it.
+  it('undici: one CLIENT span per request', async () => {
+    const [major, minor] = process.versions.node.split('.').map(Number);
+    if (set === 'libs-newest' && (major < 22 || (major === 22 && minor < 19))) return;
+    const r = await request(port, '/undici', set);
+    expect(r.body.status).toBe(200);
+    const client = () => r.spans().filter((s) => s.scope === '@opentelemetry/instrumentation-undici');
+    await receiver.waitFor(() => r.spans().some((s) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === '/ping'), DEADLINE_MS, 'the /ping SERVER span');
+    await receiver.waitFor(() => client().length >= 1, DEADLINE_MS, 'the undici span');
+    expect(client()).toHaveLength(1);
+    expect(client()[0].attributes['url.full']).toBe(`http://127.0.0.1:${port}/ping`);
+  });
+
+  it.each(['pino', 'winston'])('%s: the record carries the request\'s trace id', async (lib) => {
+    const r = await request(port, `/${lib}`, set);
+    expect(r.body.record.trace_id).toBe(r.traceId);
+    expect(r.body.record.span_id).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('fastify: the route on the SERVER span', async () => {
+    const r = await request(fastifyPort, '/items/7', set, 'fastify');
+    expect(r.body).toEqual({ id: '7' });
+    await receiver.waitFor(() => r.spans().some((s) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['http.route'] === '/items/:id'), DEADLINE_MS, 'the route');
+  });
+
+  it('koa: a middleware span under the SERVER span', async () => {
+    const r = await request(koaPort, '/', set, 'koa');
+    expect(r.body).toEqual({ koa: true });
+    await receiver.waitFor(() => r.spans().some((s) => s.scope === '@opentelemetry/instrumentation-koa'), DEADLINE_MS, 'the koa span');
+    const mw = r.spans().filter((s) => s.scope === '@opentelemetry/instrumentation-koa');
+    expect(mw).toHaveLength(1);
+    expect(mw[0].parentSpanId).toBe(r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!.spanId);
+  });
+
   it('bullmq: PRODUCER on add, CONSUMER when processed, in the request\'s trace; the job\'s call under it', async () => {
     if (noRedis) return;
-    const r = await request(port, '/bullmq');
+    const r = await request(port, '/bullmq', set);
     expect(r.body.result).toEqual({ pinged: 200, n: 5 });
     // /ping's SERVER span may arrive before the request's own, which ends last.
     const isRequest = (s: ReceivedSpan) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === '/bullmq';
@@ -168,7 +237,7 @@ describe.each(SETS)('%s', (set) => {
     // whatever the checks made has arrived by the time the request's SERVER span has.
     const from = app.stdout().split('\n').filter((l) => l === 'stalled check').length;
     await waitUntil(() => app.stdout().split('\n').filter((l) => l === 'stalled check').length >= from + 2, 10_000, 'two stalled checks');
-    await request(port, '/ping');
+    await request(port, '/ping', set);
     const service = `versions-${set}`;
     const mine = receiver.spans.filter((s) => s.resource['service.name'] === service);
     // Every request here carries a traceparent: no span of this app is a root but BullMQ's own.
@@ -244,5 +313,24 @@ describe.each([
     const step = spans().find((s) => s.name === 'I add 2 apples')!;
     expect(step.scope).toBe('@opentelemetry/instrumentation-cucumber');
     expect(step.attributes).toMatchObject({ 'cucumber.step.status': 'PASSED' });
+  });
+});
+
+// The README's "Tested end to end" column comes from E2E_TESTED: every version it names is installed
+// by its set, and every case it names for this file ran (the last describe of the file: it runs last).
+describe('the tested-versions data (scripts/e2e-tested.ts)', () => {
+  it.each(Object.entries(E2E_TESTED))('%s: in its version sets, and run', (module, t) => {
+    for (const set of t.sets) {
+      expect(setVersion(set, module), `${module} in ${set}`).toMatch(/^\d+\.\d+\.\d+$/);
+      if (t.by !== 'versions.test.ts') continue;
+      const [major, minor] = process.versions.node.split('.').map(Number);
+      const oldNode = major < 22 || (major === 22 && minor < 19);
+      if (module === 'undici' && set === 'libs-newest' && oldNode) continue;
+      if (module === '@cucumber/cucumber') continue;
+      if (noRedis && ['redis', 'bullmq'].includes(module)) continue;
+      if (noPg && module === 'pg') continue;
+      if (noMariadb && module === 'mariadb') continue;
+      expect(ran.has(`${set}:${module}`), `${set}:${module} ran`).toBe(true);
+    }
   });
 });

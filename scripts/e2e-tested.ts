@@ -1,0 +1,53 @@
+// Which catalogue modules are tested end to end in CI, and in which version sets (test/versions/<set>,
+// installed from the registry by scripts/corpus.ts). The single source for the README
+// instrumentation table's "Tested end to end" column (scripts/instrumentation-table.ts) and for
+// test/e2e/versions.test.ts, which checks that each module named here for a set is in that set
+// and that its own case ran (modules tested by another file say which).
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { repoRoot } from './repo-root';
+
+export type VersionSet = 'libs-newest' | 'libs-oldest';
+export const VERSION_SET_NAMES: readonly VersionSet[] = ['libs-newest', 'libs-oldest'];
+
+export interface Tested {
+  sets: readonly VersionSet[];
+  /** The test file, under test/e2e. */
+  by: 'versions.test.ts' | 'bundle.test.ts';
+  /** A limit the column says (undici 8 needs Node >= 22.19: the Node 24 pass only). */
+  note?: string;
+}
+
+const BOTH: readonly VersionSet[] = VERSION_SET_NAMES;
+export const E2E_TESTED: Readonly<Record<string, Tested>> = {
+  '@cucumber/cucumber': { sets: BOTH, by: 'versions.test.ts' },
+  bullmq: { sets: BOTH, by: 'versions.test.ts' },
+  bunyan: { sets: BOTH, by: 'versions.test.ts' },
+  fastify: { sets: BOTH, by: 'versions.test.ts' },
+  graphql: { sets: BOTH, by: 'versions.test.ts' },
+  koa: { sets: BOTH, by: 'versions.test.ts' },
+  mariadb: { sets: BOTH, by: 'versions.test.ts' },
+  pg: { sets: BOTH, by: 'versions.test.ts' },
+  pino: { sets: BOTH, by: 'versions.test.ts' },
+  redis: { sets: BOTH, by: 'versions.test.ts' },
+  undici: { sets: BOTH, by: 'versions.test.ts', note: 'newest on Node 24 only' },
+  winston: { sets: BOTH, by: 'versions.test.ts' },
+  express: { sets: ['libs-newest'], by: 'bundle.test.ts' },
+  ioredis: { sets: ['libs-newest'], by: 'bundle.test.ts' },
+  mysql2: { sets: ['libs-newest'], by: 'bundle.test.ts' },
+};
+
+/** The version a set installs of a module (its package.json's exact pin), or undefined. */
+export function setVersion(set: VersionSet, module: string): string | undefined {
+  const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'test', 'versions', set, 'package.json'), 'utf8'));
+  return pkg.dependencies?.[module];
+}
+
+/** The README cell: the versions tested end to end, or "not tested". */
+export function testedCell(module: string): string {
+  const t = E2E_TESTED[module];
+  if (!t) return 'not tested';
+  const versions = t.sets.map((s) => setVersion(s, module) ?? '?').join(', ');
+  return t.note ? `${versions} (${t.note})` : versions;
+}
