@@ -16,6 +16,7 @@ import { instrumentNitro, nitroChunkUrl } from './nitro';
 import { entryRanges, outOfRange, type OutOfRange } from './coverage';
 import { IOREDIS, MYSQL2, REDIS, markPatchSpans, subscribeChannelSpans } from './channel-spans';
 import { activateOnChannels } from './channel-activation';
+import { guardFastifyInitialization } from './fastify-guard';
 import { subscribeGraphqlChannel, type GraphqlSpanMaker } from './graphql-channels';
 
 const DETAIL_LIST = DETAIL_NAMES.join(', ');
@@ -127,6 +128,7 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
       const instrumentation = createInstrumentation(entry, config, runtime.settings);
       const channelDef = CHANNEL_SPANS.find((d) => d.instrumentation === entry.name);
       if (channelDef) markPatchSpans(instrumentation, channelDef.scope);
+      if (entry.name === 'fastify') guardFastifyInitialization(instrumentation);
       notePatched(instrumentation);
       containPatchErrors(entry.name, instrumentation, log);
       active.set(entry.name, instrumentation);
