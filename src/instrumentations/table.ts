@@ -45,6 +45,10 @@ export interface InstrumentationEntry {
   /** Versions of a module covered another way: through another module it loads (redis 4+ is
    *  @redis/client), or a diagnostics_channel it publishes (graphql 17). `range` is `>=N.0.0`. */
   coveredThrough?: Readonly<Record<string, { range: string; module?: string; channel?: string; by?: string }>>;
+  /** Files inside a module that the ESM import hook must wrap too (the module is imported by subpath only). */
+  esmFiles?: readonly RegExp[];
+  /** Called once the instrumentation exists, with the file whose require() activated it ('import' for an ESM import). */
+  onActivate?: (instrumentation: Instrumentation, loadedBy: string | undefined) => void;
   /** Constructor options beyond the defaults (also re-applied when run-time settings change). */
   options?: (config: Readonly<Config>, settings: Readonly<RuntimeSettings>) => Record<string, unknown>;
 }
@@ -94,6 +98,8 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('lru-memoizer', 'LruMemoizerInstrumentation', ['lru-memoizer']),
   // Our own (mariadb.ts): no OpenTelemetry package instruments the mariadb driver.
   { name: 'mariadb', pkg: 'otel-preload', cls: 'MariadbInstrumentation', modules: ['mariadb'], lean: () => require('./mariadb').mariadbInstrumentationClass() },
+  // Ours: no upstream instrumentation of the MCP SDK exists; it is required by subpath only (genai/mcp.ts).
+  { name: 'mcp', pkg: 'otel-preload', cls: 'McpInstrumentation', modules: ['@modelcontextprotocol/sdk'], esmFiles: [/\/node_modules\/@modelcontextprotocol\/sdk\/dist\/(esm\/)?shared\/protocol\.js$/], onActivate: (i, loadedBy) => (i as unknown as { patchCommonJs(f?: string): void }).patchCommonJs(loadedBy), lean: () => require('./genai/mcp').mcpInstrumentationClass() },
   otel('memcached', 'MemcachedInstrumentation', ['memcached']),
   otel('mongodb', 'MongoDBInstrumentation', ['mongodb']),
   otel('mongoose', 'MongooseInstrumentation', ['mongoose']),
@@ -158,6 +164,7 @@ const PRODUCES: Record<string, string> = {
   'koa': '`http.route`; middleware and router spans with detail on',
   'lru-memoizer': 'context propagation through the cache',
   'mariadb': 'CLIENT spans (`db.system.name=mariadb`, `db.query.text`, `db.operation.name`, `db.namespace`, `server.*`): promise and callback APIs, pools, `execute`, `batch`',
+  'mcp': '@modelcontextprotocol/sdk 1: CLIENT span per request sent and SERVER span per request handled (`tools/call get_weather`: `mcp.method.name`, `gen_ai.tool.name`, `gen_ai.operation.name=execute_tool`, `mcp.session.id`, `jsonrpc.request.id`, `network.transport`, `error.type`), the server\'s span a child of the client\'s through `params._meta`; `mcp.client.operation.duration`, `mcp.server.operation.duration`',
   'memcached': 'CLIENT spans (`db.*`)',
   'mongodb': 'CLIENT spans (`db.*`)',
   'mongoose': 'spans per model operation',

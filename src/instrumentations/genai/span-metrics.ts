@@ -42,8 +42,10 @@ export class GenAiSpanMetricsProcessor implements SpanProcessor {
     const a = span.attributes;
     const operation = a[OPERATION];
     if (typeof operation !== 'string') return;
-    // Agent and tool spans (invoke_agent, execute_tool) are INTERNAL: the model calls are the CLIENT ones.
-    if (span.kind !== SPAN_KIND_CLIENT && !(span.kind === SPAN_KIND_INTERNAL && operation !== 'invoke_agent' && operation !== 'execute_tool')) return;
+    // Agent and tool spans (invoke_agent, execute_tool) are INTERNAL: the model calls are the CLIENT
+    // ones. An MCP tool call is a CLIENT execute_tool span: no model call either (mcp.ts has its metrics).
+    if (operation === 'execute_tool') return;
+    if (span.kind !== SPAN_KIND_CLIENT && !(span.kind === SPAN_KIND_INTERNAL && operation !== 'invoke_agent')) return;
     const scope = (span as { instrumentationScope?: { name: string }; instrumentationLibrary?: { name: string } });
     if (RECORDS_OWN_METRICS.has(scope.instrumentationScope?.name ?? scope.instrumentationLibrary?.name ?? '') && !this.completed.has(span)) return;
     try {
