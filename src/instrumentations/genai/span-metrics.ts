@@ -9,6 +9,7 @@
 import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { lineRequire } from '../../otel-line/line';
+import { isWatchingClientSpans, noteClientSpan } from './client-spans';
 import { DURATION_BUCKETS, ERROR_TYPE, INPUT_TOKENS, METRIC_DURATION, METRIC_TOKEN_USAGE, OPERATION, OUTPUT_TOKENS, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, SYSTEM, TOKEN_BUCKETS } from './semconv';
 
 /** Scopes whose instrumentation records gen_ai.client.* itself. */
@@ -26,6 +27,7 @@ export class GenAiSpanMetricsProcessor implements SpanProcessor {
   /** Both provider attributes on every GenAI span (instrumentations set one or the other; consumers read either). */
   onStart(span: Span): void {
     const a = span.attributes;
+    if (isWatchingClientSpans() && span.kind === SPAN_KIND_CLIENT && a[OPERATION] !== undefined && a[OPERATION] !== 'execute_tool') noteProviderSpan(span);
     const provider = a[PROVIDER] ?? a[SYSTEM];
     if (provider === undefined) return;
     if (a[PROVIDER] === undefined) span.setAttribute(PROVIDER, provider);
@@ -74,6 +76,16 @@ export class GenAiSpanMetricsProcessor implements SpanProcessor {
   shutdown(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/** LangChain's own chat spans are not provider spans (langchain.ts asks about the others). */
+function noteProviderSpan(span: Span): void {
+  const scope = span as { instrumentationScope?: { name: string }; instrumentationLibrary?: { name: string } };
+  if ((scope.instrumentationScope?.name ?? scope.instrumentationLibrary?.name) === 'otel-preload-langchain') return;
+  // 2.x: parentSpanId; 3.x: parentSpanContext.
+  const s = span as unknown as { parentSpanId?: string; parentSpanContext?: { spanId?: string } };
+  const parent = s.parentSpanContext?.spanId ?? s.parentSpanId;
+  noteClientSpan(parent ? `${span.spanContext().traceId}/${parent}` : '');
 }
 
 function createInstruments(): { duration: Histogram; tokens: Histogram } {
