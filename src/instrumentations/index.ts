@@ -48,6 +48,12 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
     const started = lifecycle.ensureSdk();
     if (started && !startedWithSdk) {
       startedWithSdk = true;
+      // The Anthropic SDK's own spans (0.134+) follow the `anthropic` switch too.
+      try {
+        (require('./genai/tracer-gate') as typeof import('./genai/tracer-gate')).gateTracers('com.anthropic.sdk.typescript', () => !entries.some((e) => e.name === 'anthropic') || off('anthropic', runtime.settings));
+      } catch (err) {
+        log.debug(`Anthropic SDK tracer not gated: ${(err as Error)?.message ?? err}`);
+      }
       for (const entry of entries) if (entry.atSdkStart?.(config)) activateEntry(entry);
     }
     return started;

@@ -4,6 +4,7 @@
 // call is counted exactly once. The upstream openai instrumentation records both metrics itself,
 // and so does the aws-sdk instrumentation for Bedrock Runtime (Converse, InvokeModel): their
 // scopes are skipped here. At start, a GenAI span gets both gen_ai.provider.name and gen_ai.system.
+// The Anthropic SDK's own model-call spans are renamed at start to the conventions' shape.
 // Costs two attribute reads per span that is not a GenAI span.
 
 import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
@@ -27,6 +28,7 @@ export class GenAiSpanMetricsProcessor implements SpanProcessor {
   /** Both provider attributes on every GenAI span (instrumentations set one or the other; consumers read either). */
   onStart(span: Span): void {
     const a = span.attributes;
+    renameSdkSpan(span);
     if (isWatchingClientSpans() && span.kind === SPAN_KIND_CLIENT && a[OPERATION] !== undefined && a[OPERATION] !== 'execute_tool') noteProviderSpan(span);
     const provider = a[PROVIDER] ?? a[SYSTEM];
     if (provider === undefined) return;
@@ -76,6 +78,21 @@ export class GenAiSpanMetricsProcessor implements SpanProcessor {
   shutdown(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/**
+ * The Anthropic SDK names its spans after its methods (`anthropic.messages.create`); a model call's
+ * span gets the conventions' name, `{gen_ai.operation.name} {gen_ai.request.model}`, as every other
+ * GenAI span has. Its other spans (count_tokens, sessions) keep theirs.
+ */
+function renameSdkSpan(span: Span): void {
+  const a = span.attributes;
+  const operation = a[OPERATION];
+  const model = a[REQUEST_MODEL];
+  if (typeof operation !== 'string' || typeof model !== 'string' || !span.name.startsWith('anthropic.')) return;
+  const scope = span as { instrumentationScope?: { name: string }; instrumentationLibrary?: { name: string } };
+  if (!(scope.instrumentationScope?.name ?? scope.instrumentationLibrary?.name ?? '').startsWith('com.anthropic.sdk')) return;
+  span.updateName(`${operation} ${model}`);
 }
 
 /** LangChain's own chat spans are not provider spans (langchain.ts asks about the others). */
