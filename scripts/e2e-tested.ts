@@ -47,7 +47,7 @@ export function setVersion(set: VersionSet, module: string): string | undefined 
 /** The README cell: the versions tested end to end, or "not tested". */
 export function testedCell(module: string): string {
   const t = E2E_TESTED[module];
-  if (!t) return 'not tested';
+  if (!t) return 'not in test/versions';
   const versions = t.sets.map((s) => setVersion(s, module) ?? '?').join(', ');
   return t.note ? `${versions} (${t.note})` : versions;
 }

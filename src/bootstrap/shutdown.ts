@@ -6,7 +6,8 @@
 //   them); only the flush's own bound timer does, so a black-hole collector cannot stretch this.
 // - SIGTERM/SIGINT and nobody else handles it (signal-owners.ts: signal-exit does not count) →
 //   flush, then re-raise the same signal with our listener gone: status 143/130 as without us,
-//   and signal-exit, if loaded, runs its callbacks then. A second signal meanwhile stops waiting.
+//   and signal-exit, if loaded, runs its callbacks then. A second signal meanwhile stops waiting
+//   (exports in flight get HURRY_GRACE_MS to answer; the queue is counted, not sent).
 // - SIGTERM/SIGINT with the app's own handler → the app decides and keeps serving if it wants;
 //   its spans keep flowing on the normal schedule and its end is one of the other paths.
 // - 'exit' (process.exit(code) from anywhere, uncaught exceptions, unhandled rejections, and the
@@ -50,6 +51,8 @@ export interface ExitOptions {
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+/** After a second signal, how long exports in flight may still answer (a few loop turns on a busy host). */
+export const HURRY_GRACE_MS = 250;
 const message = (err: unknown) => (err as Error)?.message ?? String(err);
 
 export function installExitHandlers(work: ExitWork, timeoutMillis: number, log: Logger, options: ExitOptions = {}): void {
@@ -141,17 +144,31 @@ export function installExitHandlers(work: ExitWork, timeoutMillis: number, log: 
   proc.on('exit', finish);
 
   const handlers = new Map<NodeJS.Signals, () => void>();
+  let reraised = false;
   const reraise = (signal: NodeJS.Signals) => {
+    // Once: the flush's end and the grace after a second signal may both come here.
+    if (reraised) return;
+    reraised = true;
     for (const [s, h] of handlers) proc.removeListener(s, h);
     finish();
     proc.kill(proc.pid, signal);
   };
   for (const signal of SIGNALS) {
     const onSignal = (): void => {
-      // A second signal while we flush: the operator does not want to wait.
+      // A second signal while we flush: the operator does not want to wait. Exports already in
+      // flight get HURRY_GRACE_MS for their answer, no more: the collector may have them already
+      // (a slow but healthy one answers late), and counting them lost would count spans that
+      // arrived (exported + lost > created). What is still queued is counted, not sent. A third
+      // signal does not wait at all.
       if (stopping) {
+        if (hurry || !flushing) {
+          hurry = true;
+          return reraise(signal);
+        }
         hurry = true;
-        return reraise(signal);
+        const grace = new Promise<void>((resolve) => setTimeout(resolve, HURRY_GRACE_MS).unref?.());
+        void Promise.race([flushing, grace]).then(() => reraise(signal));
+        return;
       }
       if (appHandles(signal, onSignal, proc, options.global)) return;
       stopping = signal;

@@ -23,6 +23,7 @@ import { isOwnOptions, isOwnPeer } from '../util/own-traffic';
 import { hasRouteResolvers, routeAtResponse } from './route-at-response';
 import { AttributeSets, installCarriedHashes } from './metric-attributes';
 import { LEAN_ROOT } from './lean-context';
+import { traceClientResponseWithoutListener } from './http-client-response';
 import { requireInternal } from '../otel-line/internals';
 import { lineRequire } from '../otel-line/line';
 
@@ -87,6 +88,8 @@ export function leanHttpInstrumentationClass(): new (config?: Record<string, unk
   const metricSets = new AttributeSets(['http.request.method', 'url.scheme', 'network.protocol.version', 'http.route', 'http.response.status_code', 'error.type']);
   const upstreamIncoming = (HttpInstrumentation.prototype as UpstreamInternals)._incomingRequestFunction;
   const upstreamOutgoing = (HttpInstrumentation.prototype as UpstreamInternals)._outgoingRequestFunction;
+  // The CLIENT side's 'response' handling without a listener of ours (http-client-response.ts).
+  traceClientResponseWithoutListener(LeanHttpInstrumentation.prototype as never);
 
   // Our own requests (util/own-traffic.ts: marked options, or a context with tracing suppressed —
   // the ECS detector's requests are not ours to mark) go to Node untouched: upstream would make no

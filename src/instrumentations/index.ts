@@ -50,6 +50,12 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
     const started = lifecycle.ensureSdk();
     if (started && !startedWithSdk) {
       startedWithSdk = true;
+      // The Anthropic SDK's own spans (0.134+) follow the `anthropic` switch too.
+      try {
+        (require('./genai/tracer-gate') as typeof import('./genai/tracer-gate')).gateTracers('com.anthropic.sdk.typescript', () => !entries.some((e) => e.name === 'anthropic') || off('anthropic', runtime.settings));
+      } catch (err) {
+        log.debug(`Anthropic SDK tracer not gated: ${(err as Error)?.message ?? err}`);
+      }
       for (const entry of entries) if (entry.atSdkStart?.(config)) activateEntry(entry);
     }
     return started;
@@ -121,7 +127,7 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
     }
   };
 
-  const activateEntry = (entry: InstrumentationEntry) => {
+  const activateEntry = (entry: InstrumentationEntry, loadedBy?: string) => {
     if (active.has(entry.name)) return;
     for (const m of entry.modules) watched.delete(m);
     try {
@@ -132,6 +138,7 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
       notePatched(instrumentation);
       containPatchErrors(entry.name, instrumentation, log);
       active.set(entry.name, instrumentation);
+      entry.onActivate?.(instrumentation, loadedBy);
       if (off(entry.name, runtime.settings)) {
         instrumentation.disable();
         switchedOff.add(entry.name);
@@ -183,7 +190,7 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
     watched.delete(moduleName);
     try {
       if (!ensureSdk()) return;
-      for (const entry of candidates) activateEntry(entry);
+      for (const entry of candidates) activateEntry(entry, loadedBy);
       if (candidates.length) scheduleGapCheck();
     } catch (err) {
       log.warn(`activating instrumentation for ${moduleName} failed (${(err as Error)?.message ?? err}).`);
@@ -231,12 +238,13 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
   const requireHook = installRequireHook(watched, activate, (name) => patchesUnknown || patched.has(name));
   let esmHook: EsmHookMode = 'off';
   try {
-    esmHook = installImportHook(watched, (name, loadedBy) => requireHook.activating(() => activate(name, loadedBy)), parentUrl, process.argv[1], nitroFile(log));
+    const esmFiles = entries.flatMap((e) => e.esmFiles ?? []);
+    esmHook = installImportHook(watched, (name, loadedBy) => requireHook.activating(() => activate(name, loadedBy)), parentUrl, process.argv[1], nitroFile(log), esmFiles);
   } catch (err) {
     log.warn(`ESM import hook could not be registered (${(err as Error)?.message ?? err}); ES modules are not instrumented.`);
   }
   const onFetch = entries.filter((e) => e.onGlobalFetch);
-  if (onFetch.length) installFetchTrigger(() => requireHook.activating(() => ensureSdk() && onFetch.forEach(activateEntry)));
+  if (onFetch.length) installFetchTrigger(() => requireHook.activating(() => ensureSdk() && onFetch.forEach((e) => activateEntry(e))));
   applySettings(runtime.settings);
   return {
     selected: entries.map((e) => e.name),

@@ -160,8 +160,9 @@ export interface WatchedFile {
   onImport(exports: Record<string, unknown>): void;
 }
 
-export function installImportHook(watched: Set<string>, activate: Activate, parentUrl: string, mainScript: string | undefined, file?: WatchedFile): EsmHookMode {
-  const include = file ? [...watched, file.url] : [...watched];
+/** `files`: files inside watched packages to wrap as well (a package imported by subpath only); their import activates the package's instrumentation. */
+export function installImportHook(watched: Set<string>, activate: Activate, parentUrl: string, mainScript: string | undefined, file?: WatchedFile, files: readonly RegExp[] = []): EsmHookMode {
+  const include: Array<string | RegExp> = [...watched, ...(file ? [file.url] : []), ...files];
   const mod = Module as unknown as { register?: Function; registerHooks?: Function };
   let mode: EsmHookMode;
   if (!mainScript) return 'off';

@@ -45,6 +45,10 @@ export interface InstrumentationEntry {
   /** Versions of a module covered another way: through another module it loads (redis 4+ is
    *  @redis/client), or a diagnostics_channel it publishes (graphql 17). `range` is `>=N.0.0`. */
   coveredThrough?: Readonly<Record<string, { range: string; module?: string; channel?: string; by?: string }>>;
+  /** Files inside a module that the ESM import hook must wrap too (the module is imported by subpath only). */
+  esmFiles?: readonly RegExp[];
+  /** Called once the instrumentation exists, with the file whose require() activated it ('import' for an ESM import). */
+  onActivate?: (instrumentation: Instrumentation, loadedBy: string | undefined) => void;
   /** Constructor options beyond the defaults (also re-applied when run-time settings change). */
   options?: (config: Readonly<Config>, settings: Readonly<RuntimeSettings>) => Record<string, unknown>;
 }
@@ -92,9 +96,13 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('kafkajs', 'KafkaJsInstrumentation', ['kafkajs']),
   otel('knex', 'KnexInstrumentation', ['knex']),
   otel('koa', 'KoaInstrumentation', ['koa']),
+  // Ours: no upstream instrumentation of LangChain.js exists; its callback system (genai/langchain.ts).
+  { name: 'langchain', pkg: 'otel-preload', cls: 'LangChainInstrumentation', modules: ['@langchain/core'], esmFiles: [/\/node_modules\/@langchain\/core\/dist\/callbacks\/manager\.js$/], lean: () => require('./genai/langchain').langchainInstrumentationClass() },
   otel('lru-memoizer', 'LruMemoizerInstrumentation', ['lru-memoizer']),
   // Our own (mariadb.ts): no OpenTelemetry package instruments the mariadb driver.
   { name: 'mariadb', pkg: 'otel-preload', cls: 'MariadbInstrumentation', modules: ['mariadb'], lean: () => require('./mariadb').mariadbInstrumentationClass() },
+  // Ours: no upstream instrumentation of the MCP SDK exists; it is required by subpath only (genai/mcp.ts).
+  { name: 'mcp', pkg: 'otel-preload', cls: 'McpInstrumentation', modules: ['@modelcontextprotocol/sdk'], esmFiles: [/\/node_modules\/@modelcontextprotocol\/sdk\/dist\/(esm\/)?shared\/protocol\.js$/], onActivate: (i, loadedBy) => (i as unknown as { patchCommonJs(f?: string): void }).patchCommonJs(loadedBy), lean: () => require('./genai/mcp').mcpInstrumentationClass() },
   otel('memcached', 'MemcachedInstrumentation', ['memcached']),
   otel('mongodb', 'MongoDBInstrumentation', ['mongodb']),
   otel('mongoose', 'MongooseInstrumentation', ['mongoose']),
@@ -111,7 +119,7 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   { name: 'google-genai', pkg: 'otel-preload', cls: 'GoogleGenAiInstrumentation', modules: ['@google/genai'], options: (_c, s) => ({ captureMessageContent: s.genAiCaptureMessageContent }), lean: () => require('./genai/google').googleGenAiInstrumentationClass() },
   otel('oracledb', 'OracleInstrumentation', ['oracledb']),
   // Connect spans (`pg-pool.connect` on every query through a pool, `pg.connect`) are detail.
-  otel('pg', 'PgInstrumentation', ['pg', 'pg-pool'], { options: (_c, s) => ({ ignoreConnectSpans: !detailListed(s.instrumentationDetail, 'pg') }) }),
+  otel('pg', 'PgInstrumentation', ['pg', 'pg-pool'], { options: (_c, s) => ({ ignoreConnectSpans: !detailListed(s.instrumentationDetail, 'pg') }), lean: () => require('./pg-callback-room').pgInstrumentationClass() }),
   otel('pino', 'PinoInstrumentation', ['pino']),
   // A wrapper over the redis v2–3 and node-redis v4+ instrumentations (its own module list is empty).
   otel('redis', 'RedisInstrumentation', ['redis', '@redis/client', '@node-redis/client'], { coveredThrough: { redis: { range: '>=4.0.0', module: '@redis/client' } } }),
@@ -134,7 +142,7 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
 
 const PRODUCES: Record<string, string> = {
   'amqplib': 'PRODUCER/CONSUMER spans (`messaging.*`)',
-  'anthropic': '@anthropic-ai/sdk before 0.134: CLIENT spans for messages.create, plain and streamed (`gen_ai.*`, token usage, time to first chunk); from 0.134 the SDK\'s own spans are kept. `gen_ai.client.*` metrics for both',
+  'anthropic': '@anthropic-ai/sdk before 0.134: CLIENT spans for messages.create, plain and streamed (`gen_ai.*`, token usage, time to first chunk); from 0.134 the SDK\'s own spans are kept (renamed `chat {model}`; switched off with this instrumentation). `gen_ai.client.*` metrics for both',
   'aws-lambda': 'SERVER span per invocation (only in Lambda)',
   'aws-sdk': 'CLIENT spans per AWS call (`rpc.*`, `aws.*`)',
   'bullmq': 'PRODUCER span per job added (`add <queue>`), CONSUMER span when a worker processes it (`process <queue>`), continuing the enqueuing trace (BullMQ\'s own `telemetry` option)',
@@ -157,8 +165,10 @@ const PRODUCES: Record<string, string> = {
   'kafkajs': 'PRODUCER/CONSUMER spans (`messaging.*`)',
   'knex': 'CLIENT spans (`db.*`)',
   'koa': '`http.route`; middleware and router spans with detail on',
+  'langchain': '@langchain/core 0.3–1.x, from LangChain\'s own callbacks: `invoke_agent {name}` span per top-level chain or agent run, `execute_tool {tool}` per tool run; one CLIENT `chat {model}` span per model call with token usage, only where the provider SDK underneath made none (a model class that calls fetch itself); `gen_ai.client.*` metrics',
   'lru-memoizer': 'context propagation through the cache',
   'mariadb': 'CLIENT spans (`db.system.name=mariadb`, `db.query.text`, `db.operation.name`, `db.namespace`, `server.*`): promise and callback APIs, pools, `execute`, `batch`',
+  'mcp': '@modelcontextprotocol/sdk 1: CLIENT span per request sent and SERVER span per request handled (`tools/call get_weather`: `mcp.method.name`, `gen_ai.tool.name`, `gen_ai.operation.name=execute_tool`, `mcp.session.id`, `jsonrpc.request.id`, `network.transport`, `error.type`), the server\'s span a child of the client\'s through `params._meta`; `mcp.client.operation.duration`, `mcp.server.operation.duration`',
   'memcached': 'CLIENT spans (`db.*`)',
   'mongodb': 'CLIENT spans (`db.*`)',
   'mongoose': 'spans per model operation',

@@ -2,7 +2,7 @@
 // 64`): the app takes every descriptor left, holds them through the first exports, then gives
 // them back. Nothing may be switched off for good by it: spans made after the shortage arrive,
 // the metric exporter (whose modules were being loaded when none was left) exports again, the
-// message names EMFILE (Node reports a module it could not open as "Cannot find module"), and
+// messages, the loss lines too, name EMFILE (Node reports a module it could not open as "Cannot find module"), and
 // every span is exported or counted as lost, exactly.
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -54,5 +54,9 @@ describe('file descriptors exhausted at the first export, then freed', () => {
     expect(r.count('metrics', service), detail).toBeGreaterThan(0);
     expect(result.stderr, detail).not.toMatch(/Cannot find module|this signal is not exported/);
     for (const line of result.stderr.split('\n').filter((l) => l.includes('could not be created'))) expect(line).toMatch(/EMFILE/);
+    // Every loss line names its cause (the metric points' line named none: the reader has no queue
+    // to report the failure, and the transport that names it otherwise was never reached).
+    const lossLines = result.stderr.split('\n').filter((l) => l.includes('telemetry lost:'));
+    for (const line of lossLines) expect(line, detail).toMatch(/ because .*EMFILE/);
   });
 });

@@ -55,6 +55,8 @@ describe.each([
     const plain = genaiChild(spans, serverSpan(spans, '/messages'))!;
     expect(plain.kind).toBe('SPAN_KIND_CLIENT');
     expect(plain.scope).toBe(scope);
+    // The SDK names its span after its method (anthropic.messages.create); ours renames it to the conventions' shape.
+    expect(plain.name).toBe('chat claude-fixture');
     expect(plain.attributes).toMatchObject({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'anthropic', 'gen_ai.request.model': 'claude-fixture', 'gen_ai.response.model': 'claude-fixture-2026' });
     expect(Number(plain.attributes['gen_ai.usage.input_tokens'])).toBe(ANTHROPIC_USAGE.input_tokens);
     expect(Number(plain.attributes['gen_ai.usage.output_tokens'])).toBe(ANTHROPIC_USAGE.output_tokens);
@@ -87,5 +89,31 @@ describe.each([
     expect(sent).not.toContain('Say hi');
     expect(sent).not.toContain('You are terse');
     expect(sent).not.toContain('Hello from Claude');
+  });
+});
+
+describe('OTEL_NODE_DISABLED_INSTRUMENTATIONS=anthropic: the SDK\'s own spans (1.16) stop too', () => {
+  const service = 'genai-anthropic-disabled';
+  let app: Running;
+
+  beforeAll(async () => {
+    app = startGenaiApp(receiver, provider.url, genaiApp('genai-anthropic'), 'app.cjs', service, { GENAI_SDK: 'anthropic', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'anthropic' });
+    const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
+    expect((await get(`http://127.0.0.1:${port}/messages`)).status).toBe(200);
+    // The positive marker: the SDK's own HTTP request, exported, in the request's trace.
+    await receiver.waitFor(() => of(service).some((s) => s.kind === 'SPAN_KIND_CLIENT' && s.parentSpanId === serverSpan(of(service), '/messages')?.spanId), DEADLINE_MS, `the HTTP spans of ${service}`);
+  });
+  afterAll(async () => {
+    app?.child.kill('SIGTERM');
+    await app?.exited;
+  });
+
+  it('no GenAI span, the SDK\'s HTTP request directly under the app\'s request, no GenAI metrics', async () => {
+    const spans = of(service);
+    expect(spans.filter((s) => s.attributes['gen_ai.operation.name'] !== undefined || s.scope.startsWith('com.anthropic'))).toEqual([]);
+    const request = serverSpan(spans, '/messages')!;
+    expect(spans.find((s) => s.kind === 'SPAN_KIND_CLIENT' && s.parentSpanId === request.spanId)?.traceId).toBe(request.traceId);
+    await receiver.waitFor(() => receiver.metrics.some((m) => m.resource['service.name'] === service && m.name === 'http.server.request.duration'), DEADLINE_MS, 'the HTTP metrics');
+    expect(receiver.metrics.filter((m) => m.resource['service.name'] === service && m.name.startsWith('gen_ai.'))).toEqual([]);
   });
 });

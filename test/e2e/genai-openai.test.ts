@@ -133,7 +133,8 @@ describe.each(VERSIONS.flatMap(([v, app, responses]) => [[v, script(v, 'app.cjs'
   });
 
   it('gen_ai.client.token.usage and gen_ai.client.operation.duration count every call once', async () => {
-    const chat = { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-fixture' };
+    // Both provider attributes on every point, chat and Responses alike (upstream: one or the other).
+    const chat = { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-fixture', 'gen_ai.provider.name': 'openai', 'gen_ai.system': 'openai' };
     const calls = 2 + (hasResponses ? 1 : 0);
     const input = OPENAI_USAGE.prompt_tokens + OPENAI_STREAM_USAGE.prompt_tokens + (hasResponses ? RESPONSES_USAGE.input_tokens : 0);
     await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })?.sum === input && point(receiver, service, 'gen_ai.client.operation.duration', chat)?.count === calls + 1 && ['cut', 'rate-limited', 'broken'].every((model) => point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model })?.count === 1), DEADLINE_MS, 'GenAI metrics').catch(() => undefined);

@@ -61,10 +61,32 @@ const CRASHES: Record<string, { cjs: string; esm: string }> = {
     cjs: `const http = require('http'); const s = http.createServer(() => { throw new Error('handler boom'); }).listen(0, '127.0.0.1', () => { http.get('http://127.0.0.1:' + s.address().port + '/').on('error', () => {}); });`,
     esm: `import http from 'http'; const s = http.createServer(() => { throw new Error('handler boom'); }).listen(0, '127.0.0.1', () => { http.get('http://127.0.0.1:' + s.address().port + '/').on('error', () => {}); });`,
   },
+  // Upstream's 'response' listener beside the app's callback made Node's emit take its array path:
+  // the crash header named node:events:536 instead of :524 (Node 20). The first request's CLIENT
+  // span still ends with its response (checked below).
+  'throw in a client response callback': {
+    cjs: `const http = require('http'); const s = http.createServer((q, r) => r.end()).listen(0, '127.0.0.1', () => { const url = 'http://127.0.0.1:' + s.address().port + '/'; http.get(url, (res) => { res.resume(); res.on('end', () => http.get(url, () => { throw new Error('response boom'); })); }); });`,
+    esm: `import http from 'http'; const s = http.createServer((q, r) => r.end()).listen(0, '127.0.0.1', () => { const url = 'http://127.0.0.1:' + s.address().port + '/'; http.get(url, (res) => { res.resume(); res.on('end', () => http.get(url, () => { throw new Error('response boom'); })); }); });`,
+  },
   'EADDRINUSE without an error listener': {
     cjs: `require('http').createServer((q, r) => r.end()).listen(Number(process.env.BUSY_PORT), '127.0.0.1');`,
     esm: `import http from 'http'; http.createServer((q, r) => r.end()).listen(Number(process.env.BUSY_PORT), '127.0.0.1');`,
   },
+};
+
+// err.stack of an error made in the app's code while our wrappers (or upstream's) are on the stack:
+// their frames took slots of Error.stackTraceLimit and cut the app's bottom frames off (issue #26).
+// The packages by name (NODE_PATH), as an app requires them: that is what the require hook patches.
+const STACKS: Record<string, string> = {
+  'a pg query callback': `const { Client } = require('pg');
+const c = new Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' });
+c.connect((err) => { if (err) throw err; c.query('select 1', () => { console.log(new Error('in pg').stack); c.end(); }); });`,
+  'an express handler': `const express = require('express'); const http = require('http');
+const app = express();
+app.get('/', (req, res) => { console.log(new Error('in express').stack); res.end('ok'); });
+const s = app.listen(0, '127.0.0.1', () => http.get('http://127.0.0.1:' + s.address().port + '/', (r) => { r.resume(); r.on('end', () => s.close()); }));`,
+  'an http client response callback': `const http = require('http');
+const s = http.createServer((q, r) => r.end()).listen(0, '127.0.0.1', () => http.get('http://127.0.0.1:' + s.address().port + '/', (res) => { console.log(new Error('in response').stack); res.resume(); res.on('end', () => s.close()); }));`,
 };
 
 beforeAll(async () => {
@@ -78,6 +100,7 @@ beforeAll(async () => {
     fs.writeFileSync(path.join(tmp, `${base}.cjs`), cjs + '\n');
     fs.writeFileSync(path.join(tmp, `${base}.mjs`), esm + '\n');
   }
+  for (const [name, app] of Object.entries(STACKS)) fs.writeFileSync(path.join(tmp, `stack-${name.replace(/\W+/g, '-')}.cjs`), app + '\n');
   busy = net.createServer().listen(0, '127.0.0.1');
   await new Promise((r) => busy.once('listening', r));
   busyPort = (busy.address() as net.AddressInfo).port;
@@ -113,7 +136,8 @@ describe.each(['20', '24'])('Node %s', (version) => {
   describe('crash output is plain node’s, byte for byte', () => {
     it.each(Object.keys(CRASHES).flatMap((name) => [[name, 'cjs'], [name, 'mjs']]))('%s (%s)', async (name, ext) => {
       const file = path.join(tmp, `${name.replace(/\W+/g, '-')}.${ext}`);
-      const env = { BUSY_PORT: String(busyPort), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: `crash-${version}` };
+      const service = `crash-${version}-${name.replace(/\W+/g, '-')}-${ext}`;
+      const env = { BUSY_PORT: String(busyPort), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: service };
       const plain = await run([file], { node: nodes[version], cwd: tmp, env });
       const ours = await run([file], { node: nodes[version], cwd: tmp, env: { ...env, NODE_OPTIONS } });
       expect(plain.code).not.toBe(0);
@@ -121,9 +145,28 @@ describe.each(['20', '24'])('Node %s', (version) => {
       expect(ours.stderr).toBe(plain.stderr);
       if (name === 'throw in a request handler') {
         // Not caught and rethrown, yet the request's SERVER span still ends with the app's error.
-        const service = `crash-${version}`;
         await receiver.waitFor(() => receiver.spans.some((s) => s.resource['service.name'] === service && s.kind === 'SPAN_KIND_SERVER' && s.status?.code === 'STATUS_CODE_ERROR'), DEADLINE_MS, 'the SERVER span with the error');
       }
+      if (name === 'throw in a client response callback') {
+        // Upstream's response handling ran without its listener: the first CLIENT span ended with its status code.
+        await receiver.waitFor(() => spansOf(service).some((s) => s.kind === 'SPAN_KIND_CLIENT' && Number(s.attributes['http.response.status_code']) === 200), DEADLINE_MS, 'the CLIENT span with its response');
+      }
+    });
+  });
+
+  describe('the app’s err.stack is plain node’s, bottom frames included', () => {
+    it.each(Object.keys(STACKS))('%s', async (name) => {
+      const file = path.join(tmp, `stack-${name.replace(/\W+/g, '-')}.cjs`);
+      const service = `stack-${version}-${name.replace(/\W+/g, '-')}`;
+      const env = { NODE_PATH: path.join(REPO, 'node_modules'), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: service, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' };
+      const plain = await run([file], { node: nodes[version], cwd: tmp, env });
+      const ours = await run([file], { node: nodes[version], cwd: tmp, env: { ...env, NODE_OPTIONS } });
+      // A full stack: the comparison is about the frames past our slots.
+      expect(plain.stdout.split('\n').filter((l) => l.startsWith('    at ')).length).toBe(10);
+      expect({ code: ours.code, stdout: ours.stdout, stderr: ours.stderr }).toEqual({ code: plain.code, stdout: plain.stdout, stderr: plain.stderr });
+      // Traced meanwhile: our wrappers were on the stack.
+      const instrumented = (s: (typeof receiver.spans)[number]) => (name === 'an express handler' ? s.attributes['http.route'] !== undefined : s.kind === 'SPAN_KIND_CLIENT');
+      await receiver.waitFor(() => spansOf(service).some(instrumented), DEADLINE_MS, `an instrumented span of ${service}`);
     });
   });
 

@@ -13,7 +13,7 @@ export function genaiApp(name: string): string {
   const { dir } = prepareApp(name);
   // Test files run in parallel and share a corpus app: a plain copy truncates a script another
   // file's app may be loading at that moment (it then exits silently); write aside, then rename.
-  for (const f of ['routes.cjs', 'app.cjs', 'app.mjs']) {
+  for (const f of ['routes.cjs', 'app.cjs', 'app.mjs', 'mcp-routes.cjs', 'mcp-app.cjs', 'mcp-app.mjs', 'mcp-server.cjs', 'mcp-server.mjs']) {
     const aside = path.join(dir, `.${f}.${process.pid}.${Math.random().toString(36).slice(2)}`);
     fs.copyFileSync(path.join(FIXTURES, 'genai', f), aside);
     fs.renameSync(aside, path.join(dir, f));

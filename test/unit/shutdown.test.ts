@@ -3,7 +3,7 @@
 
 import { EventEmitter } from 'events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { installExitHandlers, type ExitProcess, type ExitWork } from '../../src/bootstrap/shutdown';
+import { HURRY_GRACE_MS, installExitHandlers, type ExitProcess, type ExitWork } from '../../src/bootstrap/shutdown';
 import { createLogger } from '../../src/log/logger';
 import type { SyncOutcome } from '../../src/exit/deliver-sync';
 import type { PendingRequest } from '../../src/sdk';
@@ -129,14 +129,44 @@ describe('SIGTERM / SIGINT', () => {
     expect(proc.kill).toHaveBeenCalledWith(4242, 'SIGTERM');
   });
 
-  it('a second signal while flushing: re-raised at once; what is pending is counted, not sent', async () => {
+  it('a second signal while flushing: re-raised after the grace for answers in flight; what is pending is counted, not sent', async () => {
     const { proc, deliver, lost } = setup({ flush: never, pending: [request(5)] });
     proc.emit('SIGINT');
     await vi.advanceTimersByTimeAsync(100);
     proc.emit('SIGINT');
+    await vi.advanceTimersByTimeAsync(HURRY_GRACE_MS - 1);
+    expect(proc.kill).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(proc.kill).toHaveBeenCalledTimes(1);
     expect(proc.kill).toHaveBeenCalledWith(4242, 'SIGINT');
     expect(deliver).not.toHaveBeenCalled();
     expect(lost).toEqual([['traces', 5, 'shutdown']]);
+  });
+
+  it('a third signal: re-raised at once', async () => {
+    const { proc, lost } = setup({ flush: never, pending: [request(5)] });
+    proc.emit('SIGTERM');
+    proc.emit('SIGTERM');
+    proc.emit('SIGTERM');
+    expect(proc.kill).toHaveBeenCalledTimes(1);
+    expect(lost).toEqual([['traces', 5, 'shutdown']]);
+    await vi.advanceTimersByTimeAsync(BOUND);
+    expect(proc.kill).toHaveBeenCalledTimes(1);
+  });
+
+  it('a second signal, and the export in flight answers within the grace: re-raised then, nothing counted lost', async () => {
+    let answer!: () => void;
+    const { proc, deliver, lost } = setup({ flush: () => new Promise<void>((resolve) => (answer = resolve)) });
+    proc.emit('SIGTERM');
+    await vi.advanceTimersByTimeAsync(100);
+    proc.emit('SIGTERM');
+    await vi.advanceTimersByTimeAsync(50);
+    expect(proc.kill).not.toHaveBeenCalled();
+    answer();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(proc.kill).toHaveBeenCalledTimes(1);
+    expect(deliver).not.toHaveBeenCalled();
+    expect(lost).toEqual([]);
   });
 
   it('the app has its own handler: no flush, no re-raise; its exit later is bounded by the same clock', async () => {

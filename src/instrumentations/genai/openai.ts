@@ -5,7 +5,7 @@
 // - a stream that fails or is cut mid-way ends its span with `error.type` (upstream leaves it open),
 //   and so does a stream the app stops reading early;
 // - `gen_ai.response.time_to_first_chunk` on streamed calls, cache-read and reasoning tokens;
-// - `gen_ai.provider.name` and `gen_ai.system` on every span (upstream sets one or the other);
+// - `gen_ai.provider.name` and `gen_ai.system` on every span and metric point (upstream sets one or the other);
 // - content: only with OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT (upstream puts a
 //   Responses call's `instructions` on the span regardless), and then bounded and redacted
 //   (content.ts) in the log events and on the span;
@@ -52,6 +52,18 @@ export function leanOpenAiInstrumentationClass(): new (options: Record<string, u
       const definitions = super.init() as Array<{ supportedVersions: string[] }>;
       for (const d of definitions) d.supportedVersions = [OPENAI_RANGE];
       return definitions as never;
+    }
+
+    /** Upstream's metric points carry one provider attribute or the other (chat: gen_ai.system only); ours carry both, as the spans do. */
+    _updateMetricInstruments() {
+      (proto._updateMetricInstruments as () => void).call(this);
+      const self = this as unknown as Record<string, { record(v: number, a?: Attributes): void } | undefined>;
+      for (const name of ['_genaiClientOperationDuration', '_genaiClientTokenUsage']) {
+        const histogram = self[name];
+        if (!histogram || typeof histogram.record !== 'function') continue;
+        const record = histogram.record.bind(histogram);
+        self[name] = { record: (value: number, attributes?: Attributes) => record(value, attributes ? bothProviders(attributes) : attributes) };
+      }
     }
 
     private get capture(): boolean {
@@ -252,6 +264,11 @@ function twin(real: ApiPromise): unknown {
   } catch {
     return real;
   }
+}
+
+function bothProviders(attributes: Attributes): Attributes {
+  const provider = attributes[PROVIDER] ?? attributes[SYSTEM];
+  return provider === undefined || (attributes[PROVIDER] !== undefined && attributes[SYSTEM] !== undefined) ? attributes : { ...attributes, [PROVIDER]: provider, [SYSTEM]: provider };
 }
 
 function detailTokens(span: Span, usage: Usage | undefined): void {

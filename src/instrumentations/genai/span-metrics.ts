@@ -4,11 +4,13 @@
 // call is counted exactly once. The upstream openai instrumentation records both metrics itself,
 // and so does the aws-sdk instrumentation for Bedrock Runtime (Converse, InvokeModel): their
 // scopes are skipped here. At start, a GenAI span gets both gen_ai.provider.name and gen_ai.system.
+// The Anthropic SDK's own model-call spans are renamed at start to the conventions' shape.
 // Costs two attribute reads per span that is not a GenAI span.
 
 import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { lineRequire } from '../../otel-line/line';
+import { isWatchingClientSpans, noteClientSpan } from './client-spans';
 import { DURATION_BUCKETS, ERROR_TYPE, INPUT_TOKENS, METRIC_DURATION, METRIC_TOKEN_USAGE, OPERATION, OUTPUT_TOKENS, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, SYSTEM, TOKEN_BUCKETS } from './semconv';
 
 /** Scopes whose instrumentation records gen_ai.client.* itself. */
@@ -26,6 +28,8 @@ export class GenAiSpanMetricsProcessor implements SpanProcessor {
   /** Both provider attributes on every GenAI span (instrumentations set one or the other; consumers read either). */
   onStart(span: Span): void {
     const a = span.attributes;
+    renameSdkSpan(span);
+    if (isWatchingClientSpans() && span.kind === SPAN_KIND_CLIENT && a[OPERATION] !== undefined && a[OPERATION] !== 'execute_tool') noteProviderSpan(span);
     const provider = a[PROVIDER] ?? a[SYSTEM];
     if (provider === undefined) return;
     if (a[PROVIDER] === undefined) span.setAttribute(PROVIDER, provider);
@@ -42,8 +46,10 @@ export class GenAiSpanMetricsProcessor implements SpanProcessor {
     const a = span.attributes;
     const operation = a[OPERATION];
     if (typeof operation !== 'string') return;
-    // Agent and tool spans (invoke_agent, execute_tool) are INTERNAL: the model calls are the CLIENT ones.
-    if (span.kind !== SPAN_KIND_CLIENT && !(span.kind === SPAN_KIND_INTERNAL && operation !== 'invoke_agent' && operation !== 'execute_tool')) return;
+    // Agent and tool spans (invoke_agent, execute_tool) are INTERNAL: the model calls are the CLIENT
+    // ones. An MCP tool call is a CLIENT execute_tool span: no model call either (mcp.ts has its metrics).
+    if (operation === 'execute_tool') return;
+    if (span.kind !== SPAN_KIND_CLIENT && !(span.kind === SPAN_KIND_INTERNAL && operation !== 'invoke_agent')) return;
     const scope = (span as { instrumentationScope?: { name: string }; instrumentationLibrary?: { name: string } });
     if (RECORDS_OWN_METRICS.has(scope.instrumentationScope?.name ?? scope.instrumentationLibrary?.name ?? '') && !this.completed.has(span)) return;
     try {
@@ -72,6 +78,31 @@ export class GenAiSpanMetricsProcessor implements SpanProcessor {
   shutdown(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/**
+ * The Anthropic SDK names its spans after its methods (`anthropic.messages.create`); a model call's
+ * span gets the conventions' name, `{gen_ai.operation.name} {gen_ai.request.model}`, as every other
+ * GenAI span has. Its other spans (count_tokens, sessions) keep theirs.
+ */
+function renameSdkSpan(span: Span): void {
+  const a = span.attributes;
+  const operation = a[OPERATION];
+  const model = a[REQUEST_MODEL];
+  if (typeof operation !== 'string' || typeof model !== 'string' || !span.name.startsWith('anthropic.')) return;
+  const scope = span as { instrumentationScope?: { name: string }; instrumentationLibrary?: { name: string } };
+  if (!(scope.instrumentationScope?.name ?? scope.instrumentationLibrary?.name ?? '').startsWith('com.anthropic.sdk')) return;
+  span.updateName(`${operation} ${model}`);
+}
+
+/** LangChain's own chat spans are not provider spans (langchain.ts asks about the others). */
+function noteProviderSpan(span: Span): void {
+  const scope = span as { instrumentationScope?: { name: string }; instrumentationLibrary?: { name: string } };
+  if ((scope.instrumentationScope?.name ?? scope.instrumentationLibrary?.name) === 'otel-preload-langchain') return;
+  // 2.x: parentSpanId; 3.x: parentSpanContext.
+  const s = span as unknown as { parentSpanId?: string; parentSpanContext?: { spanId?: string } };
+  const parent = s.parentSpanContext?.spanId ?? s.parentSpanId;
+  noteClientSpan(parent ? `${span.spanContext().traceId}/${parent}` : '');
 }
 
 function createInstruments(): { duration: Histogram; tokens: Histogram } {

@@ -59,6 +59,8 @@ export class LazyExporter implements AnyExporter {
     private readonly describe: string,
     private readonly log: Logger,
     private readonly runtime: RuntimeState,
+    /** The signal's export-failure reporter (export-errors.ts): names the cause on the loss line. */
+    private readonly reportFailure: (error?: Error) => void = () => undefined,
   ) {}
 
   export(items: unknown, done: ExportCallback): void {
@@ -68,6 +70,9 @@ export class LazyExporter implements AnyExporter {
     if (!exporter) {
       const error = this.broken ?? this.shortage;
       this.runtime.reportExport(this.signal, false, error);
+      // The transport, which names failures otherwise, is never reached: a metric loss line
+      // (the periodic reader has no queue to report for it) would name no cause at all.
+      if (error) this.reportFailure(error);
       return done({ code: EXPORT_FAILED, error });
     }
     exporter.export(items, (result) => {
@@ -178,7 +183,8 @@ const CONSOLE: Record<Signal, () => AnyExporter> = {
 export function createExporters(signal: Signal, settings: SignalExport, log: Logger, runtime: RuntimeState): AnyExporter[] {
   return settings.exporters.map((kind) => {
     const create = kind === 'console' ? CONSOLE[signal] : () => createOtlpExporter(signal, settings, log);
-    return new LazyExporter(create, kind === 'otlp' && signal !== 'metrics', signal, `${kind === 'console' ? 'console' : 'OTLP'} ${signal}`, log, runtime);
+    const reportFailure = kind === 'otlp' ? exportErrorReporter(signal, settings.endpoint, log) : undefined;
+    return new LazyExporter(create, kind === 'otlp' && signal !== 'metrics', signal, `${kind === 'console' ? 'console' : 'OTLP'} ${signal}`, log, runtime, reportFailure);
   });
 }
 
