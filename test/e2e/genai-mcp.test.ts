@@ -22,7 +22,10 @@ afterAll(async () => {
   await receiver.stop();
 });
 
-const ROUTES = ['/tool', '/tool-error', '/tool-missing', '/prompt'];
+const ROUTES = ['/tool', '/tool-error', '/tool-missing', '/prompt', '/tool-own-context'];
+/** The trace context the app puts into `_meta` itself on /tool-own-context (fixtures/genai/mcp-routes.cjs). */
+const APP_TRACE_ID = '11111111111111111111111111111111';
+const APP_SPAN_ID = '2222222222222222';
 const of = (service: string) => receiver.spans.filter((s) => s.resource['service.name'] === service);
 const mcpChild = (spans: ReceivedSpan[], parent: ReceivedSpan | undefined) => parent && spans.find((s) => s.parentSpanId === parent.spanId && s.attributes['mcp.method.name'] !== undefined);
 const serverSide = (service: string, client: ReceivedSpan | undefined) => client && of(`${service}-server`).find((s) => s.kind === 'SPAN_KIND_SERVER' && s.parentSpanId === client.spanId);
@@ -41,7 +44,8 @@ describe.each([
     app = startGenaiApp(receiver, 'http://127.0.0.1:9', genaiApp(appName), script, service, {});
     const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
     for (const route of ROUTES) answers[route] = await get(`http://127.0.0.1:${port}${route}`);
-    await receiver.waitFor(() => ROUTES.every((r) => serverSide(service, mcpChild(of(service), serverSpan(of(service), r)))), DEADLINE_MS, `MCP spans of ${service}`);
+    const own = () => of(`${service}-server`).some((s) => s.kind === 'SPAN_KIND_SERVER' && s.traceId === APP_TRACE_ID);
+    await receiver.waitFor(() => own() && ROUTES.filter((r) => r !== '/tool-own-context').every((r) => serverSide(service, mcpChild(of(service), serverSpan(of(service), r)))), DEADLINE_MS, `MCP spans of ${service}`);
   });
   afterAll(async () => {
     app?.child.kill('SIGTERM');
@@ -63,6 +67,16 @@ describe.each([
     expect(server?.attributes).toMatchObject({ 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'get_weather', 'gen_ai.operation.name': 'execute_tool', 'network.transport': 'pipe', 'jsonrpc.request.id': client?.attributes['jsonrpc.request.id'] });
     // Exactly one MCP span per side for the call.
     expect(spans.filter((s) => s.parentSpanId === request?.spanId && s.attributes['mcp.method.name'] !== undefined)).toHaveLength(1);
+  });
+
+  it("a traceparent the app put into _meta itself reaches the peer as written; the CLIENT span is still made", () => {
+    expect(JSON.parse(answers['/tool-own-context'].body)).toEqual({ text: 'Rain tomorrow' });
+    const spans = of(service);
+    const client = mcpChild(spans, serverSpan(spans, '/tool-own-context'));
+    expect(client?.name).toBe('tools/call forecast');
+    const server = of(`${service}-server`).find((s) => s.kind === 'SPAN_KIND_SERVER' && s.traceId === APP_TRACE_ID);
+    expect(server?.name).toBe('tools/call forecast');
+    expect(server?.parentSpanId).toBe(APP_SPAN_ID);
   });
 
   it('a failing tool is tool_error on both sides; an unknown tool fails with its JSON-RPC code or as a tool error', () => {

@@ -152,9 +152,15 @@ export function mcpInstrumentationClass(): new (options: Record<string, unknown>
           // The id the SDK is about to give this request (a counter, read before it moves).
           if (typeof this._requestMessageId === 'number') attributes[REQUEST_ID] = String(this._requestMessageId);
           span = self.tracer.startSpan(described.name, { kind: api.SpanKind.CLIENT, attributes });
-          const meta: Record<string, unknown> = { ...(request.params?._meta ?? {}) };
-          api.propagation.inject(api.trace.setSpan(api.context.active(), span), meta);
-          args[0] = { ...request, params: { ...(request.params ?? {}), _meta: meta } };
+          // An app that carries a trace context of its own in `_meta` (bridged from a queue, say)
+          // keeps it: the peer receives what the app wrote, not ours.
+          const given = request.params?._meta;
+          const appPropagates = !!given && typeof given === 'object' && api.propagation.fields().some((field) => field in given);
+          if (!appPropagates) {
+            const meta: Record<string, unknown> = { ...(given ?? {}) };
+            api.propagation.inject(api.trace.setSpan(api.context.active(), span), meta);
+            args[0] = { ...request, params: { ...(request.params ?? {}), _meta: meta } };
+          }
         } catch {
           return original.apply(this, args);
         }
