@@ -119,7 +119,7 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   { name: 'google-genai', pkg: 'otel-preload', cls: 'GoogleGenAiInstrumentation', modules: ['@google/genai'], options: (_c, s) => ({ captureMessageContent: s.genAiCaptureMessageContent }), lean: () => require('./genai/google').googleGenAiInstrumentationClass() },
   otel('oracledb', 'OracleInstrumentation', ['oracledb']),
   // Connect spans (`pg-pool.connect` on every query through a pool, `pg.connect`) are detail.
-  otel('pg', 'PgInstrumentation', ['pg', 'pg-pool'], { options: (_c, s) => ({ ignoreConnectSpans: !detailListed(s.instrumentationDetail, 'pg') }), lean: () => require('./pg-callback-room').pgInstrumentationClass() }),
+  otel('pg', 'PgInstrumentation', ['pg', 'pg-pool'], { options: (_c, s) => ({ ignoreConnectSpans: !detailListed(s.instrumentationDetail, 'pg') }) }),
   otel('pino', 'PinoInstrumentation', ['pino']),
   // A wrapper over the redis v2–3 and node-redis v4+ instrumentations (its own module list is empty).
   otel('redis', 'RedisInstrumentation', ['redis', '@redis/client', '@node-redis/client'], { coveredThrough: { redis: { range: '>=4.0.0', module: '@redis/client' } } }),

@@ -16,7 +16,6 @@ const at = (pkg: string, file2: string, file3: string): Where => ({ pkg: `@opent
 export const INTERNALS = {
   'sdk-metrics/utils': at('sdk-metrics', 'utils', 'utils'),
   'instrumentation-http/utils': at('instrumentation-http', 'utils', 'utils'),
-  'instrumentation-pg/utils': at('instrumentation-pg', 'utils', 'utils'),
   'instrumentation-express/utils': at('instrumentation-express', 'utils', 'utils'),
   'instrumentation-express/internal-types': at('instrumentation-express', 'internal-types', 'internal-types'),
   'instrumentation-express/enums/ExpressLayerType': at('instrumentation-express', 'enums/ExpressLayerType', 'enums/ExpressLayerType'),

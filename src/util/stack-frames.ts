@@ -10,49 +10,12 @@
 // an app or tool that installs its own later (source-map-support) gets the call sites unfiltered,
 // as it would without us.
 //
-// Deep stacks: V8 collects Error.stackTraceLimit frames, ours included, before we drop them, so
-// a deep stack would end as many frames early as ours took (the app's bottom frames cut off).
-// While our wrappers run the app's code (the context manager's `with`, through which every bound
-// listener and callback runs: withRoomForOurFrames) the limit is raised by ROOM for the moment, and
-// the stack is cut back to the app's limit after our frames are out: the app's frames are plain
-// node's. The limit is not raised for good: an app reading Error.stackTraceLimit outside our
-// wrappers sees its own value. An app that changes the limit inside one keeps its value.
+// Known difference: a stack deeper than Error.stackTraceLimit ends up to as many frames earlier
+// as ours took (V8 collects the limit, ours included, before we drop them).
 
 type Prepare = (error: Error, frames: NodeJS.CallSite[]) => unknown;
 
 const INSTALLED = Symbol.for('otel-preload.stack-frames');
-/** Frames of ours (and the Node frames they run through) a stack may hold: the wrappers nest. */
-const ROOM = 30;
-type Limited = ErrorConstructor & { [INSTALLED]?: boolean; stackTraceLimit: unknown };
-/** The app's limit while raised by us (outermost wrapper), else undefined. */
-let appLimit: number | undefined;
-
-/**
- * `fn.apply(thisArg, args)` with room for our frames in any stack captured meanwhile (see above);
- * a no-op when the filter is not installed (debug) or the limit is not a finite number.
- */
-export function withRoomForOurFrames<T>(fn: (...a: any[]) => T, thisArg: unknown, args: ArrayLike<unknown>): T {
-  const E = Error as Limited;
-  const limit = E.stackTraceLimit;
-  if (appLimit !== undefined || !E[INSTALLED] || typeof limit !== 'number' || !Number.isFinite(limit) || limit < 0) return fn.apply(thisArg, args as unknown[]);
-  appLimit = limit;
-  E.stackTraceLimit = limit + ROOM;
-  try {
-    return fn.apply(thisArg, args as unknown[]);
-  } finally {
-    // Left as the app set it if it changed it meanwhile.
-    if (E.stackTraceLimit === limit + ROOM) E.stackTraceLimit = limit;
-    appLimit = undefined;
-  }
-}
-
-/** The number of frames plain node would have captured: the app's limit, not our raised one. */
-function limitOfApp(): number {
-  const E = Error as Limited;
-  const current = E.stackTraceLimit;
-  if (appLimit !== undefined && current === appLimit + ROOM) return appLimit;
-  return typeof current === 'number' && current >= 0 ? current : Infinity;
-}
 
 export function installFrameFilter(isOurs: (file: string) => boolean): void {
   const E = Error as ErrorConstructor & { [INSTALLED]?: boolean };
@@ -63,8 +26,6 @@ export function installFrameFilter(isOurs: (file: string) => boolean): void {
     let kept = frames;
     try {
       kept = withoutOurFrames(frames, isOurs);
-      const limit = limitOfApp();
-      if (kept.length > limit) kept = kept.slice(0, limit);
     } catch {
       kept = frames;
     }

@@ -74,19 +74,13 @@ const CRASHES: Record<string, { cjs: string; esm: string }> = {
   },
 };
 
-// err.stack of an error made in the app's code while our wrappers (or upstream's) are on the stack:
-// their frames took slots of Error.stackTraceLimit and cut the app's bottom frames off (issue #26).
-// The packages by name (NODE_PATH), as an app requires them: that is what the require hook patches.
+// What the app reads of Error.stackTraceLimit inside its handlers and callbacks, and keeps after
+// changing it there: plain node's. (An earlier attempt raised the limit while our wrappers ran, to
+// keep deep stacks' bottom frames: the app saw and kept its limit 30 higher; docs/decisions.md.)
 const STACKS: Record<string, string> = {
-  'a pg query callback': `const { Client } = require('pg');
-const c = new Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' });
-c.connect((err) => { if (err) throw err; c.query('select 1', () => { console.log(new Error('in pg').stack); c.end(); }); });`,
-  'an express handler': `const express = require('express'); const http = require('http');
-const app = express();
-app.get('/', (req, res) => { console.log(new Error('in express').stack); res.end('ok'); });
-const s = app.listen(0, '127.0.0.1', () => http.get('http://127.0.0.1:' + s.address().port + '/', (r) => { r.resume(); r.on('end', () => s.close()); }));`,
-  'an http client response callback': `const http = require('http');
-const s = http.createServer((q, r) => r.end()).listen(0, '127.0.0.1', () => http.get('http://127.0.0.1:' + s.address().port + '/', (res) => { console.log(new Error('in response').stack); res.resume(); res.on('end', () => s.close()); }));`,
+  'Error.stackTraceLimit in a server handler and a client callback': `const http = require('http');
+const s = http.createServer((req, res) => { const seen = Error.stackTraceLimit; Error.stackTraceLimit += 5; res.end(String(seen)); });
+s.listen(0, '127.0.0.1', () => http.get('http://127.0.0.1:' + s.address().port + '/', (r) => { let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => { console.log('handler saw', b, 'callback sees', Error.stackTraceLimit); setTimeout(() => { console.log('timer sees', Error.stackTraceLimit); s.close(); }, 10); }); }));`,
 };
 
 beforeAll(async () => {
@@ -142,7 +136,18 @@ describe.each(['20', '24'])('Node %s', (version) => {
       const ours = await run([file], { node: nodes[version], cwd: tmp, env: { ...env, NODE_OPTIONS } });
       expect(plain.code).not.toBe(0);
       expect({ code: ours.code, signal: ours.signal, stdout: ours.stdout }).toEqual({ code: plain.code, signal: plain.signal, stdout: plain.stdout });
-      expect(ours.stderr).toBe(plain.stderr);
+      if (name === 'throw in a client response callback') {
+        // The stack is as deep as Error.stackTraceLimit: ours ends as many frames early as our
+        // wrappers took (the known difference, README), the rest is plain node's, line for line —
+        // the emit frame included (node:events:524 on Node 20, not the array path's :536).
+        const frames = (text: string) => text.split('\n').filter((l) => l.startsWith('    at '));
+        const rest = (text: string) => text.split('\n').filter((l) => !l.startsWith('    at ')).join('\n');
+        expect(rest(ours.stderr)).toBe(rest(plain.stderr));
+        expect(frames(ours.stderr).length).toBeGreaterThanOrEqual(4);
+        expect(frames(ours.stderr)).toEqual(frames(plain.stderr).slice(0, frames(ours.stderr).length));
+      } else {
+        expect(ours.stderr).toBe(plain.stderr);
+      }
       if (name === 'throw in a request handler') {
         // Not caught and rethrown, yet the request's SERVER span still ends with the app's error.
         await receiver.waitFor(() => receiver.spans.some((s) => s.resource['service.name'] === service && s.kind === 'SPAN_KIND_SERVER' && s.status?.code === 'STATUS_CODE_ERROR'), DEADLINE_MS, 'the SERVER span with the error');
@@ -154,19 +159,17 @@ describe.each(['20', '24'])('Node %s', (version) => {
     });
   });
 
-  describe('the app’s err.stack is plain node’s, bottom frames included', () => {
+  describe('what the app reads of Error.stackTraceLimit is plain node’s', () => {
     it.each(Object.keys(STACKS))('%s', async (name) => {
       const file = path.join(tmp, `stack-${name.replace(/\W+/g, '-')}.cjs`);
       const service = `stack-${version}-${name.replace(/\W+/g, '-')}`;
-      const env = { NODE_PATH: path.join(REPO, 'node_modules'), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: service, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' };
+      const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: service, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' };
       const plain = await run([file], { node: nodes[version], cwd: tmp, env });
       const ours = await run([file], { node: nodes[version], cwd: tmp, env: { ...env, NODE_OPTIONS } });
-      // A full stack: the comparison is about the frames past our slots.
-      expect(plain.stdout.split('\n').filter((l) => l.startsWith('    at ')).length).toBe(10);
+      expect(plain.stdout).toBe('handler saw 10 callback sees 15\ntimer sees 15\n');
       expect({ code: ours.code, stdout: ours.stdout, stderr: ours.stderr }).toEqual({ code: plain.code, stdout: plain.stdout, stderr: plain.stderr });
       // Traced meanwhile: our wrappers were on the stack.
-      const instrumented = (s: (typeof receiver.spans)[number]) => (name === 'an express handler' ? s.attributes['http.route'] !== undefined : s.kind === 'SPAN_KIND_CLIENT');
-      await receiver.waitFor(() => spansOf(service).some(instrumented), DEADLINE_MS, `an instrumented span of ${service}`);
+      await receiver.waitFor(() => spansOf(service).some((s) => s.kind === 'SPAN_KIND_CLIENT'), DEADLINE_MS, `the CLIENT span of ${service}`);
     });
   });
 

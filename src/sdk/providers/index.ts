@@ -18,7 +18,6 @@ import { exportErrorReporter } from '../export/export-errors';
 import { takePending, type PendingRequest, type PendingSource } from '../queue/pending';
 import { lineRequire } from '../../otel-line/line';
 import { globalLogsApis } from '../../otel-line/logs-api';
-import { withRoomForOurFrames } from '../../util/stack-frames';
 
 export type { PendingRequest, LossCause };
 
@@ -66,7 +65,7 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
   const tracerProvider = createTracerProvider(config, resource, log, ledger, runtime, pending, leadingSpanProcessors);
   const loggerProvider = createLoggerProvider(config, resource, log, ledger, runtime, pending);
 
-  api.context.setGlobalContextManager(withRoomInStacks(new AsyncLocalStorageContextManager().enable()));
+  api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   api.propagation.setGlobalPropagator(createPropagator(config));
   api.trace.setGlobalTracerProvider(tracerProvider);
   api.metrics.setGlobalMeterProvider(meterProvider);
@@ -110,16 +109,4 @@ function createPropagator(config: Readonly<Config>) {
     baggage: () => new core.W3CBaggagePropagator(),
   };
   return new core.CompositePropagator({ propagators: config.propagators.map((p) => factories[p]()) });
-}
-
-/**
- * Every bound listener and callback runs the app's code through the manager's `with`: stacks
- * captured meanwhile get room for our frames, so the app keeps its bottom frames (util/stack-frames.ts).
- */
-function withRoomInStacks<M extends { with: (...args: any[]) => unknown }>(manager: M): M {
-  const original = manager.with;
-  manager.with = function withRoom(this: M) {
-    return withRoomForOurFrames(original, this, arguments);
-  } as M['with'];
-  return manager;
 }
