@@ -22,7 +22,7 @@ afterAll(async () => {
   await receiver.stop();
 });
 
-const ROUTES = ['/tool', '/tool-error', '/tool-missing', '/prompt', '/tool-own-context'];
+const ROUTES = ['/tool', '/tool-error', '/tool-missing', '/prompt', '/tool-own-context', '/tool-timeout'];
 /** The trace context the app puts into `_meta` itself on /tool-own-context (fixtures/genai/mcp-routes.cjs). */
 const APP_TRACE_ID = '11111111111111111111111111111111';
 const APP_SPAN_ID = '2222222222222222';
@@ -44,8 +44,9 @@ describe.each([
     app = startGenaiApp(receiver, 'http://127.0.0.1:9', genaiApp(appName), script, service, {});
     const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
     for (const route of ROUTES) answers[route] = await get(`http://127.0.0.1:${port}${route}`);
+    const slow = () => of(`${service}-server`).some((s) => s.kind === 'SPAN_KIND_SERVER' && s.name === 'tools/call slow');
     const own = () => of(`${service}-server`).some((s) => s.kind === 'SPAN_KIND_SERVER' && s.traceId === APP_TRACE_ID);
-    await receiver.waitFor(() => own() && ROUTES.filter((r) => r !== '/tool-own-context').every((r) => serverSide(service, mcpChild(of(service), serverSpan(of(service), r)))), DEADLINE_MS, `MCP spans of ${service}`);
+    await receiver.waitFor(() => own() && slow() && ROUTES.filter((r) => r !== '/tool-own-context' && r !== '/tool-timeout').every((r) => serverSide(service, mcpChild(of(service), serverSpan(of(service), r)))), DEADLINE_MS, `MCP spans of ${service}`);
   });
   afterAll(async () => {
     app?.child.kill('SIGTERM');
@@ -77,6 +78,17 @@ describe.each([
     const server = of(`${service}-server`).find((s) => s.kind === 'SPAN_KIND_SERVER' && s.traceId === APP_TRACE_ID);
     expect(server?.name).toBe('tools/call forecast');
     expect(server?.parentSpanId).toBe(APP_SPAN_ID);
+  });
+
+  it('a request the client cancelled (its timeout) is an error on both sides, not a success on the server', () => {
+    expect(JSON.parse(answers['/tool-timeout'].body)).toEqual({ code: -32001 });
+    const spans = of(service);
+    const client = mcpChild(spans, serverSpan(spans, '/tool-timeout'));
+    expect(client?.name).toBe('tools/call slow');
+    expect(client?.attributes['error.type']).toBe('-32001');
+    const server = serverSide(service, client);
+    expect(server?.status?.code).toBe('STATUS_CODE_ERROR');
+    expect(server?.attributes['error.type']).toBe('cancelled');
   });
 
   it('a failing tool is tool_error on both sides; an unknown tool fails with its JSON-RPC code or as a tool error', () => {

@@ -215,9 +215,12 @@ export function mcpInstrumentationClass(): new (options: Record<string, unknown>
             } catch (err) {
               out = Promise.reject(err);
             }
+            // A request the client cancelled (its timeout, an abort) gets no response from the SDK,
+            // whatever the handler returns: the span says so rather than record a success.
+            const cancelled = () => ((extra as { signal?: AbortSignal } | undefined)?.signal?.aborted ? CANCELLED : undefined);
             out.then(
-              (result) => self.finish(span, 'server', started, attributes, toolError(request, result)),
-              (err) => self.finish(span, 'server', started, attributes, errorOf(err)),
+              (result) => self.finish(span, 'server', started, attributes, cancelled() ?? toolError(request, result)),
+              (err) => self.finish(span, 'server', started, attributes, cancelled() ?? errorOf(err)),
             );
             return out;
           });
@@ -236,6 +239,8 @@ export function mcpInstrumentationClass(): new (options: Record<string, unknown>
 }
 
 /** A JSON-RPC error: its code is the error.type (mcp.md); else the error's class. */
+const CANCELLED = { type: 'cancelled', message: 'the client cancelled the request' };
+
 function errorOf(err: unknown): { type: string; message?: string; code?: unknown } {
   const code = (err as { code?: unknown })?.code;
   const name = (err as { constructor?: { name?: string } })?.constructor?.name;
