@@ -55,7 +55,7 @@ function otlpSettings(signal?: Signal): Setting[] {
   const dflt = (value: string) => (signal ? undefined : value);
   const fallback = (n: string) => (signal ? `; falls back to ${generic(n)}` : '');
   return [
-    { name: `OTEL_EXPORTER_OTLP_${infix}PROTOCOL`, kind: { type: 'enum', values: PROTOCOLS }, default: dflt('grpc'), description: `OTLP transport ${scope}${fallback('PROTOCOL')}` },
+    { name: `OTEL_EXPORTER_OTLP_${infix}PROTOCOL`, kind: { type: 'enum', values: PROTOCOLS }, default: dflt('grpc'), description: `OTLP transport ${scope}${signal ? fallback('PROTOCOL') : ': `grpc` or `http/protobuf` (`http/json` is not supported: a warning naming it, then `grpc`)'}` },
     { name: `OTEL_EXPORTER_OTLP_${infix}ENDPOINT`, kind: { type: 'url' }, default: dflt('http://localhost:4317 (grpc), http://localhost:4318 (http)'), description: signal ? `Full URL ${scope}, used as is${fallback('ENDPOINT')} + /v1/${signal} for http` : 'Base URL of the collector' },
     { name: `OTEL_EXPORTER_OTLP_${infix}HEADERS`, kind: { type: 'headers' }, secret: true, description: `Headers (k=v,…) sent ${scope}, never logged; connection-specific ones (connection, te, …) are refused${fallback('HEADERS')}` },
     { name: `OTEL_EXPORTER_OTLP_${infix}TIMEOUT`, kind: positive, default: dflt('10000'), description: `Export timeout in ms (≤ 2^31−1) ${scope}${fallback('TIMEOUT')}` },
