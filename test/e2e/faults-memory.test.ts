@@ -1,6 +1,12 @@
 // The export queue is bounded in bytes as well as in spans: an app whose requests carry 1 MB query
-// strings, exporting to a collector that never answers, stays within a fixed margin of its memory
-// without us, and the spans beyond the bound are counted as lost (queue_full).
+// strings, exporting to a collector that never answers, holds no more than the queue's bound and
+// one batch in flight beyond what it holds alone, and the spans beyond the bound are counted as
+// lost (queue_full).
+//
+// What is held is read after a full collection: the peak resident size also counts garbage V8 has
+// not collected yet (upstream's HTTP client instrumentation parses each 1 MB URL), and how lazily
+// V8 collects it differs between Node versions (Node 20: +100 MiB, Node 24: +115-185 MiB over the
+// app alone), so the peak gets a looser bound that still catches growth with the trips.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CountingReceiver } from '../helpers/counting-receiver';
@@ -8,6 +14,9 @@ import { run } from '../helpers/processes';
 
 const APP = 'faults/big-queries.js';
 const TRIPS = 40;
+/** The queue's bound (16 MiB), one batch of that size in flight, and 16 MiB for our own code. */
+const HELD_MARGIN_MIB = 48;
+const PEAK_MARGIN_MIB = 256;
 
 let receiver: CountingReceiver;
 beforeAll(async () => {
@@ -16,20 +25,24 @@ beforeAll(async () => {
 });
 afterAll(() => receiver.stop());
 
-const peakOf = (stdout: string) => Number(stdout.match(/peak rss MiB: (\d+)/)?.[1]);
+const mibOf = (stdout: string, what: string) => Number(stdout.match(new RegExp(`${what} MiB: (\\d+)`))?.[1]);
 
 describe('memory is bounded in bytes', () => {
-  it('1 MB query strings and a black-hole collector: resident memory stays within 150 MiB of the app alone', async () => {
+  it(`1 MB query strings and a black-hole collector: memory held stays within ${HELD_MARGIN_MIB} MiB of the app alone`, async () => {
     const env = { ROUND_TRIPS: String(TRIPS) };
-    const plain = await run([APP], { env });
-    const ours = await run([APP], {
+    const plain = await run(['--expose-gc', APP], { env });
+    const ours = await run(['--expose-gc', APP], {
       env: { ...env, NODE_OPTIONS: '--require otel-preload/register', OTEL_SERVICE_NAME: 'big-queries', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcEndpoint, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
     });
     const detail = `plain ${plain.stdout.trim()}, with the preload ${ours.stdout.trim()}; stderr:\n${ours.stderr}`;
-    console.info(detail.split('; stderr')[0]);
+    console.info(detail.split('; stderr')[0].replace(/\n/g, ', '));
     expect(plain.code).toBe(0);
     expect(ours.code, detail).toBe(0);
-    expect(peakOf(ours.stdout) - peakOf(plain.stdout), detail).toBeLessThanOrEqual(150);
+    // A positive reading first: a missing line would make every comparison below NaN (false).
+    expect(mibOf(plain.stdout, 'held'), detail).toBeGreaterThan(0);
+    expect(mibOf(ours.stdout, 'held'), detail).toBeGreaterThan(0);
+    expect(mibOf(ours.stdout, 'held') - mibOf(plain.stdout, 'held'), detail).toBeLessThanOrEqual(HELD_MARGIN_MIB);
+    expect(mibOf(ours.stdout, 'peak rss') - mibOf(plain.stdout, 'peak rss'), detail).toBeLessThanOrEqual(PEAK_MARGIN_MIB);
     // Two 1 MB spans per trip; the queue holds 16 MiB of them, the rest is counted.
     const lost = [...ours.stderr.matchAll(/(\d+) spans \((?:[^)]*?)queue_full (\d+)/g)].reduce((n, m) => n + Number(m[2]), 0);
     expect(lost, detail).toBeGreaterThan(TRIPS);
