@@ -168,7 +168,7 @@ const PRODUCES: Record<string, string> = {
   'langchain': '@langchain/core 0.3–1.x, from LangChain\'s own callbacks: `invoke_agent {name}` span per top-level chain or agent run, `execute_tool {tool}` per tool run; one CLIENT `chat {model}` span per model call with token usage, only where the provider SDK underneath made none (a model class that calls fetch itself); `gen_ai.client.*` metrics',
   'lru-memoizer': 'context propagation through the cache',
   'mariadb': 'CLIENT spans (`db.system.name=mariadb`, `db.query.text`, `db.operation.name`, `db.namespace`, `server.*`): promise and callback APIs, pools, `execute`, `batch`',
-  'mcp': '@modelcontextprotocol/sdk 1: CLIENT span per request sent and SERVER span per request handled (`tools/call get_weather`: `mcp.method.name`, `gen_ai.tool.name`, `gen_ai.operation.name=execute_tool`, `mcp.session.id`, `jsonrpc.request.id`, `network.transport`, `error.type`), the server\'s span a child of the client\'s through `params._meta`; `mcp.client.operation.duration`, `mcp.server.operation.duration`',
+  'mcp': '@modelcontextprotocol/sdk 1: CLIENT span per request or notification sent and SERVER span per one handled (`tools/call get_weather`: `mcp.method.name`, `gen_ai.tool.name`, `gen_ai.operation.name=execute_tool`, `mcp.session.id`, `jsonrpc.request.id`, `network.transport`, `error.type`), the server\'s span a child of the client\'s through `params._meta`; `mcp.client.operation.duration`, `mcp.server.operation.duration`',
   'memcached': 'CLIENT spans (`db.*`)',
   'mongodb': 'CLIENT spans (`db.*`)',
   'mongoose': 'spans per model operation',

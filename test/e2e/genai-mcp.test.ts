@@ -91,6 +91,17 @@ describe.each([
     expect(server?.attributes['error.type']).toBe('cancelled');
   });
 
+  it('notifications: one the client sends (initialized) is a CLIENT span there and a SERVER span on the server; the cancel its timeout sends is received as a SERVER span', async () => {
+    const server = (name: string) => of(`${service}-server`).find((s) => s.kind === 'SPAN_KIND_SERVER' && s.name === name);
+    await receiver.waitFor(() => !!server('notifications/cancelled') && !!server('notifications/initialized'), DEADLINE_MS, 'the notification spans');
+    const sent = of(service).find((s) => s.kind === 'SPAN_KIND_CLIENT' && s.name === 'notifications/initialized');
+    expect(sent?.attributes).toMatchObject({ 'mcp.method.name': 'notifications/initialized', 'network.transport': 'pipe' });
+    expect(sent?.attributes['jsonrpc.request.id']).toBeUndefined();
+    expect(server('notifications/initialized')?.attributes).toMatchObject({ 'mcp.method.name': 'notifications/initialized', 'network.transport': 'pipe' });
+    // The SDK writes the cancel to its transport itself, not through notification(): no CLIENT span.
+    expect(server('notifications/cancelled')?.attributes['mcp.method.name']).toBe('notifications/cancelled');
+  });
+
   it('a failing tool is tool_error on both sides; an unknown tool fails with its JSON-RPC code or as a tool error', () => {
     expect(JSON.parse(answers['/tool-error'].body)).toMatchObject({ isError: true });
     const spans = of(service);

@@ -5,6 +5,10 @@
 //   a CLIENT span `{mcp.method.name} {target}`, the trace context injected into `params._meta`;
 // - `_onrequest()` (a request received): a SERVER span, child of the context found in
 //   `params._meta` (else of the active one), ended when the handler's result or error is known.
+// - `notification()` (sent, no answer: cancelled, progress, initialized, list_changed, …): a
+//   CLIENT span until it is written, its context in `params._meta` only where the notification
+//   has params already (a params-less one may be debounced by the SDK, which params would stop);
+// - `_onnotification()` (received): a SERVER span around its handler, child of `params._meta`.
 // Attributes as the MCP conventions name them (mcp.md); `mcp.client.operation.duration` and
 // `mcp.server.operation.duration`. Tool arguments and results are content: never captured.
 //
@@ -38,7 +42,15 @@ const BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300]
 
 type Request = { method?: string; id?: string | number; params?: { name?: unknown; uri?: unknown; _meta?: Record<string, unknown> } & Record<string, unknown> };
 type Transport = { sessionId?: string; constructor?: { name?: string } };
-type ProtocolThis = { _transport?: Transport; _requestMessageId?: number; _requestHandlers?: Map<string, Handler>; fallbackRequestHandler?: Handler };
+type ProtocolThis = {
+  _transport?: Transport;
+  _requestMessageId?: number;
+  _requestHandlers?: Map<string, Handler>;
+  fallbackRequestHandler?: Handler;
+  _notificationHandlers?: Map<string, NotificationHandler>;
+  fallbackNotificationHandler?: NotificationHandler;
+};
+type NotificationHandler = (notification: Request) => unknown;
 type Handler = (request: Request, extra: unknown) => Promise<unknown>;
 type Fn = (this: ProtocolThis, ...args: unknown[]) => unknown;
 type ProtocolExports = { Protocol?: { prototype: Record<string, unknown> } };
@@ -104,6 +116,8 @@ export function mcpInstrumentationClass(): new (options: Record<string, unknown>
       this.patchedPrototypes.add(proto);
       this._wrap(proto as never, 'request' as never, ((original: Fn) => this.patchedRequest(original)) as never);
       this._wrap(proto as never, '_onrequest' as never, ((original: Fn) => this.patchedOnRequest(original)) as never);
+      if (typeof proto.notification === 'function') this._wrap(proto as never, 'notification' as never, ((original: Fn) => this.patchedNotification(original)) as never);
+      if (typeof proto._onnotification === 'function') this._wrap(proto as never, '_onnotification' as never, ((original: Fn) => this.patchedOnNotification(original)) as never);
     }
 
     private unpatchPrototype(proto: Record<string, unknown> | undefined): void {
@@ -111,6 +125,8 @@ export function mcpInstrumentationClass(): new (options: Record<string, unknown>
       this.patchedPrototypes.delete(proto);
       this._unwrap(proto as never, 'request' as never);
       this._unwrap(proto as never, '_onrequest' as never);
+      this._unwrap(proto as never, 'notification' as never);
+      this._unwrap(proto as never, '_onnotification' as never);
     }
 
     private histograms() {
@@ -230,6 +246,94 @@ export function mcpInstrumentationClass(): new (options: Record<string, unknown>
           return api.context.with(spanContext, () => original.apply(this, args));
         } finally {
           if (had) handlers.set(method!, handler);
+          else handlers.delete(method!);
+        }
+      };
+    }
+
+    /** A notification sent: CLIENT span until the SDK has written (or queued) it. */
+    private patchedNotification(original: Fn): Fn {
+      const self = this;
+      return function (this: ProtocolThis, ...args: unknown[]) {
+        if (!self.isEnabled()) return original.apply(this, args);
+        const notification = args[0] as Request;
+        let span: Span;
+        let attributes: Attributes;
+        const started = performance.now();
+        try {
+          const described = describe(notification, this._transport);
+          attributes = described.attributes;
+          span = self.tracer.startSpan(described.name, { kind: api.SpanKind.CLIENT, attributes });
+          const params = notification?.params;
+          const given = params?._meta;
+          const appPropagates = !!given && typeof given === 'object' && api.propagation.fields().some((field) => field in given);
+          if (params && typeof params === 'object' && !appPropagates) {
+            const meta: Record<string, unknown> = { ...(given ?? {}) };
+            api.propagation.inject(api.trace.setSpan(api.context.active(), span), meta);
+            args[0] = { ...notification, params: { ...params, _meta: meta } };
+          }
+        } catch {
+          return original.apply(this, args);
+        }
+        let pending: Promise<unknown>;
+        try {
+          pending = Promise.resolve(api.context.with(api.trace.setSpan(api.context.active(), span), () => original.apply(this, args)));
+        } catch (err) {
+          self.finish(span, 'client', started, attributes, errorOf(err));
+          throw err;
+        }
+        pending.then(
+          () => self.finish(span, 'client', started, attributes),
+          (err) => self.finish(span, 'client', started, attributes, errorOf(err)),
+        );
+        return pending;
+      };
+    }
+
+    /** A notification received: SERVER span around its handler (swapped in for the call, as for requests). */
+    private patchedOnNotification(original: Fn): Fn {
+      const self = this;
+      return function (this: ProtocolThis, ...args: unknown[]) {
+        const notification = args[0] as Request;
+        const handlers = this._notificationHandlers;
+        const method = notification?.method;
+        const handler = typeof method === 'string' ? (handlers?.get(method) ?? this.fallbackNotificationHandler) : undefined;
+        // Nobody listens for it: the SDK drops it, and so do we.
+        if (!self.isEnabled() || !handlers || typeof handler !== 'function') return original.apply(this, args);
+        let span: Span;
+        let attributes: Attributes;
+        let spanContext: import('@opentelemetry/api').Context;
+        const started = performance.now();
+        try {
+          const described = describe(notification, this._transport);
+          attributes = described.attributes;
+          const meta = notification.params?._meta;
+          const parent = meta && typeof meta === 'object' ? api.propagation.extract(api.context.active(), meta) : api.context.active();
+          span = self.tracer.startSpan(described.name, { kind: api.SpanKind.SERVER, attributes }, parent);
+          spanContext = api.trace.setSpan(parent, span);
+        } catch {
+          return original.apply(this, args);
+        }
+        const wrapped: NotificationHandler = (n) =>
+          api.context.with(spanContext, () => {
+            let out: Promise<unknown>;
+            try {
+              out = Promise.resolve(handler(n));
+            } catch (err) {
+              out = Promise.reject(err);
+            }
+            out.then(
+              () => self.finish(span, 'server', started, attributes),
+              (err) => self.finish(span, 'server', started, attributes, errorOf(err)),
+            );
+            return out;
+          });
+        const had = handlers.has(method!);
+        handlers.set(method!, wrapped);
+        try {
+          return api.context.with(spanContext, () => original.apply(this, args));
+        } finally {
+          if (had) handlers.set(method!, handler as NotificationHandler);
           else handlers.delete(method!);
         }
       };
