@@ -136,6 +136,7 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   // undici's own diagnostics channels (undici >= 5.12, the README of instrumentation-undici says).
   otel('undici', 'UndiciInstrumentation', ['undici'], { onGlobalFetch: true, declaredRanges: { undici: '>=5.12.0' }, options: (_c, s) => undiciHeaderCapture(s) }),
   // Ours: the Vercel AI SDK (`ai` 7) has no OpenTelemetry of its own; its `ai:telemetry` tracing channel (genai/vercel-ai.ts).
+  // `ai` 5 and 6 have no channel: the model handed to their exported calls is wrapped (genai/vercel-ai-model.ts).
   { name: 'vercel-ai', pkg: 'otel-preload', cls: 'VercelAiInstrumentation', modules: ['ai'], options: (_c, s) => ({ captureMessageContent: s.genAiCaptureMessageContent }), lean: () => require('./genai/vercel-ai').vercelAiInstrumentationClass() },
   otel('winston', 'WinstonInstrumentation', ['winston']),
 ];
@@ -188,7 +189,7 @@ const PRODUCES: Record<string, string> = {
   'socket.io': 'emit/receive spans (`messaging.*`)',
   'tedious': 'CLIENT spans (`db.*`)',
   'undici': 'CLIENT spans for `undici` and `fetch()`; `http.client.request.duration`',
-  'vercel-ai': '`ai` 7 (Vercel AI SDK), any provider: CLIENT span per language-model call (generateText, streamText, each step and retry; `gen_ai.*`, token usage, time to first chunk), one `embeddings` span per embed/embedMany, whether or not the app switched the SDK\'s telemetry on; `gen_ai.client.*` metrics; content only when asked',
+  'vercel-ai': '`ai` 5, 6 and 7 (Vercel AI SDK), any provider: CLIENT span per language-model call (generateText, streamText, each step and retry; `gen_ai.*`, token usage, time to first chunk), `embeddings` spans for embed/embedMany (7: one per operation; 5 and 6: one per model call), whether or not the app switched the SDK\'s telemetry on (5 and 6 then keep their outer spans, not their model-call spans); `gen_ai.client.*` metrics; content only when asked',
   'winston': 'trace ids in log records; records sent as OTLP logs',
 };
 for (const entry of CATALOGUE) (entry as InstrumentationEntry).produces = PRODUCES[entry.name];

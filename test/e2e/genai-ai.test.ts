@@ -1,17 +1,22 @@
-// The Vercel AI SDK `ai` 7 (newest major) with its OpenAI provider `@ai-sdk/openai`, against the
-// fake OpenAI server, called inside the app's own HTTP requests, loaded by require() and by import;
-// the app never switches the SDK's telemetry on. Our instrumentation (genai/vercel-ai.ts, on the
-// SDK's `ai:telemetry` tracing channel) makes one CLIENT span per model call under the request, the
-// provider's fetch under it; a streamed call ends when its stream does (the channel reports the
-// call done before a chunk is read) and chunks are not held back; a 429 and a cut stream end with
-// error.type; the two GenAI metrics count each call once; prompt text stays home unless asked for.
+// The Vercel AI SDK `ai`, each major still in wide use — 7 (newest), 6 and 5 — with the OpenAI
+// provider `@ai-sdk/openai` it pairs with, against the fake OpenAI server, called inside the app's
+// own HTTP requests, loaded by require() and by import. 7 publishes every model call on its
+// `ai:telemetry` tracing channel; 5 and 6 have no channel and make spans only when the app switches
+// their `experimental_telemetry` on, so there ours wraps the model the app hands the SDK
+// (genai/vercel-ai.ts, genai/vercel-ai-model.ts). Every major gives the same shape: one CLIENT span
+// per model call under the request, the provider's fetch under it; a streamed call ends when its
+// stream does and chunks are not held back; a 429 and a cut stream end with error.type; the two
+// GenAI metrics count each call once; prompt text stays home unless asked for. An app that did
+// switch the SDK's telemetry on still gets one GenAI span per model call: ours (5 and 6 keep their
+// own outer `ai.generateText`/`ai.streamText` spans, which carry no gen_ai.* attribute).
 // The provider speaks HTTP with its own fetch, not through the openai SDK: no second GenAI span.
-// The SDK is installed in the corpus cache (test/corpus/apps/genai-ai), not as a devDependency.
+// The SDKs are installed in the corpus cache (test/corpus/apps/genai-ai, -ai6, -ai5), not as devDependencies.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { get, type Running } from '../helpers/processes';
 import { genaiApp, genaiChild, point, serverSpan, startGenaiApp } from '../helpers/genai-apps';
+import type { ReceivedSpan } from '../../scripts/otlp-receiver';
 import { EMBEDDING_USAGE, OPENAI_STREAM_USAGE, OPENAI_USAGE, startFakeProvider, type FakeProvider } from '../helpers/fake-genai';
 import { DEADLINE_MS } from '../helpers/wait';
 
@@ -28,22 +33,41 @@ afterAll(async () => {
 });
 
 const ROUTES = ['/ai-generate', '/ai-stream', '/ai-gated', '/ai-cut', '/ai-429', '/ai-embed'];
+/** Routes where the app switched the SDK's telemetry on, and the model each asks for. */
+const TELEMETRY: Array<[string, string]> = [['/ai-telemetry', 'telemetry-fixture'], ['/ai-telemetry-stream', 'telemetry-stream']];
 const of = (service: string) => receiver.spans.filter((s) => s.resource['service.name'] === service);
+/** Spans in the request's trace that carry any gen_ai.* attribute (ours, or the SDK's own). */
+const genaiInTrace = (spans: ReceivedSpan[], route: string) => {
+  const request = serverSpan(spans, route);
+  return request ? spans.filter((s) => s.traceId === request.traceId && Object.keys(s.attributes).some((k) => k.startsWith('gen_ai.'))) : [];
+};
 
-describe.each([
+/** Each major at an exact pin (its corpus app), with the `@ai-sdk/openai` major it pairs with. */
+const MAJORS = [
+  ['7', 'genai-ai', '7.0.173', '4.0.118'],
+  ['6', 'genai-ai6', '6.0.326', '3.0.141'],
+  ['5', 'genai-ai5', '5.0.277', '2.0.130'],
+] as const;
+const LOADERS = [
   ['CommonJS (require)', 'app.cjs', 'false'],
   ['ES module (import)', 'app.mjs', 'false'],
   ['ES module (import), content captured', 'app.mjs', 'true'],
-])('ai 7 with @ai-sdk/openai, %s', (_label, script, capture) => {
-  const service = `genai-ai-${script.replace('.', '-')}-${capture}`;
+] as const;
+const CELLS = MAJORS.flatMap(([major, corpus, ai, openai]) => LOADERS.map(([label, script, capture]) => [major, ai, openai, label, corpus, script, capture] as const));
+
+describe.each(CELLS)('ai %s (%s) with @ai-sdk/openai %s, %s', (major, _ai, _openai, _label, corpus, script, capture) => {
+  const service = `genai-ai${major}-${script.replace('.', '-')}-${capture}`;
   let app: Running;
   const answers: Record<string, { status: number; body: string }> = {};
 
   beforeAll(async () => {
-    app = startGenaiApp(receiver, provider.url, genaiApp('genai-ai'), script, service, { GENAI_SDK: 'ai', OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: capture });
+    app = startGenaiApp(receiver, provider.url, genaiApp(corpus), script, service, { GENAI_SDK: 'ai', OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: capture });
     const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
-    for (const route of ROUTES) answers[route] = await get(`http://127.0.0.1:${port}${route}`);
-    const missing = () => ROUTES.filter((r) => !genaiChild(of(service), serverSpan(of(service), r))?.endTimeUnixNano);
+    for (const route of [...ROUTES, ...TELEMETRY.map(([r]) => r)]) answers[route] = await get(`http://127.0.0.1:${port}${route}`);
+    const missing = () => [
+      ...ROUTES.filter((r) => !genaiChild(of(service), serverSpan(of(service), r))?.endTimeUnixNano),
+      ...TELEMETRY.map(([r]) => r).filter((r) => !genaiInTrace(of(service), r).some((s) => s.scope === 'otel-preload-ai')),
+    ];
     await receiver.waitFor(() => missing().length === 0, DEADLINE_MS, `GenAI spans of ${service}`).catch((err) => {
       throw new Error(`${err.message}: none for ${missing().map((r) => `${r} (answered ${answers[r]?.status} ${answers[r]?.body.slice(0, 200)})`).join(', ')}`);
     });
@@ -55,6 +79,8 @@ describe.each([
 
   it('the app gets the SDK results unchanged', () => {
     expect(JSON.parse(answers['/ai-generate'].body)).toEqual({ text: 'Hello!' });
+    expect(JSON.parse(answers['/ai-telemetry'].body)).toEqual({ text: 'Hello!' });
+    expect(JSON.parse(answers['/ai-telemetry-stream'].body)).toEqual({ text: 'Hello!' });
     expect(JSON.parse(answers['/ai-stream'].body)).toEqual({ text: 'Hello!', chunks: 2 });
     expect(answers['/ai-429'].status).toBe(502);
     expect(answers['/ai-cut'].status).toBe(502);
@@ -83,8 +109,25 @@ describe.each([
 
   it('never two GenAI spans for one call: the provider uses its own fetch, not the openai SDK', () => {
     const spans = of(service);
-    const inTrace = (route: string) => spans.filter((s) => s.traceId === serverSpan(spans, route)!.traceId && s.attributes['gen_ai.operation.name'] !== undefined);
-    for (const route of ROUTES) expect(inTrace(route).map((s) => s.scope), route).toEqual(['otel-preload-ai']);
+    for (const route of ROUTES) expect(genaiInTrace(spans, route).map((s) => s.scope), route).toEqual(['otel-preload-ai']);
+  });
+
+  it('the app switched the SDK\'s telemetry on: still one GenAI span per model call, ours, in the request\'s trace', () => {
+    const spans = of(service);
+    for (const [route, model] of TELEMETRY) {
+      // 5 and 6 would add their own `ai.*.doGenerate`/`doStream` span with gen_ai.* attributes (tokens counted twice downstream).
+      const genai = genaiInTrace(spans, route);
+      expect(genai.map((s) => `${s.scope} ${s.kind} ${s.name}`), route).toEqual([`otel-preload-ai SPAN_KIND_CLIENT chat ${model}`]);
+      const usage = route.endsWith('stream') ? OPENAI_STREAM_USAGE : OPENAI_USAGE;
+      expect(Number(genai[0].attributes['gen_ai.usage.input_tokens']), route).toBe(usage.prompt_tokens);
+      expect(Number(genai[0].attributes['gen_ai.usage.output_tokens']), route).toBe(usage.completion_tokens);
+      expect(spans.find((s) => s.kind === 'SPAN_KIND_CLIENT' && s.parentSpanId === genai[0].spanId), `${route}: the provider's fetch under it`).toBeDefined();
+      // Under the request, through the SDK's own outer span where the SDK makes one.
+      const request = serverSpan(spans, route)!;
+      let parent = spans.find((s) => s.spanId === genai[0].parentSpanId);
+      while (parent && parent !== request) parent = spans.find((s) => s.spanId === parent!.parentSpanId);
+      expect(parent, `${route}: ours is under the request`).toBe(request);
+    }
   });
 
   it('streamText: the span ends with the stream, tokens from its finish, time to first chunk, chunks not held back', () => {
@@ -135,7 +178,7 @@ describe.each([
   it('the two GenAI metrics, once per call', async () => {
     const chat = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-fixture' };
     const input = OPENAI_USAGE.prompt_tokens + OPENAI_STREAM_USAGE.prompt_tokens;
-    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })?.sum === input && ['cut', 'rate-limited', 'gated', 'embed-fixture'].every((model) => !!point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model })), DEADLINE_MS, 'GenAI metrics').catch(() => undefined);
+    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })?.sum === input && ['cut', 'rate-limited', 'gated', 'embed-fixture', 'telemetry-stream'].every((model) => !!point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model })), DEADLINE_MS, 'GenAI metrics').catch(() => undefined);
     expect(point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })).toEqual({ count: 2, sum: input });
     expect(point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'output' })).toEqual({ count: 2, sum: OPENAI_USAGE.completion_tokens + OPENAI_STREAM_USAGE.completion_tokens });
     expect(point(receiver, service, 'gen_ai.client.operation.duration', chat)?.count).toBe(2);
@@ -143,10 +186,14 @@ describe.each([
     expect(point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'rate-limited', 'error.type': '429' })?.count).toBe(1);
     expect(point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'cut' })?.count).toBe(1);
     expect(point(receiver, service, 'gen_ai.client.token.usage', { 'gen_ai.operation.name': 'embeddings', 'gen_ai.token.type': 'input' })).toEqual({ count: 1, sum: EMBEDDING_USAGE.prompt_tokens });
+    expect(point(receiver, service, 'gen_ai.client.token.usage', { 'gen_ai.request.model': 'telemetry-fixture', 'gen_ai.token.type': 'input' }), 'telemetry on: counted once').toEqual({ count: 1, sum: OPENAI_USAGE.prompt_tokens });
+    expect(point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'telemetry-stream' })?.count).toBe(1);
   });
 
   it(capture === 'true' ? 'content captured when asked, with secrets masked' : 'no prompt or completion text leaves the process by default', () => {
-    const spans = of(service);
+    // The SDK's own spans (5 and 6, on the /ai-telemetry routes) follow the SDK's own switches
+    // (`recordInputs`/`recordOutputs`, on by default once the app turns telemetry on), not ours.
+    const spans = of(service).filter((s) => s.scope !== 'ai');
     const sent = JSON.stringify(spans);
     expect(sent).not.toContain('sk-live-abcdefghijklmnopqrstuvwx');
     if (capture !== 'true') {

@@ -1,4 +1,7 @@
-// The Vercel AI SDK (`ai` 7): it has no OpenTelemetry of its own, but publishes every call on the
+// The Vercel AI SDK (`ai` 5, 6 and 7). 5 and 6 have no channel: ours wraps the model the app hands
+// `generateText`/`streamText`/`embed`/`embedMany` (vercel-ai-model.ts), with the same span shape.
+//
+// `ai` 7: it has no OpenTelemetry of its own, but publishes every call on the
 // Node diagnostics tracing channel `ai:telemetry` (its telemetry-channel publisher: one message per
 // `generateText`/`streamText`, per step and per model call, `type: 'languageModelCall'`), whether or
 // not the app switched telemetry on (only `telemetry: { isEnabled: false }` stops it). So this one
@@ -19,17 +22,21 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { lineRequire } from '../../otel-line/line';
 import { GenAiCall, type CallResult } from './call';
+import { wrapExports } from './vercel-ai-model';
 
 /** The majors that publish `ai:telemetry` (7 is the first). */
 export const VERCEL_AI_RANGE = '>=7.0.0 <8';
+/** The majors without the channel, whose exported calls take the model object (vercel-ai-model.ts). */
+export const VERCEL_AI_MODEL_RANGE = '>=5.0.0 <7';
 export const AI_CHANNEL = 'ai:telemetry';
 /** `embed` and `embedMany` publish one message per operation, around its model calls and retries (no message per model call). */
 const EMBED_TYPES = new Set(['embed', 'embedMany']);
 
 type Tokens = number | { total?: number; cacheRead?: number; cacheWrite?: number; reasoning?: number } | undefined;
-type Usage = { inputTokens?: Tokens; outputTokens?: Tokens };
+/** v3 (ai 6, 7) counts tokens in objects; v2 (ai 5) in numbers, with cached and reasoning tokens beside them. */
+type Usage = { inputTokens?: Tokens; outputTokens?: Tokens; cachedInputTokens?: number; reasoningTokens?: number };
 type FinishReason = string | { unified?: string; raw?: string } | undefined;
-interface ModelResult {
+export interface ModelResult {
   content?: unknown;
   finishReason?: FinishReason;
   usage?: Usage & { tokens?: number };
@@ -37,7 +44,7 @@ interface ModelResult {
   request?: { url?: string };
   stream?: ReadableStream<StreamPart>;
 }
-type StreamPart = { type?: string; id?: string; modelId?: string; usage?: Usage; finishReason?: FinishReason; delta?: string; error?: unknown };
+export type StreamPart = { type?: string; id?: string; modelId?: string; usage?: Usage; finishReason?: FinishReason; delta?: string; error?: unknown };
 interface ChannelMessage {
   type?: string;
   event?: {
@@ -90,8 +97,14 @@ export function vercelAiInstrumentationClass(): new (options: Record<string, unk
     }
 
     protected init() {
-      // Nothing to patch: the definition names the module and its range (coverage, the README table).
-      return [new InstrumentationNodeModuleDefinition('ai', [VERCEL_AI_RANGE], (exports: unknown) => exports, (exports: unknown) => exports)];
+      // 7: nothing to patch, the definition names the module and its range (coverage, the README table).
+      // 5 and 6: the exported calls, which check at each call whether we are on (a remote switch
+      // applies at once), so unpatching leaves them in place.
+      const hooks = { tracer: () => this.tracer, capture: () => this.getConfig().captureMessageContent === true, enabled: () => this.isEnabled() };
+      return [
+        new InstrumentationNodeModuleDefinition('ai', [VERCEL_AI_RANGE], (exports: unknown) => exports, (exports: unknown) => exports),
+        new InstrumentationNodeModuleDefinition('ai', [VERCEL_AI_MODEL_RANGE], (exports: unknown) => wrapExports(exports as Record<string, unknown>, hooks), (exports: unknown) => exports),
+      ];
     }
 
     enable(): void {
@@ -173,16 +186,7 @@ export function vercelAiInstrumentationClass(): new (options: Record<string, unk
 
     private start(ctx: ChannelMessage): GenAiCall {
       const e = ctx.event ?? {};
-      const attributes: Record<string, string | number | string[]> = {};
-      const put = (key: string, v: unknown) => {
-        if (typeof v === 'number' && Number.isFinite(v)) attributes[key] = v;
-      };
-      put('gen_ai.request.max_tokens', e.maxOutputTokens);
-      put('gen_ai.request.temperature', e.temperature);
-      put('gen_ai.request.top_p', e.topP);
-      put('gen_ai.request.top_k', e.topK);
-      put('gen_ai.request.seed', e.seed);
-      if (Array.isArray(e.stopSequences) && e.stopSequences.length) attributes['gen_ai.request.stop_sequences'] = e.stopSequences.map(String);
+      const attributes = requestAttributes(e);
       const embeddings = EMBED_TYPES.has(ctx.type as string);
       return new GenAiCall(this.tracer, this.getConfig().captureMessageContent === true, {
         provider: providerName(e.provider),
@@ -197,8 +201,25 @@ export function vercelAiInstrumentationClass(): new (options: Record<string, unk
   return VercelAiInstrumentation as never;
 }
 
+/** The request's settings, as the SDK names them in its channel event and in a model call's options alike. */
+export function requestAttributes(e: { maxOutputTokens?: unknown; temperature?: unknown; topP?: unknown; topK?: unknown; seed?: unknown; stopSequences?: unknown; frequencyPenalty?: unknown; presencePenalty?: unknown }): Record<string, number | string[]> {
+  const attributes: Record<string, number | string[]> = {};
+  const put = (key: string, v: unknown) => {
+    if (typeof v === 'number' && Number.isFinite(v)) attributes[key] = v;
+  };
+  put('gen_ai.request.max_tokens', e.maxOutputTokens);
+  put('gen_ai.request.temperature', e.temperature);
+  put('gen_ai.request.top_p', e.topP);
+  put('gen_ai.request.top_k', e.topK);
+  put('gen_ai.request.seed', e.seed);
+  put('gen_ai.request.frequency_penalty', e.frequencyPenalty);
+  put('gen_ai.request.presence_penalty', e.presencePenalty);
+  if (Array.isArray(e.stopSequences) && e.stopSequences.length) attributes['gen_ai.request.stop_sequences'] = e.stopSequences.map(String);
+  return attributes;
+}
+
 /** The conventions want a low-cardinality type: the HTTP status of the SDK's APICallError, else the error's class. */
-function errorType(err: unknown): string {
+export function errorType(err: unknown): string {
   const status = (err as { statusCode?: unknown })?.statusCode;
   if (typeof status === 'number') return String(status);
   const name = (err as { constructor?: { name?: string } })?.constructor?.name;
@@ -208,7 +229,7 @@ function errorType(err: unknown): string {
 const total = (t: Tokens) => (typeof t === 'number' ? t : t?.total);
 const reason = (f: FinishReason) => (typeof f === 'string' ? f : (f?.raw ?? f?.unified));
 
-function toResult(r: ModelResult, output?: () => unknown): CallResult {
+export function toResult(r: ModelResult, output?: () => unknown): CallResult {
   const usage = r.usage;
   const input = usage?.inputTokens;
   const out = usage?.outputTokens;
@@ -220,9 +241,9 @@ function toResult(r: ModelResult, output?: () => unknown): CallResult {
     // Embeddings report one count, of input tokens (`usage.tokens`; NaN when the provider gave none).
     inputTokens: total(input) ?? usage?.tokens,
     outputTokens: total(out),
-    cacheRead: typeof input === 'object' ? input.cacheRead : undefined,
+    cacheRead: typeof input === 'object' ? input.cacheRead : usage?.cachedInputTokens,
     cacheWrite: typeof input === 'object' ? input.cacheWrite : undefined,
-    reasoning: typeof out === 'object' ? out.reasoning : undefined,
+    reasoning: typeof out === 'object' ? out.reasoning : usage?.reasoningTokens,
     output: output ?? (() => ('embedding' in r || 'embeddings' in r ? undefined : r.content)),
   };
 }
@@ -245,6 +266,31 @@ function server(call: GenAiCall, r: ModelResult): void {
  */
 function observeOnPipe(stream: ReadableStream<StreamPart>, call: GenAiCall, result: ModelResult, capture: boolean, done: () => void): void {
   server(call, result);
+  const pipeThrough = stream.pipeThrough;
+  Object.defineProperty(stream, 'pipeThrough', {
+    configurable: true,
+    writable: true,
+    value: function (this: ReadableStream<StreamPart>, ...args: Parameters<ReadableStream['pipeThrough']>) {
+      delete (stream as { pipeThrough?: unknown }).pipeThrough;
+      let observed: ReadableStream<StreamPart>;
+      try {
+        observed = observedStream(stream, call, result, capture, done);
+      } catch {
+        call.end(toResult({ response: result.response }));
+        done();
+        return pipeThrough.apply(stream, args);
+      }
+      return observed.pipeThrough(...args);
+    },
+  });
+}
+
+/**
+ * The provider's stream read through a pull-through stream (highWaterMark 0: nothing read ahead or
+ * held) that notes the parts as they pass and ends the call at the `finish` part's stream end, at
+ * the stream's error or at its cancellation. Shared by 7 (observeOnPipe) and 5/6 (vercel-ai-model.ts).
+ */
+export function observedStream(stream: ReadableStream<StreamPart>, call: GenAiCall, result: ModelResult, capture: boolean, done: () => void): ReadableStream<StreamPart> {
   const seen: ModelResult = { response: { ...result.response }, usage: undefined };
   let text = '';
   let streamError: unknown;
@@ -274,48 +320,32 @@ function observeOnPipe(stream: ReadableStream<StreamPart>, call: GenAiCall, resu
         if (capture && part?.type === 'text-delta' && typeof part.delta === 'string') text += part.delta;
     }
   };
-  const pipeThrough = stream.pipeThrough;
-  Object.defineProperty(stream, 'pipeThrough', {
-    configurable: true,
-    writable: true,
-    value: function (this: ReadableStream<StreamPart>, ...args: Parameters<ReadableStream['pipeThrough']>) {
-      delete (stream as { pipeThrough?: unknown }).pipeThrough;
-      let observed: ReadableStream<StreamPart>;
+  const reader = stream.getReader();
+  return new ReadableStream<StreamPart>({
+    async pull(controller) {
+      let r: { done: boolean; value?: StreamPart };
       try {
-        const reader = stream.getReader();
-        observed = new ReadableStream<StreamPart>({
-          async pull(controller) {
-            let r: { done: boolean; value?: StreamPart };
-            try {
-              r = await reader.read();
-            } catch (err) {
-              end(err);
-              controller.error(err);
-              return;
-            }
-            if (r.done) {
-              end(streamError);
-              controller.close();
-              return;
-            }
-            try {
-              onPart(r.value as StreamPart);
-            } catch {
-              // never the app's problem
-            }
-            controller.enqueue(r.value as StreamPart);
-          },
-          cancel(why) {
-            end();
-            return reader.cancel(why);
-          },
-        }, { highWaterMark: 0 });
-      } catch {
-        call.end(toResult(seen));
-        done();
-        return pipeThrough.apply(stream, args);
+        r = await reader.read();
+      } catch (err) {
+        end(err);
+        controller.error(err);
+        return;
       }
-      return observed.pipeThrough(...args);
+      if (r.done) {
+        end(streamError);
+        controller.close();
+        return;
+      }
+      try {
+        onPart(r.value as StreamPart);
+      } catch {
+        // never the app's problem
+      }
+      controller.enqueue(r.value as StreamPart);
     },
-  });
+    cancel(why) {
+      end();
+      return reader.cancel(why);
+    },
+  }, { highWaterMark: 0 });
 }
