@@ -97,7 +97,7 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('knex', 'KnexInstrumentation', ['knex']),
   otel('koa', 'KoaInstrumentation', ['koa']),
   // Ours: no upstream instrumentation of LangChain.js exists; its callback system (genai/langchain.ts).
-  { name: 'langchain', pkg: 'otel-preload', cls: 'LangChainInstrumentation', modules: ['@langchain/core'], esmFiles: [/\/node_modules\/@langchain\/core\/dist\/callbacks\/manager\.js$/], lean: () => require('./genai/langchain').langchainInstrumentationClass() },
+  { name: 'langchain', pkg: 'otel-preload', cls: 'LangChainInstrumentation', modules: ['@langchain/core'], esmFiles: [/\/node_modules\/@langchain\/core\/dist\/(?:callbacks\/manager|language_models\/chat_models)\.js$/], lean: () => require('./genai/langchain').langchainInstrumentationClass() },
   otel('lru-memoizer', 'LruMemoizerInstrumentation', ['lru-memoizer']),
   // Our own (mariadb.ts): no OpenTelemetry package instruments the mariadb driver.
   { name: 'mariadb', pkg: 'otel-preload', cls: 'MariadbInstrumentation', modules: ['mariadb'], lean: () => require('./mariadb').mariadbInstrumentationClass() },
@@ -166,7 +166,7 @@ const PRODUCES: Record<string, string> = {
   'kafkajs': 'PRODUCER/CONSUMER spans (`messaging.*`)',
   'knex': 'CLIENT spans (`db.*`)',
   'koa': '`http.route`; middleware and router spans with detail on',
-  'langchain': '@langchain/core 0.3–1.x, from LangChain\'s own callbacks: `invoke_agent {name}` span per top-level chain or agent run, `execute_tool {tool}` per tool run; one CLIENT `chat {model}` span per model call with token usage, only where the provider SDK underneath made none (a model class that calls fetch itself); `gen_ai.client.*` metrics',
+  'langchain': '@langchain/core 0.3–1.x, from LangChain\'s own callbacks: `invoke_agent {name}` span per top-level chain or agent run (the provider SDK\'s span of an invoked model its child), `execute_tool {tool}` per tool run; one CLIENT `chat {model}` span per model call with token usage, only where the provider SDK underneath made none (a model class that calls fetch itself); `gen_ai.client.*` metrics',
   'lru-memoizer': 'context propagation through the cache',
   'mariadb': 'CLIENT spans (`db.system.name=mariadb`, `db.query.text`, `db.operation.name`, `db.namespace`, `server.*`): promise and callback APIs, pools, `execute`, `batch`',
   'mcp': '@modelcontextprotocol/sdk 1: CLIENT span per request or notification sent and SERVER span per one handled (`tools/call get_weather`: `mcp.method.name`, `gen_ai.tool.name`, `gen_ai.operation.name=execute_tool`, `mcp.session.id`, `jsonrpc.request.id`, `network.transport`, `error.type`), the server\'s span a child of the client\'s through `params._meta`; `mcp.client.operation.duration`, `mcp.server.operation.duration`',

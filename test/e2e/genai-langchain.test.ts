@@ -55,7 +55,7 @@ describe.each([
     await app?.exited;
   });
 
-  it('a chain: invoke_agent under the request, and one chat span (the openai SDK\'s) with exact tokens', () => {
+  it('a chain: invoke_agent under the request, and one chat span (the openai SDK\'s), its child, with exact tokens', () => {
     expect(JSON.parse(answers['/lc-chain'].body)).toEqual({ text: 'Hello!' });
     const spans = of(service);
     const request = serverSpan(spans, '/lc-chain')!;
@@ -68,6 +68,7 @@ describe.each([
     expect(chat).toHaveLength(1);
     expect(chat[0].name).toBe('chat gpt-fixture');
     expect(chat[0].scope).toBe('@opentelemetry/instrumentation-openai');
+    expect(chat[0].parentSpanId).toBe(agent?.spanId);
     expect(Number(chat[0].attributes['gen_ai.usage.input_tokens'])).toBe(OPENAI_USAGE.prompt_tokens);
   });
 

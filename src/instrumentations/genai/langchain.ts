@@ -11,6 +11,10 @@
 // Nested chains (prompt templates, parsers, graph nodes) get no span: their tools and models are
 // parented to the nearest run that has one, or to the span active when the run started. The
 // handler is awaited inline (not queued), so it sees the caller's active context.
+// Callbacks cannot make a span active for the run's body, so a chat model's `generate()` (every
+// invoke and batch goes through it) is also wrapped to run in the context of the run that called
+// it: the provider SDK's span is then a child of `invoke_agent`, not its sibling. A streamed call
+// (`_streamIterator`, an async generator) is not: its provider span stays under the request.
 // Content (inputs, outputs, tool arguments) is never recorded here. Loaded only when @langchain/core
 // is first required or imported (table.ts `lean`; `esmFiles` for the subpath imports).
 
@@ -32,6 +36,8 @@ type LLMResult = {
 type Manager = { handlers?: Array<{ name?: string }>; addHandler(h: unknown, inherit?: boolean): void };
 type ManagerClass = { _configureSync?: (...a: unknown[]) => Manager | undefined; new (): Manager };
 type ManagerExports = { CallbackManager?: ManagerClass };
+type ChatModelExports = { BaseChatModel?: { prototype: Record<string, unknown> } };
+type Generate = (this: unknown, messages: unknown, options?: { callbacks?: unknown }, callbacks?: unknown) => unknown;
 
 interface Run {
   /** The context children are parented to. */
@@ -67,7 +73,43 @@ export function langchainInstrumentationClass(): new (options: Record<string, un
             if (exports?.CallbackManager) this._unwrap(exports.CallbackManager as never, '_configureSync' as never);
           },
         );
-      return [new InstrumentationNodeModuleDefinition('@langchain/core', [LANGCHAIN_RANGE], undefined, undefined, [file('@langchain/core/dist/callbacks/manager.cjs'), file('@langchain/core/dist/callbacks/manager.js')])];
+      const chatModels = (path: string) =>
+        new InstrumentationNodeModuleFile(
+          path,
+          [LANGCHAIN_RANGE],
+          (exports: ChatModelExports) => {
+            const proto = exports?.BaseChatModel?.prototype;
+            if (proto && typeof proto.generate === 'function') this._wrap(proto as never, 'generate' as never, ((original: Generate) => this.patchedGenerate(original)) as never);
+            return exports;
+          },
+          (exports: ChatModelExports) => {
+            if (exports?.BaseChatModel) this._unwrap(exports.BaseChatModel.prototype as never, 'generate' as never);
+          },
+        );
+      return [
+        new InstrumentationNodeModuleDefinition('@langchain/core', [LANGCHAIN_RANGE], undefined, undefined, [
+          file('@langchain/core/dist/callbacks/manager.cjs'),
+          file('@langchain/core/dist/callbacks/manager.js'),
+          chatModels('@langchain/core/dist/language_models/chat_models.cjs'),
+          chatModels('@langchain/core/dist/language_models/chat_models.js'),
+        ]),
+      ];
+    }
+
+    /** The model call runs in the context of the run that made it (its callbacks' parent run). */
+    private patchedGenerate(original: Generate): Generate {
+      const self = this;
+      return function (this: unknown, ...args: Parameters<Generate>) {
+        let context: Context | undefined;
+        try {
+          const callbacks = (args[1] && typeof args[1] === 'object' && !Array.isArray(args[1]) ? args[1].callbacks : undefined) ?? args[2];
+          const parentRunId = (callbacks as { getParentRunId?: () => string | undefined } | undefined)?.getParentRunId?.();
+          context = parentRunId !== undefined && self.isEnabled() ? self.runs.get(parentRunId)?.context : undefined;
+        } catch {
+          context = undefined;
+        }
+        return context ? api.context.with(context, () => original.apply(this, args)) : original.apply(this, args);
+      };
     }
 
     private patchedConfigure(cls: ManagerClass, original: (...a: unknown[]) => Manager | undefined) {
