@@ -20,7 +20,6 @@ import type { Logger } from '../log/logger';
 import type { LossCause, PendingRequest } from '../sdk';
 import type { SyncOutcome } from '../exit/deliver-sync';
 import { appHandles } from './signal-owners';
-import { watchBeforeExit, type EchoProcess } from './before-exit-echo';
 
 export interface ExitWork {
   /** Flushes and stops the SDK (and OpAMP); rejects with what failed. */
@@ -39,7 +38,6 @@ export interface ExitProcess {
   readonly pid: number;
   on(event: string, listener: (...args: never[]) => void): unknown;
   once(event: string, listener: (...args: never[]) => void): unknown;
-  prependOnceListener?(event: string, listener: (...args: never[]) => void): unknown;
   removeListener(event: string, listener: (...args: never[]) => void): unknown;
   listeners(event: NodeJS.Signals): Function[];
   kill(pid: number, signal: NodeJS.Signals): unknown;
@@ -135,25 +133,14 @@ export function installExitHandlers(work: ExitWork, timeoutMillis: number, log: 
 
   /** The signal being handled (flush, then raise it again), if any. */
   let stopping: NodeJS.Signals | undefined;
-  const onBeforeExit = (): void => {
-    // Only the real process: the app's own listeners must not run more often than without us.
-    const watch = options.proc ? undefined : watchBeforeExit(process as unknown as EchoProcess);
-    const flush = watch ? watch.run(boundedFlush) : boundedFlush();
-    void flush.then((ended) => {
+  proc.once('beforeExit', () => {
+    void boundedFlush().then((ended) => {
       // Cut short: only our export can still be running; leave as Node would have, with the
       // app's exit code ('exit' then counts what is left) — unless a signal arrived meanwhile
       // (as the loop emptied): then the process must die by it, which reraise() does next.
-      if (!ended && !stopping) {
-        watch?.flushCutShort();
-        proc.exit();
-      } else {
-        watch?.flushEnded();
-      }
+      if (!ended && !stopping) proc.exit();
     });
-  };
-  // First, so that the watch starts before the app's listeners run in the same emit.
-  if (proc.prependOnceListener) proc.prependOnceListener('beforeExit', onBeforeExit);
-  else proc.once('beforeExit', onBeforeExit);
+  });
   proc.on('exit', finish);
 
   const handlers = new Map<NodeJS.Signals, () => void>();

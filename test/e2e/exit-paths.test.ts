@@ -8,10 +8,6 @@ import { COLLECTORS, Collectors, expectLikePlain, ROUND_TRIPS, runCase, type Exi
 
 const CASES: ExitCase[] = [
   { name: 'loop drains, exitCode 3', env: { EXIT_KIND: 'natural' }, spans: 2 * ROUND_TRIPS },
-  // The app's own 'beforeExit' listener runs as often as under plain node, although our flush
-  // keeps the loop busy after the first emit: once, or twice when it starts work itself.
-  { name: "loop drains, the app's beforeExit listener", env: { EXIT_KIND: 'natural', BEFORE_EXIT: 'listen' }, spans: 2 * ROUND_TRIPS },
-  { name: "loop drains, the app's beforeExit listener starts work", env: { EXIT_KIND: 'natural', BEFORE_EXIT: 'work' }, spans: 2 * ROUND_TRIPS },
   { name: 'process.exit(3)', env: { EXIT_KIND: 'process-exit' }, spans: 2 * ROUND_TRIPS },
   { name: 'uncaught exception', env: { EXIT_KIND: 'uncaught' }, spans: 2 * ROUND_TRIPS },
   { name: 'unhandled rejection', env: { EXIT_KIND: 'rejection' }, spans: 2 * ROUND_TRIPS },
