@@ -32,7 +32,7 @@ afterAll(async () => {
   await provider.close();
 });
 
-const ROUTES = ['/ai-generate', '/ai-stream', '/ai-gated', '/ai-cut', '/ai-429', '/ai-embed'];
+const ROUTES = ['/ai-generate', '/ai-stream', '/ai-gated', '/ai-cut', '/ai-429', '/ai-embed', '/ai-app-shapes'];
 /** Routes where the app switched the SDK's telemetry on, and the model each asks for. */
 const TELEMETRY: Array<[string, string]> = [['/ai-telemetry', 'telemetry-fixture'], ['/ai-telemetry-stream', 'telemetry-stream']];
 const of = (service: string) => receiver.spans.filter((s) => s.resource['service.name'] === service);
@@ -84,6 +84,14 @@ describe.each(CELLS)('ai %s (%s) with @ai-sdk/openai %s, %s', (major, _ai, _open
     expect(JSON.parse(answers['/ai-stream'].body)).toEqual({ text: 'Hello!', chunks: 2 });
     expect(answers['/ai-429'].status).toBe(502);
     expect(answers['/ai-cut'].status).toBe(502);
+  });
+
+  it('the app\'s own shapes work as without us: a frozen model with doGenerate only (traced too), inherited options, its model object in prepareStep', () => {
+    expect(answers['/ai-app-shapes'].status, answers['/ai-app-shapes'].body).toBe(200);
+    expect(JSON.parse(answers['/ai-app-shapes'].body)).toEqual({ text: 'Hello!', sawSystem: true, same: true });
+    const call = genaiChild(of(service), serverSpan(of(service), '/ai-app-shapes'))!;
+    expect(call.name).toBe('chat shapes-fixture');
+    expect(Number(call.attributes['gen_ai.usage.input_tokens'])).toBe(OPENAI_USAGE.prompt_tokens);
   });
 
   it('generateText: one CLIENT span under the request, exact tokens, the provider\'s HTTP request under it', () => {

@@ -66,10 +66,16 @@ function wrapCall(original: Fn, op: Operation, exports: Record<string, unknown>,
       const given = options as Options;
       const model = wrapModel(given.model, op, exports, hooks);
       if (model !== given.model) {
-        next = { ...given, model };
+        // Own properties copied and the prototype kept: options the app inherits stay visible.
+        next = Object.assign(Object.create(Object.getPrototypeOf(given)) as Options, given);
+        next.model = model;
         const prepare = given.prepareStep;
         if (typeof prepare === 'function') {
           next.prepareStep = async function (this: unknown, ...args: unknown[]) {
+            // The app sees its own model object, not ours (identity checks, WeakMap lookups).
+            const first = args[0] as Options | undefined;
+            const own = first && typeof first === 'object' && first.model && typeof first.model === 'object' ? originals.get(first.model) : undefined;
+            if (own) args[0] = { ...first, model: own };
             const step = await (prepare as Fn).apply(this, args);
             if (!step || typeof step !== 'object' || (step as Options).model === undefined) return step;
             return { ...step, model: wrapModel((step as Options).model, op, exports, hooks) };
@@ -89,7 +95,15 @@ function wrapCall(original: Fn, op: Operation, exports: Record<string, unknown>,
 }
 
 const proxies = new WeakMap<object, object>();
+/** Ours → the app's model. */
+const originals = new WeakMap<object, object>();
 const ours = new WeakSet<object>();
+
+/** A method a Proxy may not hand back changed (a frozen model's own data property). */
+const fixed = (model: object, prop: string) => {
+  const d = Object.getOwnPropertyDescriptor(model, prop);
+  return !!d && d.configurable === false && d.writable === false;
+};
 
 /** The model with its calls traced; anything we cannot read is handed back as it came. */
 function wrapModel(model: unknown, op: Operation, exports: Record<string, unknown>, hooks: ModelHooks): unknown {
@@ -106,21 +120,35 @@ function wrapModel(model: unknown, op: Operation, exports: Record<string, unknow
   }
   if (!model || typeof model !== 'object' || ours.has(model)) return model;
   const methods = op === 'chat' ? ['doGenerate', 'doStream'] : ['doEmbed'];
-  if (!methods.every((m) => typeof (model as Model)[m] === 'function')) return model;
+  // A chat model may implement only one of the two.
+  const present = methods.filter((m) => typeof (model as Model)[m] === 'function');
+  if (present.length === 0) return model;
   let proxy = proxies.get(model);
-  if (!proxy) {
+  if (!proxy && present.some((m) => fixed(model, m))) {
+    // Frozen: a Proxy's get may not change these, so a delegate whose prototype is the model.
+    const target = model as Model;
+    const delegate = Object.create(target) as Model;
+    for (const m of present) {
+      const method = target[m] as Fn;
+      Object.defineProperty(delegate, m, { value: (callOptions: Record<string, unknown>, ...rest: unknown[]) => traced(target, m, method, op, hooks, callOptions, rest), enumerable: false, configurable: true, writable: true });
+    }
+    proxy = delegate;
+  } else if (!proxy) {
     proxy = new Proxy(model, {
       // As the SDK's own v2→v3 adapter: everything else is read on the model itself.
       get(target: Model, prop) {
         if (prop === 'doGenerate' || prop === 'doStream' || prop === 'doEmbed') {
           const method = target[prop] as Fn;
-          if (typeof method !== 'function' || !methods.includes(prop)) return method;
+          if (typeof method !== 'function' || !present.includes(prop)) return method;
           return (callOptions: Record<string, unknown>, ...rest: unknown[]) => traced(target, prop, method, op, hooks, callOptions, rest);
         }
         return target[prop];
       },
     });
+  }
+  if (!ours.has(proxy)) {
     proxies.set(model, proxy);
+    originals.set(proxy, model);
     ours.add(proxy);
   }
   return proxy;

@@ -221,7 +221,8 @@ export function requestAttributes(e: { maxOutputTokens?: unknown; temperature?: 
 /** The conventions want a low-cardinality type: the HTTP status of the SDK's APICallError, else the error's class. */
 export function errorType(err: unknown): string {
   const status = (err as { statusCode?: unknown })?.statusCode;
-  if (typeof status === 'number') return String(status);
+  // A failure on a successful response (a cut stream, a body that is not JSON) is not a status.
+  if (typeof status === 'number' && status >= 400) return String(status);
   const name = (err as { constructor?: { name?: string } })?.constructor?.name;
   return name && name !== 'Object' ? name : '_OTHER';
 }
