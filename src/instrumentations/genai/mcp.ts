@@ -5,10 +5,12 @@
 //   a CLIENT span `{mcp.method.name} {target}`, the trace context injected into `params._meta`;
 // - `_onrequest()` (a request received): a SERVER span, child of the context found in
 //   `params._meta` (else of the active one), ended when the handler's result or error is known.
-// - `notification()` (sent, no answer: cancelled, progress, initialized, list_changed, …): a
-//   CLIENT span until it is written, its context in `params._meta` only where the notification
-//   has params already (a params-less one may be debounced by the SDK, which params would stop);
-// - `_onnotification()` (received): a SERVER span around its handler, child of `params._meta`.
+// - `notification()` (sent, no answer: initialized, progress, list_changed, …): a CLIENT span
+//   until it is written; none for a call the SDK debounces into one already pending. No context
+//   goes into its params: the SDK hands a notification's params to the app's callbacks as they
+//   came (a progress callback, a strict schema), so an added `_meta` would be seen and may break it;
+// - `_onnotification()` (received): a SERVER span around its handler, child of a context the
+//   sender put into `params._meta` itself, else of the active one.
 // Attributes as the MCP conventions name them (mcp.md); `mcp.client.operation.duration` and
 // `mcp.server.operation.duration`. Tool arguments and results are content: never captured.
 //
@@ -261,17 +263,10 @@ export function mcpInstrumentationClass(): new (options: Record<string, unknown>
         let attributes: Attributes;
         const started = performance.now();
         try {
+          if (debouncedAway(this, notification, args[1])) return original.apply(this, args);
           const described = describe(notification, this._transport);
           attributes = described.attributes;
           span = self.tracer.startSpan(described.name, { kind: api.SpanKind.CLIENT, attributes });
-          const params = notification?.params;
-          const given = params?._meta;
-          const appPropagates = !!given && typeof given === 'object' && api.propagation.fields().some((field) => field in given);
-          if (params && typeof params === 'object' && !appPropagates) {
-            const meta: Record<string, unknown> = { ...(given ?? {}) };
-            api.propagation.inject(api.trace.setSpan(api.context.active(), span), meta);
-            args[0] = { ...notification, params: { ...params, _meta: meta } };
-          }
         } catch {
           return original.apply(this, args);
         }
@@ -340,6 +335,15 @@ export function mcpInstrumentationClass(): new (options: Record<string, unknown>
     }
   }
   return McpInstrumentation as never;
+}
+
+/** The SDK will drop this call: one of the same method, debounced, is already pending (Protocol.notification). */
+function debouncedAway(protocol: ProtocolThis, notification: Request, options: unknown): boolean {
+  const p = protocol as ProtocolThis & { _options?: { debouncedNotificationMethods?: unknown }; _pendingDebouncedNotifications?: { has(m: unknown): boolean } };
+  const methods = p._options?.debouncedNotificationMethods;
+  const o = options as { relatedRequestId?: unknown; relatedTask?: unknown } | undefined;
+  const debounced = Array.isArray(methods) && methods.includes(notification?.method) && !notification?.params && !o?.relatedRequestId && !o?.relatedTask;
+  return debounced && p._pendingDebouncedNotifications?.has(notification.method) === true;
 }
 
 /** A JSON-RPC error: its code is the error.type (mcp.md); else the error's class. */
