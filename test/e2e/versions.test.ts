@@ -9,7 +9,11 @@
 // - BullMQ (our own wiring of its telemetry option) on the local Redis: a PRODUCER span when the
 //   request adds a job (`add <queue>`), a CONSUMER span when the worker runs it, in the request's
 //   trace, and what the job calls under it; none of BullMQ's INTERNAL spans, and an idle worker's
-//   stalled-job checks (every 300 ms here) make no trace at all.
+//   stalled-job checks (every 300 ms here) make no trace at all;
+// - amqplib on the local RabbitMQ: a PRODUCER span when the request publishes, the CONSUMER span
+//   under it when this app consumes the message;
+// - mysql (the `mysql` package) against the local MariaDB, knex on the local PostgreSQL (its
+//   builder span, the pg query under it): CLIENT spans under the SERVER span.
 
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
@@ -26,13 +30,15 @@ import { E2E_TESTED, setVersion, VERSION_SET_NAMES, type VersionSet } from '../.
 const SETS = VERSION_SET_NAMES;
 /** `<set>:<module>` of each library case that sent its request (checked against E2E_TESTED at the end). */
 const ran = new Set<string>();
-const LIB_OF_ROUTE: Record<string, string> = { '/graphql': 'graphql', '/bunyan': 'bunyan', '/bullmq': 'bullmq', '/pg': 'pg', '/redis': 'redis', '/undici': 'undici', '/pino': 'pino', '/winston': 'winston' };
+const LIB_OF_ROUTE: Record<string, string> = { '/graphql': 'graphql', '/bunyan': 'bunyan', '/bullmq': 'bullmq', '/pg': 'pg', '/redis': 'redis', '/undici': 'undici', '/pino': 'pino', '/winston': 'winston', '/amqplib': 'amqplib', '/mysql': 'mysql', '/knex': 'knex' };
 
 let receiver: OtlpReceiver;
 let noMariadb = false;
 let noRedis = false;
 let noPg = false;
+let noRabbit = false;
 beforeAll(async () => {
+  noRabbit = (await missingServices(['rabbitmq'])).length > 0;
   noMariadb = (await missingServices(['mariadb'])).length > 0;
   noRedis = (await missingServices(['redis'])).length > 0;
   noPg = (await missingServices(['postgresql'])).length > 0;
@@ -179,6 +185,54 @@ describe.each(SETS)('%s', (set) => {
     await receiver.waitFor(() => client().length >= 1, DEADLINE_MS, 'the undici span');
     expect(client()).toHaveLength(1);
     expect(client()[0].attributes['url.full']).toBe(`http://127.0.0.1:${port}/ping`);
+  });
+
+  it('amqplib: PRODUCER on publish under the SERVER span, CONSUMER under it when consumed', async () => {
+    if (noRabbit) return;
+    const r = await request(port, '/amqplib', set);
+    expect(r.body.message).toBe('hello');
+    await receiver.waitFor(() => r.spans().some((s) => s.kind === 'SPAN_KIND_CONSUMER'), DEADLINE_MS, 'the CONSUMER span');
+    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+    const producer = r.spans().filter((s) => s.kind === 'SPAN_KIND_PRODUCER');
+    const consumer = r.spans().filter((s) => s.kind === 'SPAN_KIND_CONSUMER');
+    expect(producer).toHaveLength(1);
+    expect(consumer).toHaveLength(1);
+    // sendToQueue publishes to the default exchange, routed by the queue's name.
+    expect(producer[0]).toMatchObject({ name: 'publish <default>', parentSpanId: server.spanId, scope: '@opentelemetry/instrumentation-amqplib' });
+    expect(producer[0].attributes).toMatchObject({ 'messaging.system': 'rabbitmq', 'messaging.rabbitmq.routing_key': r.body.queue });
+    // The consumer continues the producer's context, carried in the message headers.
+    expect(consumer[0]).toMatchObject({ name: `${r.body.queue} process`, parentSpanId: producer[0].spanId });
+    expect(consumer[0].attributes).toMatchObject({ 'messaging.operation': 'process', 'messaging.rabbitmq.routing_key': r.body.queue });
+  });
+
+  it('mysql: one CLIENT span per query under the SERVER span, with the database attributes', async () => {
+    if (noMariadb) return;
+    const r = await request(port, '/mysql', set);
+    expect(r.body.n).toBe(2);
+    const q = () => r.spans().filter((s) => s.scope === '@opentelemetry/instrumentation-mysql');
+    await receiver.waitFor(() => q().length >= 1, DEADLINE_MS, 'the mysql span');
+    expect(q()).toHaveLength(1);
+    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+    expect(q()[0]).toMatchObject({ name: 'SELECT', kind: 'SPAN_KIND_CLIENT', parentSpanId: server.spanId });
+    expect(q()[0].attributes).toMatchObject({ 'db.system.name': 'mysql', 'db.namespace': 'test', 'db.query.text': 'SELECT 1 + 1 AS n', 'server.address': '127.0.0.1' });
+    expect(String(q()[0].attributes['server.port'])).toBe('3306');
+  });
+
+  it('knex: the builder query is a CLIENT span under the SERVER span, its pg query under it', async () => {
+    if (noPg) return;
+    const r = await request(port, '/knex', set);
+    expect(r.body.n).toBe(4);
+    const isQuery = (s: ReceivedSpan) => s.scope === '@opentelemetry/instrumentation-pg' && String(s.attributes['db.query.text']).includes('pg_database');
+    await receiver.waitFor(() => r.spans().some((s) => s.scope === '@opentelemetry/instrumentation-knex') && r.spans().some(isQuery), DEADLINE_MS, 'the knex and pg spans');
+    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+    const knex = r.spans().filter((s) => s.scope === '@opentelemetry/instrumentation-knex');
+    expect(knex).toHaveLength(1);
+    expect(knex[0]).toMatchObject({ name: 'select test.pg_database', kind: 'SPAN_KIND_CLIENT', parentSpanId: server.spanId });
+    expect(knex[0].attributes).toMatchObject({ 'db.system.name': 'postgresql', 'db.operation.name': 'select', 'db.collection.name': 'pg_database', 'db.query.text': 'select 4 AS n from "pg_database" limit ?' });
+    const pg = r.spans().filter(isQuery);
+    expect(pg).toHaveLength(1);
+    expect(pg[0]).toMatchObject({ kind: 'SPAN_KIND_CLIENT', parentSpanId: knex[0].spanId });
+    expect(pg[0].attributes['db.query.text']).toBe('select 4 AS n from "pg_database" limit $1');
   });
 
   it.each(['pino', 'winston'])('%s: the record carries the request\'s trace id', async (lib) => {
@@ -329,7 +383,9 @@ describe('the tested-versions data (scripts/e2e-tested.ts)', () => {
       if (module === '@cucumber/cucumber') continue;
       if (noRedis && ['redis', 'bullmq'].includes(module)) continue;
       if (noPg && module === 'pg') continue;
-      if (noMariadb && module === 'mariadb') continue;
+      if (noMariadb && ['mariadb', 'mysql'].includes(module)) continue;
+      if (noPg && module === 'knex') continue;
+      if (noRabbit && module === 'amqplib') continue;
       expect(ran.has(`${set}:${module}`), `${set}:${module} ran`).toBe(true);
     }
   });
