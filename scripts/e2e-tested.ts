@@ -36,9 +36,9 @@ export const E2E_TESTED: Readonly<Record<string, Tested>> = {
   redis: { sets: BOTH, by: 'versions.test.ts' },
   undici: { sets: BOTH, by: 'versions.test.ts', note: 'newest on Node 24 only' },
   winston: { sets: BOTH, by: 'versions.test.ts' },
-  express: { sets: ['libs-newest'], by: 'bundle.test.ts' },
+  express: { sets: BOTH, by: 'versions.test.ts' },
   ioredis: { sets: ['libs-newest'], by: 'bundle.test.ts' },
-  mysql2: { sets: ['libs-newest'], by: 'bundle.test.ts' },
+  mysql2: { sets: BOTH, by: 'versions.test.ts' },
 };
 
 /** The version a set installs of a module (its package.json's exact pin), or undefined. */

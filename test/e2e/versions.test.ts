@@ -13,7 +13,8 @@
 // - amqplib on the local RabbitMQ: a PRODUCER span when the request publishes, the CONSUMER span
 //   under it when this app consumes the message;
 // - mysql (the `mysql` package) against the local MariaDB, knex on the local PostgreSQL (its
-//   builder span, the pg query under it): CLIENT spans under the SERVER span.
+//   builder span, the pg query under it), mysql2 on MariaDB: CLIENT spans under the SERVER span;
+// - express: the route on the SERVER span (4.0.0 and 5; bundle.test.ts also bundles the newest).
 
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
@@ -30,7 +31,7 @@ import { E2E_TESTED, setVersion, VERSION_SET_NAMES, type VersionSet } from '../.
 const SETS = VERSION_SET_NAMES;
 /** `<set>:<module>` of each library case that sent its request (checked against E2E_TESTED at the end). */
 const ran = new Set<string>();
-const LIB_OF_ROUTE: Record<string, string> = { '/graphql': 'graphql', '/bunyan': 'bunyan', '/bullmq': 'bullmq', '/pg': 'pg', '/redis': 'redis', '/undici': 'undici', '/pino': 'pino', '/winston': 'winston', '/amqplib': 'amqplib', '/mysql': 'mysql', '/knex': 'knex' };
+const LIB_OF_ROUTE: Record<string, string> = { '/graphql': 'graphql', '/bunyan': 'bunyan', '/bullmq': 'bullmq', '/pg': 'pg', '/redis': 'redis', '/undici': 'undici', '/pino': 'pino', '/winston': 'winston', '/amqplib': 'amqplib', '/mysql': 'mysql', '/knex': 'knex', '/mysql2': 'mysql2' };
 
 let receiver: OtlpReceiver;
 let noMariadb = false;
@@ -70,6 +71,7 @@ describe.each(SETS)('%s', (set) => {
   let port: number;
   let fastifyPort: number;
   let koaPort: number;
+  let expressPort: number;
   beforeAll(async () => {
     const dir = prepareApp(set, VERSION_SETS).dir;
     app = start([path.join(REPO, 'fixtures/versions/app.cjs')], {
@@ -90,6 +92,7 @@ describe.each(SETS)('%s', (set) => {
     port = Number((await app.waitForLine(/listening (\d+)/, DEADLINE_MS))[1]);
     fastifyPort = Number((await app.waitForLine(/fastify (\d+)/, DEADLINE_MS))[1]);
     koaPort = Number((await app.waitForLine(/koa (\d+)/, DEADLINE_MS))[1]);
+    expressPort = Number((await app.waitForLine(/express (\d+)/, DEADLINE_MS))[1]);
   });
   afterAll(async () => {
     app?.child.kill('SIGTERM');
@@ -233,6 +236,29 @@ describe.each(SETS)('%s', (set) => {
     expect(pg).toHaveLength(1);
     expect(pg[0]).toMatchObject({ kind: 'SPAN_KIND_CLIENT', parentSpanId: knex[0].spanId });
     expect(pg[0].attributes['db.query.text']).toBe('select 4 AS n from "pg_database" limit $1');
+  });
+
+  it('mysql2: one CLIENT span per query under the SERVER span, with the database attributes', async () => {
+    if (noMariadb) return;
+    const r = await request(port, '/mysql2', set);
+    expect(r.body.n).toBe(5);
+    const q = () => r.spans().filter((s) => s.scope === '@opentelemetry/instrumentation-mysql2');
+    await receiver.waitFor(() => q().length >= 1, DEADLINE_MS, 'the mysql2 span');
+    expect(q()).toHaveLength(1);
+    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+    expect(q()[0]).toMatchObject({ name: 'SELECT', kind: 'SPAN_KIND_CLIENT', parentSpanId: server.spanId });
+    expect(q()[0].attributes).toMatchObject({ 'db.system.name': 'mysql', 'db.namespace': 'test', 'db.query.text': 'SELECT 2 + 3 AS n', 'server.address': '127.0.0.1' });
+    expect(String(q()[0].attributes['server.port'])).toBe('3306');
+  });
+
+  it('express: the route on the SERVER span and in its name; no layer spans without detail', async () => {
+    const r = await request(expressPort, '/users/7', set, 'express');
+    expect(r.body.id).toBe('7');
+    const server = r.spans().filter((s) => s.kind === 'SPAN_KIND_SERVER');
+    expect(server).toHaveLength(1);
+    expect(server[0]).toMatchObject({ name: 'GET /users/:id', parentSpanId: '00f067aa0ba902b7' });
+    expect(server[0].attributes['http.route']).toBe('/users/:id');
+    expect(r.spans().filter((s) => s.scope === '@opentelemetry/instrumentation-express')).toEqual([]);
   });
 
   it.each(['pino', 'winston'])('%s: the record carries the request\'s trace id', async (lib) => {
@@ -383,7 +409,7 @@ describe('the tested-versions data (scripts/e2e-tested.ts)', () => {
       if (module === '@cucumber/cucumber') continue;
       if (noRedis && ['redis', 'bullmq'].includes(module)) continue;
       if (noPg && module === 'pg') continue;
-      if (noMariadb && ['mariadb', 'mysql'].includes(module)) continue;
+      if (noMariadb && ['mariadb', 'mysql', 'mysql2'].includes(module)) continue;
       if (noPg && module === 'knex') continue;
       if (noRabbit && module === 'amqplib') continue;
       expect(ran.has(`${set}:${module}`), `${set}:${module} ran`).toBe(true);
