@@ -14,7 +14,8 @@
 //   under it when this app consumes the message;
 // - mysql (the `mysql` package) against the local MariaDB, knex on the local PostgreSQL (its
 //   builder span, the pg query under it), mysql2 on MariaDB: CLIENT spans under the SERVER span;
-// - express: the route on the SERVER span (4.0.0 and 5; bundle.test.ts also bundles the newest).
+// - express: the route on the SERVER span (4.0.0 and 5; bundle.test.ts also bundles the newest);
+// - ioredis on the local Redis: a CLIENT span per command (2.0.0 in libs-oldest-alone).
 
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
@@ -31,7 +32,7 @@ import { E2E_TESTED, setVersion, VERSION_SET_NAMES, type VersionSet } from '../.
 const SETS = VERSION_SET_NAMES;
 /** `<set>:<module>` of each library case that sent its request (checked against E2E_TESTED at the end). */
 const ran = new Set<string>();
-const LIB_OF_ROUTE: Record<string, string> = { '/graphql': 'graphql', '/bunyan': 'bunyan', '/bullmq': 'bullmq', '/pg': 'pg', '/redis': 'redis', '/undici': 'undici', '/pino': 'pino', '/winston': 'winston', '/amqplib': 'amqplib', '/mysql': 'mysql', '/knex': 'knex', '/mysql2': 'mysql2' };
+const LIB_OF_ROUTE: Record<string, string> = { '/graphql': 'graphql', '/bunyan': 'bunyan', '/bullmq': 'bullmq', '/pg': 'pg', '/redis': 'redis', '/undici': 'undici', '/pino': 'pino', '/winston': 'winston', '/amqplib': 'amqplib', '/mysql': 'mysql', '/knex': 'knex', '/mysql2': 'mysql2', '/ioredis': 'ioredis' };
 
 let receiver: OtlpReceiver;
 let noMariadb = false;
@@ -64,6 +65,22 @@ export async function request(port: number, route: string, set?: VersionSet, lib
   const spans = () => receiver.spans.filter((s) => s.traceId === traceId);
   await receiver.waitFor(() => spans().some((s) => s.kind === 'SPAN_KIND_SERVER' && s.attributes['url.path'] === route), DEADLINE_MS, `the SERVER span of ${route}`);
   return { status: res.status, body, traceId, spans };
+}
+
+/** The ioredis case, run in each set and in libs-oldest-alone (ioredis 2.0.0). */
+function ioredisCase(port: () => number, set: VersionSet) {
+  return async () => {
+    if (noRedis) return;
+    const r = await request(port(), '/ioredis', set);
+    expect(r.body.value).toBe('v');
+    const cmd = () => r.spans().filter((s) => s.scope === '@opentelemetry/instrumentation-ioredis' && ['set', 'get'].includes(s.name));
+    await receiver.waitFor(() => cmd().some((s) => s.name === 'get'), DEADLINE_MS, 'the get span');
+    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+    expect(cmd().map((s) => s.name).sort()).toEqual(['get', 'set']);
+    for (const span of cmd()) expect(span).toMatchObject({ kind: 'SPAN_KIND_CLIENT', parentSpanId: server.spanId });
+    const setSpan = cmd().find((s) => s.name === 'set')!;
+    expect(setSpan.attributes).toMatchObject({ 'db.system.name': 'redis', 'db.query.text': 'set versions:ioredis [1 other arguments]', 'server.address': '127.0.0.1' });
+  };
 }
 
 describe.each(SETS)('%s', (set) => {
@@ -261,6 +278,8 @@ describe.each(SETS)('%s', (set) => {
     expect(r.spans().filter((s) => s.scope === '@opentelemetry/instrumentation-express')).toEqual([]);
   });
 
+  it('ioredis: one CLIENT span per command under the SERVER span', ioredisCase(() => port, set));
+
   it.each(['pino', 'winston'])('%s: the record carries the request\'s trace id', async (lib) => {
     const r = await request(port, `/${lib}`, set);
     expect(r.body.record.trace_id).toBe(r.traceId);
@@ -328,6 +347,36 @@ describe.each(SETS)('%s', (set) => {
     const parentOf = (id?: string) => mine.find((s) => s.spanId === id);
     for (const e of mine.filter((s) => s.name === 'evalsha')) expect(['SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER']).toContain(parentOf(e.parentSpanId)?.kind);
   });
+});
+
+// Libraries whose oldest claimed version cannot share libs-oldest (ioredis 2.0.0: bullmq 6.0.0
+// there resolves its ioredis peer, >=5, from the same node_modules): the same app, without BullMQ
+// and the framework servers.
+describe('libs-oldest-alone', () => {
+  const set: VersionSet = 'libs-oldest-alone';
+  let app: Running;
+  let port: number;
+  beforeAll(async () => {
+    app = start([path.join(REPO, 'fixtures/versions/app.cjs')], {
+      env: {
+        NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`,
+        LIBS_DIR: prepareApp(set, VERSION_SETS).dir,
+        WITH_BULLMQ: '0',
+        FRAMEWORKS: '0',
+        OTEL_SERVICE_NAME: `versions-${set}`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        OTEL_METRICS_EXPORTER: 'none',
+      },
+    });
+    port = Number((await app.waitForLine(/listening (\d+)/, DEADLINE_MS))[1]);
+  });
+  afterAll(async () => {
+    app?.child.kill('SIGTERM');
+    await app?.exited;
+  });
+
+  it('ioredis 2.0.0: one CLIENT span per command under the SERVER span', ioredisCase(() => port, set));
 });
 
 // The same housekeeping with its detail asked for: BullMQ's INTERNAL spans come back.
@@ -407,7 +456,7 @@ describe('the tested-versions data (scripts/e2e-tested.ts)', () => {
       const oldNode = major < 22 || (major === 22 && minor < 19);
       if (module === 'undici' && set === 'libs-newest' && oldNode) continue;
       if (module === '@cucumber/cucumber') continue;
-      if (noRedis && ['redis', 'bullmq'].includes(module)) continue;
+      if (noRedis && ['redis', 'bullmq', 'ioredis'].includes(module)) continue;
       if (noPg && module === 'pg') continue;
       if (noMariadb && ['mariadb', 'mysql', 'mysql2'].includes(module)) continue;
       if (noPg && module === 'knex') continue;
