@@ -25,10 +25,14 @@ export interface Tested {
 const BOTH: readonly VersionSet[] = VERSION_SET_NAMES;
 export const E2E_TESTED: Readonly<Record<string, Tested>> = {
   '@cucumber/cucumber': { sets: BOTH, by: 'versions.test.ts' },
+  '@hapi/hapi': { sets: BOTH, by: 'versions.test.ts' },
   amqplib: { sets: BOTH, by: 'versions.test.ts' },
   bullmq: { sets: BOTH, by: 'versions.test.ts' },
   bunyan: { sets: BOTH, by: 'versions.test.ts' },
+  connect: { sets: BOTH, by: 'versions.test.ts' },
+  dataloader: { sets: BOTH, by: 'versions.test.ts' },
   fastify: { sets: BOTH, by: 'versions.test.ts' },
+  'generic-pool': { sets: BOTH, by: 'versions.test.ts' },
   graphql: { sets: BOTH, by: 'versions.test.ts' },
   knex: { sets: BOTH, by: 'versions.test.ts' },
   koa: { sets: BOTH, by: 'versions.test.ts' },

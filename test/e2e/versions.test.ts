@@ -15,7 +15,9 @@
 // - mysql (the `mysql` package) against the local MariaDB, knex on the local PostgreSQL (its
 //   builder span, the pg query under it), mysql2 on MariaDB: CLIENT spans under the SERVER span;
 // - express: the route on the SERVER span (4.0.0 and 5; bundle.test.ts also bundles the newest);
-// - ioredis on the local Redis: a CLIENT span per command (2.0.0 in libs-oldest-alone).
+// - ioredis on the local Redis: a CLIENT span per command (2.0.0 in libs-oldest-alone);
+// - generic-pool's acquire span, dataloader's load and batch spans, under the SERVER span;
+// - connect and @hapi/hapi: the route on the SERVER span.
 
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
@@ -32,7 +34,7 @@ import { E2E_TESTED, setVersion, VERSION_SET_NAMES, type VersionSet } from '../.
 const SETS = VERSION_SET_NAMES;
 /** `<set>:<module>` of each library case that sent its request (checked against E2E_TESTED at the end). */
 const ran = new Set<string>();
-const LIB_OF_ROUTE: Record<string, string> = { '/graphql': 'graphql', '/bunyan': 'bunyan', '/bullmq': 'bullmq', '/pg': 'pg', '/redis': 'redis', '/undici': 'undici', '/pino': 'pino', '/winston': 'winston', '/amqplib': 'amqplib', '/mysql': 'mysql', '/knex': 'knex', '/mysql2': 'mysql2', '/ioredis': 'ioredis' };
+const LIB_OF_ROUTE: Record<string, string> = { '/graphql': 'graphql', '/bunyan': 'bunyan', '/bullmq': 'bullmq', '/pg': 'pg', '/redis': 'redis', '/undici': 'undici', '/pino': 'pino', '/winston': 'winston', '/amqplib': 'amqplib', '/mysql': 'mysql', '/knex': 'knex', '/mysql2': 'mysql2', '/ioredis': 'ioredis', '/generic-pool': 'generic-pool', '/dataloader': 'dataloader' };
 
 let receiver: OtlpReceiver;
 let noMariadb = false;
@@ -89,6 +91,8 @@ describe.each(SETS)('%s', (set) => {
   let fastifyPort: number;
   let koaPort: number;
   let expressPort: number;
+  let connectPort: number;
+  let hapiPort: number;
   beforeAll(async () => {
     const dir = prepareApp(set, VERSION_SETS).dir;
     app = start([path.join(REPO, 'fixtures/versions/app.cjs')], {
@@ -110,6 +114,8 @@ describe.each(SETS)('%s', (set) => {
     fastifyPort = Number((await app.waitForLine(/fastify (\d+)/, DEADLINE_MS))[1]);
     koaPort = Number((await app.waitForLine(/koa (\d+)/, DEADLINE_MS))[1]);
     expressPort = Number((await app.waitForLine(/express (\d+)/, DEADLINE_MS))[1]);
+    connectPort = Number((await app.waitForLine(/connect (\d+)/, DEADLINE_MS))[1]);
+    hapiPort = Number((await app.waitForLine(/hapi (\d+)/, DEADLINE_MS))[1]);
   });
   afterAll(async () => {
     app?.child.kill('SIGTERM');
@@ -279,6 +285,44 @@ describe.each(SETS)('%s', (set) => {
   });
 
   it('ioredis: one CLIENT span per command under the SERVER span', ioredisCase(() => port, set));
+
+  it('generic-pool: the acquire span under the SERVER span', async () => {
+    const r = await request(port, '/generic-pool', set);
+    expect(r.body.id).toBe(1);
+    const acquire = () => r.spans().filter((s) => s.scope === '@opentelemetry/instrumentation-generic-pool');
+    await receiver.waitFor(() => acquire().length >= 1, DEADLINE_MS, 'the acquire span');
+    expect(acquire()).toHaveLength(1);
+    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+    expect(acquire()[0]).toMatchObject({ name: 'generic-pool.acquire', kind: 'SPAN_KIND_INTERNAL', parentSpanId: server.spanId });
+  });
+
+  it('dataloader: a CLIENT span per load under the SERVER span, the one batch under a load', async () => {
+    const r = await request(port, '/dataloader', set);
+    expect(r.body.values).toEqual([2, 4]);
+    const mine = () => r.spans().filter((s) => s.scope === '@opentelemetry/instrumentation-dataloader');
+    await receiver.waitFor(() => mine().length >= 3, DEADLINE_MS, 'the load and batch spans');
+    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+    const loads = mine().filter((s) => s.name === 'dataloader.load');
+    const batches = mine().filter((s) => s.name === 'dataloader.batch');
+    expect(loads).toHaveLength(2);
+    for (const l of loads) expect(l).toMatchObject({ kind: 'SPAN_KIND_CLIENT', parentSpanId: server.spanId });
+    // The two loads are one call of the batch function, started from the first load's context.
+    expect(batches).toHaveLength(1);
+    expect(batches[0].kind).toBe('SPAN_KIND_INTERNAL');
+    expect(loads.map((l) => l.spanId)).toContain(batches[0].parentSpanId);
+  });
+
+  it.each([
+    ['connect', () => connectPort, '/hello', '/hello'],
+    ['@hapi/hapi', () => hapiPort, '/things/3', '/things/{id}'],
+  ])('%s: the route on the SERVER span and in its name', async (lib, p, route, template) => {
+    const r = await request(p(), route, set, lib);
+    expect(r.status).toBe(200);
+    const server = r.spans().filter((s) => s.kind === 'SPAN_KIND_SERVER');
+    expect(server).toHaveLength(1);
+    expect(server[0]).toMatchObject({ name: `GET ${template}`, parentSpanId: '00f067aa0ba902b7' });
+    expect(server[0].attributes['http.route']).toBe(template);
+  });
 
   it.each(['pino', 'winston'])('%s: the record carries the request\'s trace id', async (lib) => {
     const r = await request(port, `/${lib}`, set);
