@@ -41,6 +41,8 @@ export const E2E_TESTED: Readonly<Record<string, Tested>> = {
   pg: { sets: BOTH, by: 'versions.test.ts' },
   pino: { sets: BOTH, by: 'versions.test.ts' },
   redis: { sets: BOTH, by: 'versions.test.ts' },
+  restify: { sets: BOTH, by: 'versions.test.ts' },
+  router: { sets: BOTH, by: 'versions.test.ts' },
   undici: { sets: BOTH, by: 'versions.test.ts', note: 'newest on Node 24 only' },
   winston: { sets: BOTH, by: 'versions.test.ts' },
   express: { sets: BOTH, by: 'versions.test.ts' },

@@ -17,7 +17,7 @@
 // - express: the route on the SERVER span (4.0.0 and 5; bundle.test.ts also bundles the newest);
 // - ioredis on the local Redis: a CLIENT span per command (2.0.0 in libs-oldest-alone);
 // - generic-pool's acquire span, dataloader's load and batch spans, under the SERVER span;
-// - connect and @hapi/hapi: the route on the SERVER span.
+// - connect and @hapi/hapi, restify and router (a process of their own): the route on the SERVER span.
 
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
@@ -421,6 +421,47 @@ describe('libs-oldest-alone', () => {
   });
 
   it('ioredis 2.0.0: one CLIENT span per command under the SERVER span', ioredisCase(() => port, set));
+});
+
+// restify and router, each set's in a process of their own (FRAMEWORKS=solo in the app: restify
+// patches every server's responses, and express 5 loading `router` first keeps it uninstrumented).
+describe.each(SETS)('%s: restify and router in their own process', (set) => {
+  let app: Running;
+  let routerPort: number;
+  let restifyPort: number;
+  beforeAll(async () => {
+    app = start([path.join(REPO, 'fixtures/versions/app.cjs')], {
+      env: {
+        NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`,
+        LIBS_DIR: prepareApp(set, VERSION_SETS).dir,
+        WITH_BULLMQ: '0',
+        FRAMEWORKS: 'solo',
+        OTEL_SERVICE_NAME: `versions-${set}-solo`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        OTEL_METRICS_EXPORTER: 'none',
+      },
+    });
+    routerPort = Number((await app.waitForLine(/router (\d+)/, DEADLINE_MS))[1]);
+    restifyPort = Number((await app.waitForLine(/restify (\d+)/, DEADLINE_MS))[1]);
+  });
+  afterAll(async () => {
+    app?.child.kill('SIGTERM');
+    await app?.exited;
+  });
+
+  it.each([
+    ['router', () => routerPort, '/items/4', '/items/:id'],
+    ['restify', () => restifyPort, '/orders/5', '/orders/:id'],
+  ])('%s: the route on the SERVER span and in its name', async (lib, p, route, template) => {
+    const r = await request(p(), route, set, lib);
+    expect(r.status).toBe(200);
+    expect(r.body.version).toBe(setVersion(set, lib));
+    const server = r.spans().filter((s) => s.kind === 'SPAN_KIND_SERVER');
+    expect(server).toHaveLength(1);
+    expect(server[0]).toMatchObject({ name: `GET ${template}`, parentSpanId: '00f067aa0ba902b7' });
+    expect(server[0].attributes['http.route']).toBe(template);
+  });
 });
 
 // The same housekeeping with its detail asked for: BullMQ's INTERNAL spans come back.
