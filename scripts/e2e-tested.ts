@@ -18,7 +18,7 @@ export interface Tested {
   sets: readonly VersionSet[];
   /** The test file, under test/e2e. */
   by: 'versions.test.ts' | 'bundle.test.ts';
-  /** A limit the column says (undici 8 needs Node >= 22.19: the Node 24 pass only). */
+  /** A limit the column says (undici 8 needs Node >= 22.19: the Node 24 pass only; restify 4 cannot load on Node >= 22). */
   note?: string;
 }
 
@@ -41,7 +41,7 @@ export const E2E_TESTED: Readonly<Record<string, Tested>> = {
   pg: { sets: BOTH, by: 'versions.test.ts' },
   pino: { sets: BOTH, by: 'versions.test.ts' },
   redis: { sets: BOTH, by: 'versions.test.ts' },
-  restify: { sets: BOTH, by: 'versions.test.ts' },
+  restify: { sets: BOTH, by: 'versions.test.ts', note: '4.1.0 on Node 20 only' },
   router: { sets: BOTH, by: 'versions.test.ts' },
   undici: { sets: BOTH, by: 'versions.test.ts', note: 'newest on Node 24 only' },
   winston: { sets: BOTH, by: 'versions.test.ts' },
