@@ -9,7 +9,15 @@
 // - BullMQ (our own wiring of its telemetry option) on the local Redis: a PRODUCER span when the
 //   request adds a job (`add <queue>`), a CONSUMER span when the worker runs it, in the request's
 //   trace, and what the job calls under it; none of BullMQ's INTERNAL spans, and an idle worker's
-//   stalled-job checks (every 300 ms here) make no trace at all.
+//   stalled-job checks (every 300 ms here) make no trace at all;
+// - amqplib on the local RabbitMQ: a PRODUCER span when the request publishes, the CONSUMER span
+//   under it when this app consumes the message;
+// - mysql (the `mysql` package) against the local MariaDB, knex on the local PostgreSQL (its
+//   builder span, the pg query under it), mysql2 on MariaDB: CLIENT spans under the SERVER span;
+// - express: the route on the SERVER span (4.0.0 and 5; bundle.test.ts also bundles the newest);
+// - ioredis on the local Redis: a CLIENT span per command (2.0.0 in libs-oldest-alone);
+// - generic-pool's acquire span, dataloader's load and batch spans, under the SERVER span;
+// - connect and @hapi/hapi, restify and router (a process of their own): the route on the SERVER span.
 
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
@@ -26,13 +34,15 @@ import { E2E_TESTED, setVersion, VERSION_SET_NAMES, type VersionSet } from '../.
 const SETS = VERSION_SET_NAMES;
 /** `<set>:<module>` of each library case that sent its request (checked against E2E_TESTED at the end). */
 const ran = new Set<string>();
-const LIB_OF_ROUTE: Record<string, string> = { '/graphql': 'graphql', '/bunyan': 'bunyan', '/bullmq': 'bullmq', '/pg': 'pg', '/redis': 'redis', '/undici': 'undici', '/pino': 'pino', '/winston': 'winston' };
+const LIB_OF_ROUTE: Record<string, string> = { '/graphql': 'graphql', '/bunyan': 'bunyan', '/bullmq': 'bullmq', '/pg': 'pg', '/redis': 'redis', '/undici': 'undici', '/pino': 'pino', '/winston': 'winston', '/amqplib': 'amqplib', '/mysql': 'mysql', '/knex': 'knex', '/mysql2': 'mysql2', '/ioredis': 'ioredis', '/generic-pool': 'generic-pool', '/dataloader': 'dataloader' };
 
 let receiver: OtlpReceiver;
 let noMariadb = false;
 let noRedis = false;
 let noPg = false;
+let noRabbit = false;
 beforeAll(async () => {
+  noRabbit = (await missingServices(['rabbitmq'])).length > 0;
   noMariadb = (await missingServices(['mariadb'])).length > 0;
   noRedis = (await missingServices(['redis'])).length > 0;
   noPg = (await missingServices(['postgresql'])).length > 0;
@@ -59,11 +69,30 @@ export async function request(port: number, route: string, set?: VersionSet, lib
   return { status: res.status, body, traceId, spans };
 }
 
+/** The ioredis case, run in each set and in libs-oldest-alone (ioredis 2.0.0). */
+function ioredisCase(port: () => number, set: VersionSet) {
+  return async () => {
+    if (noRedis) return;
+    const r = await request(port(), '/ioredis', set);
+    expect(r.body.value).toBe('v');
+    const cmd = () => r.spans().filter((s) => s.scope === '@opentelemetry/instrumentation-ioredis' && ['set', 'get'].includes(s.name));
+    await receiver.waitFor(() => cmd().some((s) => s.name === 'get'), DEADLINE_MS, 'the get span');
+    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+    expect(cmd().map((s) => s.name).sort()).toEqual(['get', 'set']);
+    for (const span of cmd()) expect(span).toMatchObject({ kind: 'SPAN_KIND_CLIENT', parentSpanId: server.spanId });
+    const setSpan = cmd().find((s) => s.name === 'set')!;
+    expect(setSpan.attributes).toMatchObject({ 'db.system.name': 'redis', 'db.query.text': 'set versions:ioredis [1 other arguments]', 'server.address': '127.0.0.1' });
+  };
+}
+
 describe.each(SETS)('%s', (set) => {
   let app: Running;
   let port: number;
   let fastifyPort: number;
   let koaPort: number;
+  let expressPort: number;
+  let connectPort: number;
+  let hapiPort: number;
   beforeAll(async () => {
     const dir = prepareApp(set, VERSION_SETS).dir;
     app = start([path.join(REPO, 'fixtures/versions/app.cjs')], {
@@ -84,6 +113,9 @@ describe.each(SETS)('%s', (set) => {
     port = Number((await app.waitForLine(/listening (\d+)/, DEADLINE_MS))[1]);
     fastifyPort = Number((await app.waitForLine(/fastify (\d+)/, DEADLINE_MS))[1]);
     koaPort = Number((await app.waitForLine(/koa (\d+)/, DEADLINE_MS))[1]);
+    expressPort = Number((await app.waitForLine(/express (\d+)/, DEADLINE_MS))[1]);
+    connectPort = Number((await app.waitForLine(/connect (\d+)/, DEADLINE_MS))[1]);
+    hapiPort = Number((await app.waitForLine(/hapi (\d+)/, DEADLINE_MS))[1]);
   });
   afterAll(async () => {
     app?.child.kill('SIGTERM');
@@ -181,6 +213,117 @@ describe.each(SETS)('%s', (set) => {
     expect(client()[0].attributes['url.full']).toBe(`http://127.0.0.1:${port}/ping`);
   });
 
+  it('amqplib: PRODUCER on publish under the SERVER span, CONSUMER under it when consumed', async () => {
+    if (noRabbit) return;
+    const r = await request(port, '/amqplib', set);
+    expect(r.body.message).toBe('hello');
+    await receiver.waitFor(() => r.spans().some((s) => s.kind === 'SPAN_KIND_CONSUMER'), DEADLINE_MS, 'the CONSUMER span');
+    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+    const producer = r.spans().filter((s) => s.kind === 'SPAN_KIND_PRODUCER');
+    const consumer = r.spans().filter((s) => s.kind === 'SPAN_KIND_CONSUMER');
+    expect(producer).toHaveLength(1);
+    expect(consumer).toHaveLength(1);
+    // sendToQueue publishes to the default exchange, routed by the queue's name.
+    expect(producer[0]).toMatchObject({ name: 'publish <default>', parentSpanId: server.spanId, scope: '@opentelemetry/instrumentation-amqplib' });
+    expect(producer[0].attributes).toMatchObject({ 'messaging.system': 'rabbitmq', 'messaging.rabbitmq.routing_key': r.body.queue });
+    // The consumer continues the producer's context, carried in the message headers.
+    expect(consumer[0]).toMatchObject({ name: `${r.body.queue} process`, parentSpanId: producer[0].spanId });
+    expect(consumer[0].attributes).toMatchObject({ 'messaging.operation': 'process', 'messaging.rabbitmq.routing_key': r.body.queue });
+  });
+
+  it('mysql: one CLIENT span per query under the SERVER span, with the database attributes', async () => {
+    if (noMariadb) return;
+    const r = await request(port, '/mysql', set);
+    expect(r.body.n).toBe(2);
+    const q = () => r.spans().filter((s) => s.scope === '@opentelemetry/instrumentation-mysql');
+    await receiver.waitFor(() => q().length >= 1, DEADLINE_MS, 'the mysql span');
+    expect(q()).toHaveLength(1);
+    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+    expect(q()[0]).toMatchObject({ name: 'SELECT', kind: 'SPAN_KIND_CLIENT', parentSpanId: server.spanId });
+    expect(q()[0].attributes).toMatchObject({ 'db.system.name': 'mysql', 'db.namespace': 'test', 'db.query.text': 'SELECT 1 + 1 AS n', 'server.address': '127.0.0.1' });
+    expect(String(q()[0].attributes['server.port'])).toBe('3306');
+  });
+
+  it('knex: the builder query is a CLIENT span under the SERVER span, its pg query under it', async () => {
+    if (noPg) return;
+    const r = await request(port, '/knex', set);
+    expect(r.body.n).toBe(4);
+    const isQuery = (s: ReceivedSpan) => s.scope === '@opentelemetry/instrumentation-pg' && String(s.attributes['db.query.text']).includes('pg_database');
+    await receiver.waitFor(() => r.spans().some((s) => s.scope === '@opentelemetry/instrumentation-knex') && r.spans().some(isQuery), DEADLINE_MS, 'the knex and pg spans');
+    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+    const knex = r.spans().filter((s) => s.scope === '@opentelemetry/instrumentation-knex');
+    expect(knex).toHaveLength(1);
+    expect(knex[0]).toMatchObject({ name: 'select test.pg_database', kind: 'SPAN_KIND_CLIENT', parentSpanId: server.spanId });
+    expect(knex[0].attributes).toMatchObject({ 'db.system.name': 'postgresql', 'db.operation.name': 'select', 'db.collection.name': 'pg_database', 'db.query.text': 'select 4 AS n from "pg_database" limit ?' });
+    const pg = r.spans().filter(isQuery);
+    expect(pg).toHaveLength(1);
+    expect(pg[0]).toMatchObject({ kind: 'SPAN_KIND_CLIENT', parentSpanId: knex[0].spanId });
+    expect(pg[0].attributes['db.query.text']).toBe('select 4 AS n from "pg_database" limit $1');
+  });
+
+  it('mysql2: one CLIENT span per query under the SERVER span, with the database attributes', async () => {
+    if (noMariadb) return;
+    const r = await request(port, '/mysql2', set);
+    expect(r.body.n).toBe(5);
+    const q = () => r.spans().filter((s) => s.scope === '@opentelemetry/instrumentation-mysql2');
+    await receiver.waitFor(() => q().length >= 1, DEADLINE_MS, 'the mysql2 span');
+    expect(q()).toHaveLength(1);
+    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+    expect(q()[0]).toMatchObject({ name: 'SELECT', kind: 'SPAN_KIND_CLIENT', parentSpanId: server.spanId });
+    expect(q()[0].attributes).toMatchObject({ 'db.system.name': 'mysql', 'db.namespace': 'test', 'db.query.text': 'SELECT 2 + 3 AS n', 'server.address': '127.0.0.1' });
+    expect(String(q()[0].attributes['server.port'])).toBe('3306');
+  });
+
+  it('express: the route on the SERVER span and in its name; no layer spans without detail', async () => {
+    const r = await request(expressPort, '/users/7', set, 'express');
+    expect(r.body.id).toBe('7');
+    const server = r.spans().filter((s) => s.kind === 'SPAN_KIND_SERVER');
+    expect(server).toHaveLength(1);
+    expect(server[0]).toMatchObject({ name: 'GET /users/:id', parentSpanId: '00f067aa0ba902b7' });
+    expect(server[0].attributes['http.route']).toBe('/users/:id');
+    expect(r.spans().filter((s) => s.scope === '@opentelemetry/instrumentation-express')).toEqual([]);
+  });
+
+  it('ioredis: one CLIENT span per command under the SERVER span', ioredisCase(() => port, set));
+
+  it('generic-pool: the acquire span under the SERVER span', async () => {
+    const r = await request(port, '/generic-pool', set);
+    expect(r.body.id).toBe(1);
+    const acquire = () => r.spans().filter((s) => s.scope === '@opentelemetry/instrumentation-generic-pool');
+    await receiver.waitFor(() => acquire().length >= 1, DEADLINE_MS, 'the acquire span');
+    expect(acquire()).toHaveLength(1);
+    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+    expect(acquire()[0]).toMatchObject({ name: 'generic-pool.acquire', kind: 'SPAN_KIND_INTERNAL', parentSpanId: server.spanId });
+  });
+
+  it('dataloader: a CLIENT span per load under the SERVER span, the one batch under a load', async () => {
+    const r = await request(port, '/dataloader', set);
+    expect(r.body.values).toEqual([2, 4]);
+    const mine = () => r.spans().filter((s) => s.scope === '@opentelemetry/instrumentation-dataloader');
+    await receiver.waitFor(() => mine().length >= 3, DEADLINE_MS, 'the load and batch spans');
+    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+    const loads = mine().filter((s) => s.name === 'dataloader.load');
+    const batches = mine().filter((s) => s.name === 'dataloader.batch');
+    expect(loads).toHaveLength(2);
+    for (const l of loads) expect(l).toMatchObject({ kind: 'SPAN_KIND_CLIENT', parentSpanId: server.spanId });
+    // The two loads are one call of the batch function, started from the first load's context.
+    expect(batches).toHaveLength(1);
+    expect(batches[0].kind).toBe('SPAN_KIND_INTERNAL');
+    expect(loads.map((l) => l.spanId)).toContain(batches[0].parentSpanId);
+  });
+
+  it.each([
+    ['connect', () => connectPort, '/hello', '/hello'],
+    ['@hapi/hapi', () => hapiPort, '/things/3', '/things/{id}'],
+  ])('%s: the route on the SERVER span and in its name', async (lib, p, route, template) => {
+    const r = await request(p(), route, set, lib);
+    expect(r.status).toBe(200);
+    const server = r.spans().filter((s) => s.kind === 'SPAN_KIND_SERVER');
+    expect(server).toHaveLength(1);
+    expect(server[0]).toMatchObject({ name: `GET ${template}`, parentSpanId: '00f067aa0ba902b7' });
+    expect(server[0].attributes['http.route']).toBe(template);
+  });
+
   it.each(['pino', 'winston'])('%s: the record carries the request\'s trace id', async (lib) => {
     const r = await request(port, `/${lib}`, set);
     expect(r.body.record.trace_id).toBe(r.traceId);
@@ -247,6 +390,83 @@ describe.each(SETS)('%s', (set) => {
     // BullMQ's Redis commands are traced only under a job's PRODUCER or CONSUMER span (the add's own script).
     const parentOf = (id?: string) => mine.find((s) => s.spanId === id);
     for (const e of mine.filter((s) => s.name === 'evalsha')) expect(['SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER']).toContain(parentOf(e.parentSpanId)?.kind);
+  });
+});
+
+// Libraries whose oldest claimed version cannot share libs-oldest (ioredis 2.0.0: bullmq 6.0.0
+// there resolves its ioredis peer, >=5, from the same node_modules): the same app, without BullMQ
+// and the framework servers.
+describe('libs-oldest-alone', () => {
+  const set: VersionSet = 'libs-oldest-alone';
+  let app: Running;
+  let port: number;
+  beforeAll(async () => {
+    app = start([path.join(REPO, 'fixtures/versions/app.cjs')], {
+      env: {
+        NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`,
+        LIBS_DIR: prepareApp(set, VERSION_SETS).dir,
+        WITH_BULLMQ: '0',
+        FRAMEWORKS: '0',
+        OTEL_SERVICE_NAME: `versions-${set}`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        OTEL_METRICS_EXPORTER: 'none',
+      },
+    });
+    port = Number((await app.waitForLine(/listening (\d+)/, DEADLINE_MS))[1]);
+  });
+  afterAll(async () => {
+    app?.child.kill('SIGTERM');
+    await app?.exited;
+  });
+
+  it('ioredis 2.0.0: one CLIENT span per command under the SERVER span', ioredisCase(() => port, set));
+});
+
+/** restify 4 (libs-oldest) cannot load on Node >= 22 (process.binding('http_parser') is gone). */
+function restifyOldOnNewNode(set: VersionSet): boolean {
+  return set === 'libs-oldest' && Number(process.versions.node.split('.')[0]) >= 22;
+}
+
+// restify and router, each set's in a process of their own (FRAMEWORKS=solo in the app: restify
+// patches every server's responses, and express 5 loading `router` first keeps it uninstrumented).
+describe.each(SETS)('%s: restify and router in their own process', (set) => {
+  let app: Running;
+  let routerPort: number;
+  let restifyPort: number;
+  beforeAll(async () => {
+    app = start([path.join(REPO, 'fixtures/versions/app.cjs')], {
+      env: {
+        NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`,
+        LIBS_DIR: prepareApp(set, VERSION_SETS).dir,
+        WITH_BULLMQ: '0',
+        FRAMEWORKS: 'solo',
+        OTEL_SERVICE_NAME: `versions-${set}-solo`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        OTEL_METRICS_EXPORTER: 'none',
+      },
+    });
+    routerPort = Number((await app.waitForLine(/router (\d+)/, DEADLINE_MS))[1]);
+    restifyPort = Number((await app.waitForLine(/restify (\d+)|restify unavailable/, DEADLINE_MS))[1]);
+  });
+  afterAll(async () => {
+    app?.child.kill('SIGTERM');
+    await app?.exited;
+  });
+
+  it.each([
+    ['router', () => routerPort, '/items/4', '/items/:id'],
+    ['restify', () => restifyPort, '/orders/5', '/orders/:id'],
+  ])('%s: the route on the SERVER span and in its name', async (lib, p, route, template) => {
+    if (lib === 'restify' && restifyOldOnNewNode(set)) return;
+    const r = await request(p(), route, set, lib);
+    expect(r.status).toBe(200);
+    expect(r.body.version).toBe(setVersion(set, lib));
+    const server = r.spans().filter((s) => s.kind === 'SPAN_KIND_SERVER');
+    expect(server).toHaveLength(1);
+    expect(server[0]).toMatchObject({ name: `GET ${template}`, parentSpanId: '00f067aa0ba902b7' });
+    expect(server[0].attributes['http.route']).toBe(template);
   });
 });
 
@@ -327,9 +547,12 @@ describe('the tested-versions data (scripts/e2e-tested.ts)', () => {
       const oldNode = major < 22 || (major === 22 && minor < 19);
       if (module === 'undici' && set === 'libs-newest' && oldNode) continue;
       if (module === '@cucumber/cucumber') continue;
-      if (noRedis && ['redis', 'bullmq'].includes(module)) continue;
+      if (module === 'restify' && restifyOldOnNewNode(set)) continue;
+      if (noRedis && ['redis', 'bullmq', 'ioredis'].includes(module)) continue;
       if (noPg && module === 'pg') continue;
-      if (noMariadb && module === 'mariadb') continue;
+      if (noMariadb && ['mariadb', 'mysql', 'mysql2'].includes(module)) continue;
+      if (noPg && module === 'knex') continue;
+      if (noRabbit && module === 'amqplib') continue;
       expect(ran.has(`${set}:${module}`), `${set}:${module} ran`).toBe(true);
     }
   });
