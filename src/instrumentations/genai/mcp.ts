@@ -21,7 +21,7 @@
 // ES modules go through import-in-the-middle: the build's `shared/protocol.js` is on the import
 // hook's include list (table.ts `esmFiles`), and patched as a module file below.
 
-import type { Attributes, Histogram, Span } from '@opentelemetry/api';
+import type { Attributes, Context, Histogram, Span } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import * as fs from 'fs';
 import { createRequire } from 'module';
@@ -155,6 +155,20 @@ export function mcpInstrumentationClass(): new (options: Record<string, unknown>
       }
     }
 
+    /** The SERVER span of a request or notification received, child of the context in `params._meta` (else the active one). */
+    private startReceived(message: Request, transport: Transport | undefined, id?: unknown): { span: Span; attributes: Attributes; spanContext: Context } | undefined {
+      try {
+        const { name, attributes } = describe(message, transport);
+        if (id !== undefined && id !== null) attributes[REQUEST_ID] = String(id);
+        const meta = message.params?._meta;
+        const parent = meta && typeof meta === 'object' ? api.propagation.extract(api.context.active(), meta) : api.context.active();
+        const span = this.tracer.startSpan(name, { kind: api.SpanKind.SERVER, attributes }, parent);
+        return { span, attributes, spanContext: api.trace.setSpan(parent, span) };
+      } catch {
+        return undefined;
+      }
+    }
+
     /** A request sent: CLIENT span, its context in `params._meta` for the peer. */
     private patchedRequest(original: Fn): Fn {
       const self = this;
@@ -210,21 +224,10 @@ export function mcpInstrumentationClass(): new (options: Record<string, unknown>
         const method = request?.method;
         const handler = typeof method === 'string' ? (handlers?.get(method) ?? this.fallbackRequestHandler) : undefined;
         if (!self.isEnabled() || !handlers || typeof handler !== 'function') return original.apply(this, args);
-        let span: Span;
-        let attributes: Attributes;
-        let spanContext: import('@opentelemetry/api').Context;
         const started = performance.now();
-        try {
-          const described = describe(request, this._transport);
-          attributes = described.attributes;
-          if (request.id !== undefined && request.id !== null) attributes[REQUEST_ID] = String(request.id);
-          const meta = request.params?._meta;
-          const parent = meta && typeof meta === 'object' ? api.propagation.extract(api.context.active(), meta) : api.context.active();
-          span = self.tracer.startSpan(described.name, { kind: api.SpanKind.SERVER, attributes }, parent);
-          spanContext = api.trace.setSpan(parent, span);
-        } catch {
-          return original.apply(this, args);
-        }
+        const received = self.startReceived(request, this._transport, request.id);
+        if (!received) return original.apply(this, args);
+        const { span, attributes, spanContext } = received;
         const wrapped: Handler = (req, extra) =>
           api.context.with(spanContext, () => {
             let out: Promise<unknown>;
@@ -242,14 +245,7 @@ export function mcpInstrumentationClass(): new (options: Record<string, unknown>
             );
             return out;
           });
-        const had = handlers.has(method!);
-        handlers.set(method!, wrapped);
-        try {
-          return api.context.with(spanContext, () => original.apply(this, args));
-        } finally {
-          if (had) handlers.set(method!, handler);
-          else handlers.delete(method!);
-        }
+        return withHandler(handlers, method!, handler, wrapped, () => api.context.with(spanContext, () => original.apply(this, args)));
       };
     }
 
@@ -295,20 +291,10 @@ export function mcpInstrumentationClass(): new (options: Record<string, unknown>
         const handler = typeof method === 'string' ? (handlers?.get(method) ?? this.fallbackNotificationHandler) : undefined;
         // Nobody listens for it: the SDK drops it, and so do we.
         if (!self.isEnabled() || !handlers || typeof handler !== 'function') return original.apply(this, args);
-        let span: Span;
-        let attributes: Attributes;
-        let spanContext: import('@opentelemetry/api').Context;
         const started = performance.now();
-        try {
-          const described = describe(notification, this._transport);
-          attributes = described.attributes;
-          const meta = notification.params?._meta;
-          const parent = meta && typeof meta === 'object' ? api.propagation.extract(api.context.active(), meta) : api.context.active();
-          span = self.tracer.startSpan(described.name, { kind: api.SpanKind.SERVER, attributes }, parent);
-          spanContext = api.trace.setSpan(parent, span);
-        } catch {
-          return original.apply(this, args);
-        }
+        const received = self.startReceived(notification, this._transport);
+        if (!received) return original.apply(this, args);
+        const { span, attributes, spanContext } = received;
         const wrapped: NotificationHandler = (n) =>
           api.context.with(spanContext, () => {
             let out: Promise<unknown>;
@@ -323,18 +309,26 @@ export function mcpInstrumentationClass(): new (options: Record<string, unknown>
             );
             return out;
           });
-        const had = handlers.has(method!);
-        handlers.set(method!, wrapped);
-        try {
-          return api.context.with(spanContext, () => original.apply(this, args));
-        } finally {
-          if (had) handlers.set(method!, handler as NotificationHandler);
-          else handlers.delete(method!);
-        }
+        return withHandler(handlers, method!, handler as NotificationHandler, wrapped, () => api.context.with(spanContext, () => original.apply(this, args)));
       };
     }
   }
   return McpInstrumentation as never;
+}
+
+/**
+ * Runs `run` (the SDK's `_onrequest`/`_onnotification`, which look the handler up synchronously at
+ * their top) with `wrapped` registered for `method`, then puts back what was registered.
+ */
+function withHandler<H>(handlers: Map<string, H>, method: string, registered: H, wrapped: H, run: () => unknown): unknown {
+  const had = handlers.has(method);
+  handlers.set(method, wrapped);
+  try {
+    return run();
+  } finally {
+    if (had) handlers.set(method, registered);
+    else handlers.delete(method);
+  }
 }
 
 /** The SDK will drop this call: one of the same method, debounced, is already pending (Protocol.notification). */
