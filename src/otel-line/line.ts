@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Module = require('module');
 import { nodeVersion } from '../util/node-version';
+import { serveLeanSemconv } from './semconv-lean';
 
 export type LineName = '2.x' | '3.x';
 
@@ -63,9 +64,13 @@ export function chooseLine(version: string = process.versions.node, root: string
   return { name: wanted, reason, require: lineRequireFn(wanted, root) };
 }
 
-/** This process's line (chosen on the first call). */
+/** This process's line (chosen on the first call, which also has its semantic conventions served from data: semconv-lean.ts). */
 export function line(): ChosenLine {
-  return (chosen ??= chooseLine());
+  if (!chosen) {
+    chosen = chooseLine();
+    serveLeanSemconv(chosen.require, linePackageVersion);
+  }
+  return chosen;
 }
 
 /** `require(name)` from the chosen line's packages: every @opentelemetry/* module goes through here. */
