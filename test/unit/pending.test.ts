@@ -124,6 +124,32 @@ describe('takePendingSync', () => {
     expect(outcomes).toEqual(lostAtExit);
   });
 
+  it.each(['shutdown', 'forceFlush'] as const)('metrics: %s while a periodic export is in flight collects again, so the last export carries what was recorded since', async (how) => {
+    const { MeterProvider } = lineRequire('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
+    const values: number[] = [];
+    const answers: Array<(r: { code: number }) => void> = [];
+    type Exported = { scopeMetrics: Array<{ metrics: Array<{ dataPoints: Array<{ value: number }> }> }> };
+    const exporter = {
+      export: (m: Exported, done: (r: { code: number }) => void) => (values.push(m.scopeMetrics[0].metrics[0].dataPoints[0].value), answers.push(done)),
+      forceFlush: async () => undefined,
+      shutdown: async () => undefined,
+    };
+    const reader = createIntervalReader(exporter as never, 60_000, 5_000, () => 1 as never);
+    const counter = new MeterProvider({ readers: [reader] }).getMeter('m').createCounter('c');
+    counter.add(1);
+    const first = reader.forceFlush(); // stands for the periodic export: collected (1), not answered yet
+    await new Promise((r) => setImmediate(r));
+    expect(values).toEqual([1]);
+    counter.add(1); // recorded while that export is in flight
+    const ending = how === 'shutdown' ? reader.shutdown() : reader.forceFlush();
+    answers.shift()!({ code: 0 });
+    await first;
+    for (let i = 0; i < 5 && values.length < 2; i++) await new Promise((r) => setImmediate(r));
+    expect(values).toEqual([1, 2]);
+    answers.shift()!({ code: 0 });
+    await ending;
+  });
+
   it('the Sdk hands over spans and logs with their targets, and countLost counts', async () => {
     const { config } = readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_EXPORTER_OTLP_HEADERS: 'x-a=b', OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/protobuf', OTEL_METRICS_EXPORTER: 'none' });
     const log = quiet();

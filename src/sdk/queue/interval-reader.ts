@@ -56,7 +56,7 @@ export function createIntervalReader(exporter: PushMetricExporter, intervalMilli
     }
 
     protected override async onForceFlush(): Promise<void> {
-      await this.exportOnce();
+      await this.exportFresh();
       await exporter.forceFlush();
     }
 
@@ -81,7 +81,7 @@ export function createIntervalReader(exporter: PushMetricExporter, intervalMilli
       this.stopped = true;
       if (this.timer) clearInterval(this.timer);
       this.timer = undefined;
-      await this.exportOnce();
+      await this.exportFresh();
       await exporter.shutdown();
     }
 
@@ -91,6 +91,17 @@ export function createIntervalReader(exporter: PushMetricExporter, intervalMilli
         this.exportOnce().catch((err) => core.globalErrorHandler(err));
       }, this.interval);
       this.timer.unref();
+    }
+
+    /**
+     * A collection made now, after the export already running (if any): that one was collected
+     * before, and a flush or the last export at shutdown must carry what was recorded since —
+     * joining it instead lost the last points (and the last self-metric counts) whenever a
+     * periodic export was in flight at exit.
+     */
+    private async exportFresh(): Promise<void> {
+      if (this.running) await this.running;
+      await this.exportOnce();
     }
 
     /** One collection and export at a time. */
