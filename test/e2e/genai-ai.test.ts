@@ -269,11 +269,13 @@ describe.each(CELLS)('ai %s (%s) with @ai-sdk/openai %s, %s', (major, _ai, _open
       expect(sent).not.toContain('Hello!');
       return;
     }
+    // The conventions' shape (gen-ai-input-messages.json, -output-messages.json, -system-instructions.json):
+    // role + typed parts, the finish reason on the output message; the same on 5, 6 (the model's prompt) and 7 (the channel's event).
     const plain = genaiChild(spans, serverSpan(spans, '/ai-generate'))!;
-    expect(plain.attributes['gen_ai.input.messages']).toContain('Say hi');
-    expect(plain.attributes['gen_ai.input.messages']).toContain('REDACTED');
-    expect(plain.attributes['gen_ai.system_instructions']).toContain('You are terse');
-    expect(plain.attributes['gen_ai.output.messages']).toContain('Hello!');
-    expect(genaiChild(spans, serverSpan(spans, '/ai-stream'))!.attributes['gen_ai.output.messages']).toContain('Hello!');
+    expect(JSON.parse(String(plain.attributes['gen_ai.input.messages']))).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'Say hi. My key is REDACTED' }] }]);
+    expect(JSON.parse(String(plain.attributes['gen_ai.system_instructions']))).toEqual([{ type: 'text', content: 'You are terse.' }]);
+    expect(JSON.parse(String(plain.attributes['gen_ai.output.messages']))).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Hello!' }], finish_reason: 'stop' }]);
+    expect(JSON.parse(String(genaiChild(spans, serverSpan(spans, '/ai-stream'))!.attributes['gen_ai.output.messages']))).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Hello!' }], finish_reason: 'stop' }]);
+    expect(JSON.parse(String(genaiChild(spans, serverSpan(spans, '/ai-agent'))!.attributes['gen_ai.system_instructions']))).toEqual([{ type: 'text', content: 'You are terse.' }]);
   });
 });

@@ -29,6 +29,7 @@
 import type { Context, Span, SpanOptions, Tracer } from '@opentelemetry/api';
 import { lineRequire } from '../../otel-line/line';
 import { GenAiCall } from './call';
+import { toInstructions, toMessages } from './messages';
 import { errorType, observedStream, providerName, requestAttributes, toResult, type ModelResult, type StreamPart } from './vercel-ai';
 
 export interface ModelHooks {
@@ -231,8 +232,8 @@ function traced(model: Model, method: string, fn: Fn, op: Operation, hooks: Mode
       serverAddress: server?.address,
       serverPort: server?.port,
       attributes: op === 'chat' ? requestAttributes(options ?? {}) : {},
-      input: () => prompt?.filter((m) => m?.role !== 'system'),
-      system: () => prompt?.filter((m) => m?.role === 'system').map((m) => m.content),
+      input: () => toMessages(prompt?.filter((m) => m?.role !== 'system')),
+      system: () => toInstructions(prompt?.filter((m) => m?.role === 'system')),
     });
   } catch {
     return fn.call(model, options, ...rest);

@@ -24,6 +24,7 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { lineRequire } from '../../otel-line/line';
 import { GenAiCall, type CallResult } from './call';
+import { toInstructions, toMessages, toOutput } from './messages';
 import { OBJECT_CALLS, wrapExports } from './vercel-ai-model';
 
 /** The majors that publish `ai:telemetry` (7 is the first). */
@@ -196,8 +197,8 @@ export function vercelAiInstrumentationClass(): new (options: Record<string, unk
         operation: embeddings ? 'embeddings' : 'chat',
         model: typeof e.modelId === 'string' ? e.modelId : undefined,
         attributes,
-        input: () => (embeddings ? undefined : e.messages),
-        system: () => (embeddings ? undefined : e.instructions),
+        input: () => (embeddings ? undefined : toMessages(e.messages)),
+        system: () => (embeddings ? undefined : toInstructions(e.instructions)),
       });
     }
   }
@@ -248,7 +249,7 @@ export function toResult(r: ModelResult, output?: () => unknown): CallResult {
     cacheRead: typeof input === 'object' ? input.cacheRead : usage?.cachedInputTokens,
     cacheWrite: typeof input === 'object' ? input.cacheWrite : undefined,
     reasoning: typeof out === 'object' ? out.reasoning : usage?.reasoningTokens,
-    output: output ?? (() => ('embedding' in r || 'embeddings' in r ? undefined : r.content)),
+    output: output ?? (() => ('embedding' in r || 'embeddings' in r ? undefined : toOutput(r.content, finish))),
   };
 }
 
@@ -301,7 +302,7 @@ export function observedStream(stream: ReadableStream<StreamPart>, call: GenAiCa
   const end = (err?: unknown) => {
     done();
     if (err !== undefined) return call.fail(err, errorType(err));
-    call.end(toResult(seen, () => [{ role: 'assistant', parts: [{ type: 'text', content: text }] }]));
+    call.end(toResult(seen, () => toOutput(text, reason(seen.finishReason))));
   };
   const onPart = (part: StreamPart) => {
     switch (part?.type) {
