@@ -24,7 +24,7 @@ afterAll(async () => {
   await provider.close();
 });
 
-const ROUTES = ['/lc-chain', '/lc-model', '/lc-tool', '/lc-fetch', '/lc-429', '/lc-chain-stream', '/lc-chain-events'];
+const ROUTES = ['/lc-chain', '/lc-model', '/lc-tool', '/lc-fetch', '/lc-429', '/lc-chain-stream', '/lc-chain-events', '/lc-chain-gated'];
 const of = (service: string) => receiver.spans.filter((s) => s.resource['service.name'] === service);
 /** Every span of the trace of the request to `route`. */
 const traceOf = (spans: ReceivedSpan[], route: string) => {
@@ -47,7 +47,7 @@ describe.each([
     app = startGenaiApp(receiver, provider.url, genaiApp(appName), script, service, { GENAI_SDK: 'langchain' });
     const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
     for (const route of ROUTES) answers[route] = await get(`http://127.0.0.1:${port}${route}`);
-    const done = () => ['/lc-chain', '/lc-model', '/lc-fetch', '/lc-429', '/lc-chain-stream', '/lc-chain-events'].every((r) => chats(traceOf(of(service), r)).length > 0) && traceOf(of(service), '/lc-tool').some((s) => s.name === 'execute_tool get_weather');
+    const done = () => ['/lc-chain', '/lc-model', '/lc-fetch', '/lc-429', '/lc-chain-stream', '/lc-chain-events', '/lc-chain-gated'].every((r) => chats(traceOf(of(service), r)).length > 0) && traceOf(of(service), '/lc-tool').some((s) => s.name === 'execute_tool get_weather');
     await receiver.waitFor(done, DEADLINE_MS, `LangChain spans of ${service}`);
   });
   afterAll(async () => {
@@ -87,6 +87,16 @@ describe.each([
       expect(Number(chat[0].attributes['gen_ai.usage.input_tokens']), route).toBe(OPENAI_STREAM_USAGE.prompt_tokens);
       expect(Number(chat[0].attributes['gen_ai.response.time_to_first_chunk']), route).toBeGreaterThan(0);
     }
+  });
+
+  it('a streamed chain passes each chunk on as it comes (the server sends the rest only after the app has seen the first)', () => {
+    const spans = of(service);
+    expect(JSON.parse(answers['/lc-chain-gated'].body)).toEqual({ text: 'Hello!' });
+    expect(provider.gateOpenedByAck).toContain(true);
+    expect(provider.gateOpenedByAck).not.toContain(false);
+    const gated = chats(traceOf(spans, '/lc-chain-gated'));
+    expect(gated.map((s) => s.name)).toEqual(['chat gated']);
+    expect(gated[0].parentSpanId).toBe(traceOf(spans, '/lc-chain-gated').find((s) => s.attributes['gen_ai.operation.name'] === 'invoke_agent')?.spanId);
   });
 
   it('a model called alone, and a failing one: one chat span each', () => {
