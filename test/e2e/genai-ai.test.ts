@@ -3,8 +3,9 @@
 // own HTTP requests, loaded by require() and by import. 7 publishes every model call on its
 // `ai:telemetry` tracing channel; 5 and 6 have no channel and make spans only when the app switches
 // their `experimental_telemetry` on, so there ours wraps the model the app hands the SDK
-// (genai/vercel-ai.ts, genai/vercel-ai-model.ts). Every major gives the same shape: one CLIENT span
-// per model call under the request, the provider's fetch under it; a streamed call ends when its
+// (genai/vercel-ai.ts, genai/vercel-ai-model.ts). Every major gives the same shape, for
+// generateText, streamText, generateObject, streamObject and the agent class it exports: one CLIENT
+// span per model call under the request, the provider's fetch under it; a streamed call ends when its
 // stream does and chunks are not held back; a 429 and a cut stream end with error.type; the two
 // GenAI metrics count each call once; prompt text stays home unless asked for. An app that did
 // switch the SDK's telemetry on still gets one GenAI span per model call: ours (5 and 6 keep their

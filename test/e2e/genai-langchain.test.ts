@@ -2,7 +2,8 @@
 // HTTP requests. LangChain has no OpenTelemetry of its own: ours (instrumentations/genai/langchain.ts)
 // adds a handler to its callback system. A top-level chain is an `invoke_agent` span, a tool run an
 // `execute_tool` span; a model call has exactly one CLIENT chat span: the openai SDK's (instrumented
-// by us) under ChatOpenAI, ours from LangChain's callbacks for a model class that calls fetch itself.
+// by us) under ChatOpenAI, ours from LangChain's callbacks for a model class that calls fetch itself;
+// invoked or streamed (.stream(), .streamEvents()), the SDK's span is a child of the chain's run.
 // Newest (core 1.4 + openai 1.6, openai SDK 7) and the 0.3 line (core 0.3.80 + openai 0.6, SDK 5).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

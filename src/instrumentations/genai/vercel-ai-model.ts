@@ -3,9 +3,9 @@
 // no `gen_ai.operation.name` and no cached/reasoning tokens. So ours wraps the model the app hands
 // the exported `generateText`, `streamText`, `generateObject`, `streamObject`, `embed` and
 // `embedMany` (and any model a `prepareStep` returns; a string model id is resolved as the SDK
-// would, through the global provider): each of
-// its `doGenerate`/`doStream`/`doEmbed` calls — every step and every retry, for any provider
-// package — is one CLIENT span, the same shape as 7's (vercel-ai.ts, docs/decisions.md "GenAI").
+// would, through the global provider): each of its `doGenerate`/`doStream`/`doEmbed` calls — every
+// step and every retry, for any provider package — is one CLIENT span, the same shape as 7's
+// (vercel-ai.ts, docs/decisions.md "GenAI").
 // A streamed call's span ends with its stream, read through the same pull-through observer as 7's.
 //
 // An app that switched the SDK's telemetry on keeps its outer spans (`ai.generateText`,
@@ -24,7 +24,8 @@
 //
 // `ai` 7 publishes its generateText/streamText model calls on its channel (vercel-ai.ts), but its
 // (deprecated) `generateObject`/`streamObject` call the model without a channel message: those two
-// get the model wrapper in 7 as well (OBJECT_CALLS), so no call is traced twice.
+// get the model wrapper in 7 as well (OBJECT_CALLS); the channel says nothing of them, so they get
+// one span each, not two.
 
 import type { Context, Span, SpanOptions, Tracer } from '@opentelemetry/api';
 import { lineRequire } from '../../otel-line/line';
