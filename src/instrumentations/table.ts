@@ -166,7 +166,7 @@ const PRODUCES: Record<string, string> = {
   'kafkajs': 'PRODUCER/CONSUMER spans (`messaging.*`)',
   'knex': 'CLIENT spans (`db.*`)',
   'koa': '`http.route`; middleware and router spans with detail on',
-  'langchain': '@langchain/core 0.3–1.x, from LangChain\'s own callbacks: `invoke_agent {name}` span per top-level chain or agent run (the provider SDK\'s span of an invoked model its child), `execute_tool {tool}` per tool run; one CLIENT `chat {model}` span per model call with token usage, only where the provider SDK underneath made none (a model class that calls fetch itself); `gen_ai.client.*` metrics',
+  'langchain': '@langchain/core 0.3–1.x, from LangChain\'s own callbacks: `invoke_agent {name}` span per top-level chain or agent run (the provider SDK\'s span of a model call its child, invoked or streamed), `execute_tool {tool}` per tool run; one CLIENT `chat {model}` span per model call with token usage, only where the provider SDK underneath made none (a model class that calls fetch itself); `gen_ai.client.*` metrics',
   'lru-memoizer': 'context propagation through the cache',
   'mariadb': 'CLIENT spans (`db.system.name=mariadb`, `db.query.text`, `db.operation.name`, `db.namespace`, `server.*`): promise and callback APIs, pools, `execute`, `batch`',
   'mcp': '@modelcontextprotocol/sdk 1: CLIENT span per request or notification sent and SERVER span per one handled (`tools/call get_weather`: `mcp.method.name`, `gen_ai.tool.name`, `gen_ai.operation.name=execute_tool`, `mcp.session.id`, `jsonrpc.request.id`, `network.transport`, `error.type`), the server\'s span a child of the client\'s through `params._meta`; `mcp.client.operation.duration`, `mcp.server.operation.duration`',
@@ -189,7 +189,7 @@ const PRODUCES: Record<string, string> = {
   'socket.io': 'emit/receive spans (`messaging.*`)',
   'tedious': 'CLIENT spans (`db.*`)',
   'undici': 'CLIENT spans for `undici` and `fetch()`; `http.client.request.duration`',
-  'vercel-ai': '`ai` 5, 6 and 7 (Vercel AI SDK), any provider: CLIENT span per language-model call (generateText, streamText, each step and retry; `gen_ai.*`, token usage, time to first chunk), `embeddings` spans for embed/embedMany (7: one per operation; 5 and 6: one per model call), whether or not the app switched the SDK\'s telemetry on (5 and 6 then keep their outer spans, not their model-call spans); `gen_ai.client.*` metrics; content only when asked',
+  'vercel-ai': '`ai` 5, 6 and 7 (Vercel AI SDK), any provider: CLIENT span per language-model call (generateText, streamText, generateObject, streamObject, the agent classes; each step and retry; `gen_ai.*`, token usage, time to first chunk), `embeddings` spans for embed/embedMany (7: one per operation; 5 and 6: one per model call), whether or not the app switched the SDK\'s telemetry on (5 and 6 then keep their outer spans, not their model-call spans); `gen_ai.client.*` metrics; content only when asked',
   'winston': 'trace ids in log records; records sent as OTLP logs',
 };
 for (const entry of CATALOGUE) (entry as InstrumentationEntry).produces = PRODUCES[entry.name];

@@ -3,8 +3,9 @@
 // own HTTP requests, loaded by require() and by import. 7 publishes every model call on its
 // `ai:telemetry` tracing channel; 5 and 6 have no channel and make spans only when the app switches
 // their `experimental_telemetry` on, so there ours wraps the model the app hands the SDK
-// (genai/vercel-ai.ts, genai/vercel-ai-model.ts). Every major gives the same shape: one CLIENT span
-// per model call under the request, the provider's fetch under it; a streamed call ends when its
+// (genai/vercel-ai.ts, genai/vercel-ai-model.ts). Every major gives the same shape, for
+// generateText, streamText, generateObject, streamObject and the agent class it exports: one CLIENT
+// span per model call under the request, the provider's fetch under it; a streamed call ends when its
 // stream does and chunks are not held back; a 429 and a cut stream end with error.type; the two
 // GenAI metrics count each call once; prompt text stays home unless asked for. An app that did
 // switch the SDK's telemetry on still gets one GenAI span per model call: ours (5 and 6 keep their
@@ -17,7 +18,7 @@ import { OtlpReceiver } from '../../scripts/otlp-receiver';
 import { get, type Running } from '../helpers/processes';
 import { genaiApp, genaiChild, point, serverSpan, startGenaiApp } from '../helpers/genai-apps';
 import type { ReceivedSpan } from '../../scripts/otlp-receiver';
-import { EMBEDDING_USAGE, OPENAI_STREAM_USAGE, OPENAI_USAGE, startFakeProvider, type FakeProvider } from '../helpers/fake-genai';
+import { EMBEDDING_USAGE, OBJECT_TEXT, OPENAI_STREAM_USAGE, OPENAI_USAGE, startFakeProvider, type FakeProvider } from '../helpers/fake-genai';
 import { DEADLINE_MS } from '../helpers/wait';
 
 let receiver: OtlpReceiver;
@@ -32,9 +33,9 @@ afterAll(async () => {
   await provider.close();
 });
 
-const ROUTES = ['/ai-generate', '/ai-stream', '/ai-gated', '/ai-cut', '/ai-429', '/ai-embed', '/ai-app-shapes'];
+const ROUTES = ['/ai-generate', '/ai-stream', '/ai-gated', '/ai-cut', '/ai-429', '/ai-embed', '/ai-app-shapes', '/ai-object', '/ai-object-stream', '/ai-object-500', '/ai-agent', '/ai-agent-stream'];
 /** Routes where the app switched the SDK's telemetry on, and the model each asks for. */
-const TELEMETRY: Array<[string, string]> = [['/ai-telemetry', 'telemetry-fixture'], ['/ai-telemetry-stream', 'telemetry-stream']];
+const TELEMETRY: Array<[string, string]> = [['/ai-telemetry', 'telemetry-fixture'], ['/ai-telemetry-stream', 'telemetry-stream'], ['/ai-telemetry-object', 'object-telemetry']];
 const of = (service: string) => receiver.spans.filter((s) => s.resource['service.name'] === service);
 /** Spans in the request's trace that carry any gen_ai.* attribute (ours, or the SDK's own). */
 const genaiInTrace = (spans: ReceivedSpan[], route: string) => {
@@ -84,6 +85,65 @@ describe.each(CELLS)('ai %s (%s) with @ai-sdk/openai %s, %s', (major, _ai, _open
     expect(JSON.parse(answers['/ai-stream'].body)).toEqual({ text: 'Hello!', chunks: 2 });
     expect(answers['/ai-429'].status).toBe(502);
     expect(answers['/ai-cut'].status).toBe(502);
+    expect(JSON.parse(answers['/ai-object'].body)).toEqual({ object: JSON.parse(OBJECT_TEXT) });
+    expect(JSON.parse(answers['/ai-object-stream'].body)).toEqual({ object: JSON.parse(OBJECT_TEXT), streamed: true });
+    expect(JSON.parse(answers['/ai-telemetry-object'].body)).toEqual({ object: JSON.parse(OBJECT_TEXT) });
+    expect(answers['/ai-object-500'].status).toBe(502);
+    expect(JSON.parse(answers['/ai-agent'].body)).toEqual({ text: 'Hello!' });
+    expect(JSON.parse(answers['/ai-agent-stream'].body)).toEqual({ text: 'Hello!', chunks: 2 });
+  });
+
+  /** The shape every model call has, whichever export made it: as generateText's, plus the provider's fetch under it. */
+  const expectModelCall = (spans: ReceivedSpan[], route: string, model: string, streamed: boolean) => {
+    const call = genaiChild(spans, serverSpan(spans, route));
+    expect(call, `${route}: a GenAI span directly under the request`).toBeDefined();
+    expect(call!.name).toBe(`chat ${model}`);
+    expect(call!.kind).toBe('SPAN_KIND_CLIENT');
+    expect(call!.scope).toBe('otel-preload-ai');
+    expect(call!.attributes, route).toMatchObject({
+      'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.system': 'openai', 'gen_ai.request.model': model,
+      'gen_ai.response.model': `${model}-2026`, 'gen_ai.response.id': streamed ? 'chatcmpl-s1' : 'chatcmpl-1', 'gen_ai.response.finish_reasons': ['stop'], 'server.address': '127.0.0.1',
+    });
+    const usage = streamed ? OPENAI_STREAM_USAGE : OPENAI_USAGE;
+    expect(Number(call!.attributes['gen_ai.usage.input_tokens']), route).toBe(usage.prompt_tokens);
+    expect(Number(call!.attributes['gen_ai.usage.output_tokens']), route).toBe(usage.completion_tokens);
+    expect(call!.status?.code, route).not.toBe('STATUS_CODE_ERROR');
+    if (streamed) {
+      const ttfc = Number(call!.attributes['gen_ai.response.time_to_first_chunk']);
+      expect(ttfc, `${route}: time to first chunk`).toBeGreaterThan(0);
+      expect(ttfc).toBeLessThanOrEqual(Number(BigInt(call!.endTimeUnixNano) - BigInt(call!.startTimeUnixNano)) / 1e9 + 0.01);
+    } else expect(call!.attributes['gen_ai.response.time_to_first_chunk'], route).toBeUndefined();
+    expect(spans.find((s) => s.kind === 'SPAN_KIND_CLIENT' && s.parentSpanId === call!.spanId), `${route}: the provider's fetch under it`).toBeDefined();
+  };
+
+  it('generateObject and streamObject: the same CLIENT span as generateText (streamObject\'s ends with its stream); a 500 ends with error.type', () => {
+    const spans = of(service);
+    expectModelCall(spans, '/ai-object', 'object-fixture', false);
+    expectModelCall(spans, '/ai-object-stream', 'object-stream', true);
+    const broken = genaiChild(spans, serverSpan(spans, '/ai-object-500'))!;
+    expect(broken.name).toBe('chat broken');
+    expect(broken.status?.code).toBe('STATUS_CODE_ERROR');
+    expect(broken.attributes['error.type']).toBe('500');
+  });
+
+  it('the agent class (generate and stream): the same CLIENT span per model call, under the request', () => {
+    const spans = of(service);
+    expectModelCall(spans, '/ai-agent', 'agent-fixture', false);
+    expectModelCall(spans, '/ai-agent-stream', 'agent-stream', true);
+  });
+
+  it('generateObject, streamObject and the agent: the two GenAI metrics once per call', async () => {
+    const models = ['object-fixture', 'object-stream', 'agent-fixture', 'agent-stream'];
+    const usage = (model: string) => (model.endsWith('stream') ? OPENAI_STREAM_USAGE : OPENAI_USAGE);
+    const ready = () => models.every((model) => point(receiver, service, 'gen_ai.client.token.usage', { 'gen_ai.request.model': model, 'gen_ai.token.type': 'output' })) && !!point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'broken' });
+    await receiver.waitFor(ready, DEADLINE_MS, 'GenAI metrics of object and agent calls').catch(() => undefined);
+    for (const model of models) {
+      const base = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': model };
+      expect(point(receiver, service, 'gen_ai.client.token.usage', { ...base, 'gen_ai.token.type': 'input' }), model).toEqual({ count: 1, sum: usage(model).prompt_tokens });
+      expect(point(receiver, service, 'gen_ai.client.token.usage', { ...base, 'gen_ai.token.type': 'output' }), model).toEqual({ count: 1, sum: usage(model).completion_tokens });
+      expect(point(receiver, service, 'gen_ai.client.operation.duration', base)?.count, model).toBe(1);
+    }
+    expect(point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'broken', 'error.type': '500' })?.count).toBe(1);
   });
 
   it('the app\'s own shapes work as without us: a frozen model with doGenerate only (traced too), inherited options, its model object in prepareStep', () => {
@@ -210,11 +270,13 @@ describe.each(CELLS)('ai %s (%s) with @ai-sdk/openai %s, %s', (major, _ai, _open
       expect(sent).not.toContain('Hello!');
       return;
     }
+    // The conventions' shape (gen-ai-input-messages.json, -output-messages.json, -system-instructions.json):
+    // role + typed parts, the finish reason on the output message; the same on 5, 6 (the model's prompt) and 7 (the channel's event).
     const plain = genaiChild(spans, serverSpan(spans, '/ai-generate'))!;
-    expect(plain.attributes['gen_ai.input.messages']).toContain('Say hi');
-    expect(plain.attributes['gen_ai.input.messages']).toContain('REDACTED');
-    expect(plain.attributes['gen_ai.system_instructions']).toContain('You are terse');
-    expect(plain.attributes['gen_ai.output.messages']).toContain('Hello!');
-    expect(genaiChild(spans, serverSpan(spans, '/ai-stream'))!.attributes['gen_ai.output.messages']).toContain('Hello!');
+    expect(JSON.parse(String(plain.attributes['gen_ai.input.messages']))).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'Say hi. My key is REDACTED' }] }]);
+    expect(JSON.parse(String(plain.attributes['gen_ai.system_instructions']))).toEqual([{ type: 'text', content: 'You are terse.' }]);
+    expect(JSON.parse(String(plain.attributes['gen_ai.output.messages']))).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Hello!' }], finish_reason: 'stop' }]);
+    expect(JSON.parse(String(genaiChild(spans, serverSpan(spans, '/ai-stream'))!.attributes['gen_ai.output.messages']))).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Hello!' }], finish_reason: 'stop' }]);
+    expect(JSON.parse(String(genaiChild(spans, serverSpan(spans, '/ai-agent'))!.attributes['gen_ai.system_instructions']))).toEqual([{ type: 'text', content: 'You are terse.' }]);
   });
 });

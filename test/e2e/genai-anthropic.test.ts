@@ -32,13 +32,14 @@ describe.each([
   ['1.16 (its own spans)', 'ES module (import)', 'app.mjs', 'genai-anthropic', 'com.anthropic.sdk.typescript'],
   ['0.133 (ours)', 'CommonJS (require)', 'app.cjs', 'genai-anthropic0', 'otel-preload-anthropic'],
   ['0.133 (ours)', 'ES module (import)', 'app.mjs', 'genai-anthropic0', 'otel-preload-anthropic'],
-])('@anthropic-ai/sdk %s, %s', (_version, _label, script, appName, scope) => {
-  const service = `${appName}-${script.replace('.', '-')}`;
+  ['0.133 (ours)', 'CommonJS (require), content captured', 'app.cjs', 'genai-anthropic0', 'otel-preload-anthropic', 'true'],
+])('@anthropic-ai/sdk %s, %s', (_version, _label, script, appName, scope, capture = 'false') => {
+  const service = `${appName}-${script.replace('.', '-')}-${capture}`;
   let app: Running;
   const answers: Record<string, { status: number; body: string }> = {};
 
   beforeAll(async () => {
-    app = startGenaiApp(receiver, provider.url, genaiApp(appName), script, service, { GENAI_SDK: 'anthropic' });
+    app = startGenaiApp(receiver, provider.url, genaiApp(appName), script, service, { GENAI_SDK: 'anthropic', OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: capture });
     const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
     for (const route of ROUTES) answers[route] = await get(`http://127.0.0.1:${port}${route}`);
     await receiver.waitFor(() => ROUTES.every((r) => genaiChild(of(service), serverSpan(of(service), r))), DEADLINE_MS, `GenAI spans of ${service}`);
@@ -84,11 +85,23 @@ describe.each([
     expect(errorType).toBeTruthy();
   });
 
-  it('no prompt or completion text leaves the process by default', () => {
-    const sent = JSON.stringify(of(service));
-    expect(sent).not.toContain('Say hi');
-    expect(sent).not.toContain('You are terse');
-    expect(sent).not.toContain('Hello from Claude');
+  it(capture === 'true' ? 'content captured when asked, in the conventions\' shape, with secrets masked' : 'no prompt or completion text leaves the process by default', () => {
+    const spans = of(service);
+    const sent = JSON.stringify(spans);
+    expect(sent).not.toContain('sk-live-abcdefghijklmnopqrstuvwx');
+    if (capture !== 'true') {
+      expect(sent).not.toContain('Say hi');
+      expect(sent).not.toContain('You are terse');
+      expect(sent).not.toContain('Hello from Claude');
+      return;
+    }
+    // gen-ai-input-messages.json, -output-messages.json, -system-instructions.json: role + typed parts, the finish reason on the output.
+    const plain = genaiChild(spans, serverSpan(spans, '/messages'))!;
+    expect(JSON.parse(String(plain.attributes['gen_ai.input.messages']))).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'Say hi. My key is REDACTED' }] }]);
+    expect(JSON.parse(String(plain.attributes['gen_ai.system_instructions']))).toEqual([{ type: 'text', content: 'You are terse.' }]);
+    expect(JSON.parse(String(plain.attributes['gen_ai.output.messages']))).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Hello from Claude' }], finish_reason: 'end_turn' }]);
+    const stream = genaiChild(spans, serverSpan(spans, '/messages-stream'))!;
+    expect(JSON.parse(String(stream.attributes['gen_ai.output.messages']))).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Hello stream' }], finish_reason: 'end_turn' }]);
   });
 });
 

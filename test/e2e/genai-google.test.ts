@@ -101,10 +101,14 @@ describe.each([
       expect(sent).not.toContain('Hello from Gemini');
       return;
     }
+    expect(sent).not.toContain('sk-live-abcdefghijklmnopqrstuvwx');
+    // The conventions' shape (gen-ai-input-messages.json, -output-messages.json, -system-instructions.json):
+    // role + typed parts, Gemini's `model` role as `assistant`, the finish reason on each output message.
     const plain = genaiChild(spans, serverSpan(spans, '/generate'))!;
-    expect(plain.attributes['gen_ai.input.messages']).toContain('Say hi');
-    expect(plain.attributes['gen_ai.system_instructions']).toContain('You are terse');
-    expect(plain.attributes['gen_ai.output.messages']).toContain('Hello from Gemini');
-    expect(genaiChild(spans, serverSpan(spans, '/generate-stream'))!.attributes['gen_ai.output.messages']).toContain('Hello Gemini');
+    expect(JSON.parse(String(plain.attributes['gen_ai.input.messages']))).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'Say hi. My key is REDACTED' }] }]);
+    expect(JSON.parse(String(plain.attributes['gen_ai.system_instructions']))).toEqual([{ type: 'text', content: 'You are terse.' }]);
+    expect(JSON.parse(String(plain.attributes['gen_ai.output.messages']))).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Hello from Gemini' }], finish_reason: 'STOP' }]);
+    const stream = genaiChild(spans, serverSpan(spans, '/generate-stream'))!;
+    expect(JSON.parse(String(stream.attributes['gen_ai.output.messages']))).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Hello Gemini' }], finish_reason: 'STOP' }]);
   });
 });

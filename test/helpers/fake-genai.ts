@@ -1,7 +1,8 @@
 // In-process fake LLM providers speaking the real wire formats (JSON bodies, SSE streams) with
 // fixed token usage, for test/e2e/genai-*.test.ts. Model names pick the behaviour:
 // `rate-limited` → 429, `broken` → 500, `cut` → a stream that stops mid-way (socket destroyed),
-// `gated` → a stream whose rest is sent only after the app POSTs /ack (proves chunks are not buffered).
+// `gated` → a stream whose rest is sent only after the app POSTs /ack (proves chunks are not buffered),
+// a chat model whose name starts with `object` answers with OBJECT_TEXT (JSON, for generateObject/streamObject).
 
 import * as http from 'http';
 
@@ -14,6 +15,8 @@ export const ANTHROPIC_STREAM_USAGE = { input_tokens: 19, output_tokens: 8 };
 export const BEDROCK_USAGE = { inputTokens: 23, outputTokens: 7, totalTokens: 30 };
 export const BEDROCK_INVOKE_USAGE = { input_tokens: 29, output_tokens: 9 };
 export const GEMINI_USAGE = { promptTokenCount: 9, candidatesTokenCount: 4, totalTokenCount: 15, cachedContentTokenCount: 3, thoughtsTokenCount: 2 };
+/** What an `object…` chat model answers (streamed in two pieces, as the others). */
+export const OBJECT_TEXT = '{"greeting":"Hello!"}';
 export const GEMINI_STREAM_USAGE = { promptTokenCount: 10, candidatesTokenCount: 5, totalTokenCount: 15 };
 
 export interface FakeProvider {
@@ -45,7 +48,7 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       const model = String(body.model ?? /models\/([^:]+):/.exec(path)?.[1] ?? /^\/model\/([^/]+)\//.exec(path)?.[1]);
       if (model === 'rate-limited') return void res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '0', 'x-amzn-errortype': 'ThrottlingException' }).end(JSON.stringify({ error: { message: 'Rate limit reached', type: 'rate_limit_error', code: 'rate_limit_exceeded' }, type: 'error' }));
       if (model === 'broken') return void res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'Internal error', type: 'server_error' }, type: 'error' }));
-      if (path === '/v1/chat/completions') return body.stream ? chatStream(res, model) : json(res, { id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: `${model}-2026`, choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'Hello!' } }], usage: OPENAI_USAGE });
+      if (path === '/v1/chat/completions') return body.stream ? chatStream(res, model) : json(res, { id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: `${model}-2026`, choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: model.startsWith('object') ? OBJECT_TEXT : 'Hello!' } }], usage: OPENAI_USAGE });
       // openai 5+ asks for base64 (little-endian float32) and decodes it itself.
       const vector = body.encoding_format === 'base64' ? Buffer.from(new Float32Array([0.1, 0.2, 0.3]).buffer).toString('base64') : [0.1, 0.2, 0.3];
       if (path === '/v1/embeddings') return json(res, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: vector }], model: `${model}-2026`, usage: EMBEDDING_USAGE });
@@ -77,9 +80,10 @@ export async function startFakeProvider(): Promise<FakeProvider> {
   function chatStream(res: http.ServerResponse, model: string) {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({ id: 'chatcmpl-s1', object: 'chat.completion.chunk', created: 1, model: `${model}-2026`, choices: [{ index: 0, delta, finish_reason: finish }] });
-    sse(res, chunk({ role: 'assistant', content: 'Hel' }));
+    const text = model.startsWith('object') ? OBJECT_TEXT : 'Hello!';
+    sse(res, chunk({ role: 'assistant', content: text.slice(0, text.length - 3) }));
     const rest = () => {
-      sse(res, chunk({ content: 'lo!' }));
+      sse(res, chunk({ content: text.slice(-3) }));
       sse(res, chunk({}, 'stop'));
       sse(res, { id: 'chatcmpl-s1', object: 'chat.completion.chunk', created: 1, model: `${model}-2026`, choices: [], usage: OPENAI_STREAM_USAGE });
       res.end('data: [DONE]\n\n');

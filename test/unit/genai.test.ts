@@ -1,9 +1,11 @@
-// The GenAI pieces that need no SDK: content redaction and bounds, and the span-metrics processor
-// (metrics from ended GenAI spans, never for a scope that records its own).
+// The GenAI pieces that need no SDK: content redaction and bounds, the mapping of each SDK's
+// message shapes onto the conventions' (gen-ai-input-messages.json and -output-messages.json), and
+// the span-metrics processor (metrics from ended GenAI spans, never for a scope that records its own).
 
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { contentAttribute, MAX_CAPTURED_CHARS, MAX_CONTENT_CHARS, redactText } from '../../src/instrumentations/genai/content';
+import { toInstructions, toMessages, toOutput } from '../../src/instrumentations/genai/messages';
 import { GenAiSpanMetricsProcessor } from '../../src/instrumentations/genai/span-metrics';
 import { lineRequire } from '../../src/otel-line/line';
 
@@ -27,6 +29,52 @@ describe('content', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     expect(() => contentAttribute(cyclic)).not.toThrow();
+  });
+});
+
+describe('messages: each SDK\'s shapes as the conventions\' role + typed parts', () => {
+  it('Anthropic: text, tool_use, tool_result, thinking, a base64 image; system blocks; the stop reason on the output', () => {
+    expect(toMessages([
+      { role: 'user', content: [{ type: 'text', text: 'Weather?' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBOR' } }] },
+      { role: 'assistant', content: [{ type: 'thinking', thinking: 'hmm' }, { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'Sunny' }] },
+    ])).toEqual([
+      { role: 'user', parts: [{ type: 'text', content: 'Weather?' }, { type: 'blob', modality: 'image', mime_type: 'image/png', content: 'iVBOR' }] },
+      { role: 'assistant', parts: [{ type: 'reasoning', content: 'hmm' }, { type: 'tool_call', id: 'toolu_1', name: 'get_weather', arguments: { city: 'Paris' } }] },
+      { role: 'user', parts: [{ type: 'tool_call_response', id: 'toolu_1', response: 'Sunny' }] },
+    ]);
+    expect(toInstructions([{ type: 'text', text: 'Be terse.' }])).toEqual([{ type: 'text', content: 'Be terse.' }]);
+    expect(toOutput([{ type: 'text', text: 'Hi' }], 'end_turn')).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Hi' }], finish_reason: 'end_turn' }]);
+  });
+
+  it('Gemini: a bare string, bare parts, Content with the model role, function calls and responses, inline data; a Content system instruction', () => {
+    expect(toMessages('Say hi')).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'Say hi' }] }]);
+    expect(toMessages(['a', { text: 'b' }])).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'a' }, { type: 'text', content: 'b' }] }]);
+    expect(toMessages([
+      { role: 'user', parts: [{ text: 'Weather?' }, { inlineData: { mimeType: 'audio/wav', data: 'UklG' } }] },
+      { role: 'model', parts: [{ functionCall: { id: 'f1', name: 'get_weather', args: { city: 'Paris' } } }] },
+      { role: 'user', parts: [{ functionResponse: { id: 'f1', name: 'get_weather', response: { output: 'Sunny' } } }] },
+    ])).toEqual([
+      { role: 'user', parts: [{ type: 'text', content: 'Weather?' }, { type: 'blob', modality: 'audio', mime_type: 'audio/wav', content: 'UklG' }] },
+      { role: 'assistant', parts: [{ type: 'tool_call', id: 'f1', name: 'get_weather', arguments: { city: 'Paris' } }] },
+      { role: 'user', parts: [{ type: 'tool_call_response', id: 'f1', response: { output: 'Sunny' } }] },
+    ]);
+    expect(toInstructions({ parts: [{ text: 'Be terse.' }] })).toEqual([{ type: 'text', content: 'Be terse.' }]);
+    expect(toOutput({ role: 'model', parts: [{ text: 'Hi' }] }, 'STOP')).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Hi' }], finish_reason: 'STOP' }]);
+  });
+
+  it('the Vercel AI SDK: its prompt (system messages as instructions), tool-call and tool-result parts, its result content', () => {
+    expect(toInstructions([{ role: 'system', content: 'Be terse.' }])).toEqual([{ type: 'text', content: 'Be terse.' }]);
+    expect(toMessages([
+      { role: 'user', content: [{ type: 'text', text: 'Weather?' }] },
+      { role: 'assistant', content: [{ type: 'tool-call', toolCallId: 'c1', toolName: 'get_weather', input: { city: 'Paris' } }] },
+      { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'c1', toolName: 'get_weather', output: { type: 'text', value: 'Sunny' } }] },
+    ])).toEqual([
+      { role: 'user', parts: [{ type: 'text', content: 'Weather?' }] },
+      { role: 'assistant', parts: [{ type: 'tool_call', id: 'c1', name: 'get_weather', arguments: { city: 'Paris' } }] },
+      { role: 'tool', parts: [{ type: 'tool_call_response', id: 'c1', response: { type: 'text', value: 'Sunny' } }] },
+    ]);
+    expect(toOutput([{ type: 'reasoning', text: 'hmm' }, { type: 'text', text: 'Hi' }], undefined)).toEqual([{ role: 'assistant', parts: [{ type: 'reasoning', content: 'hmm' }, { type: 'text', content: 'Hi' }], finish_reason: 'unknown' }]);
   });
 });
 

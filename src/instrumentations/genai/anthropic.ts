@@ -9,6 +9,7 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { lineRequire } from '../../otel-line/line';
 import { GenAiCall, observeStream, type CallResult } from './call';
+import { toInstructions, toMessages, toOutput } from './messages';
 
 /** The last release without its own tracing is 0.133; 0.134 added it. */
 export const ANTHROPIC_RANGE = '>=0.20.0 <0.134.0';
@@ -64,7 +65,7 @@ export function anthropicInstrumentationClass(): new (options: Record<string, un
           }
           call = new GenAiCall(self.tracer, self.getConfig().captureMessageContent === true, {
             provider: 'anthropic', operation: 'chat', model: params.model, serverAddress, serverPort,
-            input: () => params.messages, system: () => params.system,
+            input: () => toMessages(params.messages), system: () => toInstructions(params.system),
           });
         } catch {
           return original.apply(this, args);
@@ -108,7 +109,7 @@ function result(m: Message): CallResult {
     outputTokens: m?.usage?.output_tokens,
     cacheRead: m?.usage?.cache_read_input_tokens ?? undefined,
     cacheWrite: m?.usage?.cache_creation_input_tokens ?? undefined,
-    output: () => m?.content,
+    output: () => toOutput(m?.content, m?.stop_reason),
   };
 }
 
@@ -125,5 +126,5 @@ function wrapStream(stream: AsyncIterable<StreamEvent> & Record<PropertyKey, unk
         if (e.usage) Object.assign(seen.usage!, Object.fromEntries(Object.entries(e.usage).filter(([, v]) => v !== null && v !== undefined)));
       }
       if (capture && e.type === 'content_block_delta' && typeof e.delta?.text === 'string') text += e.delta.text;
-    }, () => ({ ...result(seen), output: () => [{ type: 'text', text }] }));
+    }, () => ({ ...result(seen), output: () => toOutput(text, seen.stop_reason) }));
 }

@@ -9,6 +9,7 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { lineRequire } from '../../otel-line/line';
 import { GenAiCall, observeStream, type CallResult } from './call';
+import { toInstructions, toMessages, toOutput } from './messages';
 
 export const GOOGLE_GENAI_RANGE = '>=1.0.0 <4';
 const METHODS = ['generateContentInternal', 'generateContentStreamInternal', 'embedContentInternal'] as const;
@@ -71,7 +72,7 @@ export function googleGenAiInstrumentationClass(): new (options: Record<string, 
                   if (c.finishReason) finish.push(c.finishReason);
                   if (capture) text.push(...partsText(c.content));
                 }
-              }, () => ({ ...result(last), finishReasons: finish.length ? finish : undefined, output: () => [{ role: 'model', parts: [{ type: 'text', content: text.join('') }] }] }));
+              }, () => ({ ...result(last), finishReasons: finish.length ? finish : undefined, output: () => toOutput(text.join(''), finish[finish.length - 1]) }));
             },
             (err) => {
               call.fail(err);
@@ -114,8 +115,8 @@ export function googleGenAiInstrumentationClass(): new (options: Record<string, 
         model,
         serverAddress,
         serverPort,
-        input: () => params.contents,
-        system: () => params.config?.systemInstruction,
+        input: () => toMessages(params.contents),
+        system: () => toInstructions(params.config?.systemInstruction),
       });
     }
   }
@@ -131,7 +132,8 @@ export function googleGenAiInstrumentationClass(): new (options: Record<string, 
       outputTokens: output,
       cacheRead: u?.cachedContentTokenCount,
       reasoning: u?.thoughtsTokenCount,
-      output: () => r?.candidates?.map((c) => c.content),
+      // One output message per candidate, its parts and finish reason.
+      output: () => r?.candidates?.map((c) => toOutput(c.content, c.finishReason)[0]),
     };
   }
 

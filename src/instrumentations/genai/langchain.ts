@@ -13,8 +13,10 @@
 // handler is awaited inline (not queued), so it sees the caller's active context.
 // Callbacks cannot make a span active for the run's body, so a chat model's `generate()` (every
 // invoke and batch goes through it) is also wrapped to run in the context of the run that called
-// it: the provider SDK's span is then a child of `invoke_agent`, not its sibling. A streamed call
-// (`_streamIterator`, an async generator) is not: its provider span stays under the request.
+// it: the provider SDK's span is then a child of `invoke_agent`, not its sibling. So is a streamed
+// call (`_streamIterator`, the async generator every `.stream()`, `.streamEvents()` and a chain's
+// streamed step go through): each of its `next()`/`return()`/`throw()` runs in that context, which
+// the generator's body (the provider call included) inherits; chunks pass one by one as they came.
 // Content (inputs, outputs, tool arguments) is never recorded here. Loaded only when @langchain/core
 // is first required or imported (table.ts `lean`; `esmFiles` for the subpath imports).
 
@@ -38,6 +40,7 @@ type ManagerClass = { _configureSync?: (...a: unknown[]) => Manager | undefined;
 type ManagerExports = { CallbackManager?: ManagerClass };
 type ChatModelExports = { BaseChatModel?: { prototype: Record<string, unknown> } };
 type Generate = (this: unknown, messages: unknown, options?: { callbacks?: unknown }, callbacks?: unknown) => unknown;
+type StreamIterator = (this: unknown, ...args: unknown[]) => AsyncGenerator<unknown>;
 
 interface Run {
   /** The context children are parented to. */
@@ -80,10 +83,13 @@ export function langchainInstrumentationClass(): new (options: Record<string, un
           (exports: ChatModelExports) => {
             const proto = exports?.BaseChatModel?.prototype;
             if (proto && typeof proto.generate === 'function') this._wrap(proto as never, 'generate' as never, ((original: Generate) => this.patchedGenerate(original)) as never);
+            if (proto && typeof proto._streamIterator === 'function') this._wrap(proto as never, '_streamIterator' as never, ((original: StreamIterator) => this.patchedStream(original)) as never);
             return exports;
           },
           (exports: ChatModelExports) => {
-            if (exports?.BaseChatModel) this._unwrap(exports.BaseChatModel.prototype as never, 'generate' as never);
+            if (!exports?.BaseChatModel) return;
+            this._unwrap(exports.BaseChatModel.prototype as never, 'generate' as never);
+            this._unwrap(exports.BaseChatModel.prototype as never, '_streamIterator' as never);
           },
         );
       return [
@@ -96,19 +102,48 @@ export function langchainInstrumentationClass(): new (options: Record<string, un
       ];
     }
 
+    /** The context of the run whose callbacks a model call was handed (`options.callbacks`, or generate's third argument). */
+    private callerContext(options: unknown, callbacks?: unknown): Context | undefined {
+      try {
+        const manager = (options && typeof options === 'object' && !Array.isArray(options) ? (options as { callbacks?: unknown }).callbacks : undefined) ?? callbacks;
+        const parentRunId = (manager as { getParentRunId?: () => string | undefined } | undefined)?.getParentRunId?.();
+        return parentRunId !== undefined && this.isEnabled() ? this.runs.get(parentRunId)?.context : undefined;
+      } catch {
+        return undefined;
+      }
+    }
+
     /** The model call runs in the context of the run that made it (its callbacks' parent run). */
     private patchedGenerate(original: Generate): Generate {
       const self = this;
       return function (this: unknown, ...args: Parameters<Generate>) {
-        let context: Context | undefined;
-        try {
-          const callbacks = (args[1] && typeof args[1] === 'object' && !Array.isArray(args[1]) ? args[1].callbacks : undefined) ?? args[2];
-          const parentRunId = (callbacks as { getParentRunId?: () => string | undefined } | undefined)?.getParentRunId?.();
-          context = parentRunId !== undefined && self.isEnabled() ? self.runs.get(parentRunId)?.context : undefined;
-        } catch {
-          context = undefined;
-        }
+        const context = self.callerContext(args[1], args[2]);
         return context ? api.context.with(context, () => original.apply(this, args)) : original.apply(this, args);
+      };
+    }
+
+    /**
+     * The streamed model call, the same: the generator is driven in the calling run's context (its
+     * body runs inside next(), and what it awaits carries that context on). The app gets a
+     * generator of the same prototype whose next/return/throw are the original's, one call each:
+     * nothing is read ahead or held.
+     */
+    private patchedStream(original: StreamIterator): StreamIterator {
+      const self = this;
+      return function (this: unknown, ...args: unknown[]) {
+        const context = self.callerContext(args[1]);
+        const generator = original.apply(this, args);
+        if (!context || !generator || typeof generator.next !== 'function') return generator;
+        try {
+          const driven = Object.create(Object.getPrototypeOf(generator)) as AsyncGenerator<unknown>;
+          for (const method of ['next', 'return', 'throw'] as const) {
+            const fn = generator[method] as (v?: unknown) => Promise<IteratorResult<unknown>>;
+            Object.defineProperty(driven, method, { value: (v?: unknown) => api.context.with(context, () => fn.call(generator, v)), configurable: true, writable: true });
+          }
+          return driven;
+        } catch {
+          return generator;
+        }
       };
     }
 

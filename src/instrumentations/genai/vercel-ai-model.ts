@@ -1,10 +1,11 @@
 // The Vercel AI SDK `ai` 5 and 6: no `ai:telemetry` channel (7 is the first to publish one), and
 // their own OpenTelemetry spans come only when the app switches `experimental_telemetry` on, with
 // no `gen_ai.operation.name` and no cached/reasoning tokens. So ours wraps the model the app hands
-// the exported `generateText`, `streamText`, `embed` and `embedMany` (and any model a `prepareStep`
-// returns; a string model id is resolved as the SDK would, through the global provider): each of
-// its `doGenerate`/`doStream`/`doEmbed` calls — every step and every retry, for any provider
-// package — is one CLIENT span, the same shape as 7's (vercel-ai.ts, docs/decisions.md "GenAI").
+// the exported `generateText`, `streamText`, `generateObject`, `streamObject`, `embed` and
+// `embedMany` (and any model a `prepareStep` returns; a string model id is resolved as the SDK
+// would, through the global provider): each of its `doGenerate`/`doStream`/`doEmbed` calls — every
+// step and every retry, for any provider package — is one CLIENT span, the same shape as 7's
+// (vercel-ai.ts, docs/decisions.md "GenAI").
 // A streamed call's span ends with its stream, read through the same pull-through observer as 7's.
 //
 // An app that switched the SDK's telemetry on keeps its outer spans (`ai.generateText`,
@@ -14,12 +15,22 @@
 // tracer the SDK gets hands out non-recording spans for those names only; ours is the model-call
 // span, under the SDK's outer one, as in 7 where the SDK makes no spans at all.
 //
-// Calls made inside the SDK (ai 6's `ToolLoopAgent`, `generateObject`, `streamObject`) do not go
-// through the exports and are not covered.
+// The agent classes (5's `Experimental_Agent`, 6's `ToolLoopAgent`, also exported as
+// `Experimental_Agent`) call the SDK's own generateText/streamText, not the exports: their prototype
+// is patched in place (so an app's subclass is covered too), and the model the agent hands the SDK
+// is wrapped the same way — in 6 on what `prepareCall` returns (the arguments `generate` and
+// `stream` pass on, after the app's own `prepareCall`), in 5 on `generate`/`stream`, whose options
+// override the agent's settings.
+//
+// `ai` 7 publishes its generateText/streamText model calls on its channel (vercel-ai.ts), but its
+// (deprecated) `generateObject`/`streamObject` call the model without a channel message: those two
+// get the model wrapper in 7 as well (OBJECT_CALLS); the channel says nothing of them, so they get
+// one span each, not two.
 
 import type { Context, Span, SpanOptions, Tracer } from '@opentelemetry/api';
 import { lineRequire } from '../../otel-line/line';
 import { GenAiCall } from './call';
+import { toInstructions, toMessages } from './messages';
 import { errorType, observedStream, providerName, requestAttributes, toResult, type ModelResult, type StreamPart } from './vercel-ai';
 
 export interface ModelHooks {
@@ -33,14 +44,20 @@ type Fn = (this: unknown, ...args: unknown[]) => unknown;
 type Model = { provider?: unknown; modelId?: unknown; config?: { url?: unknown; baseURL?: unknown } } & Record<string | symbol, unknown>;
 type Options = Record<string, unknown> & { model?: unknown; prepareStep?: unknown; experimental_telemetry?: { isEnabled?: boolean; tracer?: Tracer } };
 
-const CALLS: Record<string, Operation> = { generateText: 'chat', streamText: 'chat', embed: 'embeddings', embedMany: 'embeddings' };
+const CALLS: Record<string, Operation> = { generateText: 'chat', streamText: 'chat', generateObject: 'chat', streamObject: 'chat', embed: 'embeddings', embedMany: 'embeddings' };
+/** The calls `ai` 7 publishes no model-call message for (vercel-ai.ts). */
+export const OBJECT_CALLS: Record<string, Operation> = { generateObject: 'chat', streamObject: 'chat' };
+/** The exported agent classes (one class under both names in 6 and 7). */
+const AGENTS = ['Experimental_Agent', 'ToolLoopAgent'];
 /** The SDK's spans around one model call, made by the calls above; ours replaces them. */
-const MODEL_CALL_SPAN = /^ai\.(generateText|streamText|embed|embedMany)\.do(Generate|Stream|Embed)$/;
+const MODEL_CALL_SPAN = /^ai\.(generateText|streamText|generateObject|streamObject|embed|embedMany)\.do(Generate|Stream|Embed)$/;
+const PATCHED = Symbol.for('otel-preload.ai.agent');
 
-/** The module's exports with the four calls wrapped: in place (an ES module namespace), or a copy (the CommonJS build's getter-only properties). */
-export function wrapExports(exports: Record<string, unknown>, hooks: ModelHooks): Record<string, unknown> {
+/** The module's exports with the calls wrapped: in place (an ES module namespace), or a copy (the CommonJS build's getter-only properties). */
+export function wrapExports(exports: Record<string, unknown>, hooks: ModelHooks, calls: Record<string, Operation> = CALLS, agents = true): Record<string, unknown> {
+  if (agents) for (const name of AGENTS) patchAgent(exports[name], exports, hooks);
   const wrapped: Record<string, unknown> = {};
-  for (const [name, op] of Object.entries(CALLS)) {
+  for (const [name, op] of Object.entries(calls)) {
     const original = exports[name];
     if (typeof original === 'function') wrapped[name] = wrapCall(original as Fn, op, exports, hooks);
   }
@@ -61,37 +78,85 @@ export function wrapExports(exports: Record<string, unknown>, hooks: ModelHooks)
 function wrapCall(original: Fn, op: Operation, exports: Record<string, unknown>, hooks: ModelHooks): Fn {
   return function (this: unknown, options: unknown, ...rest: unknown[]) {
     if (!hooks.enabled() || options === null || typeof options !== 'object') return original.call(this, options, ...rest);
-    let next = options as Options;
-    try {
-      const given = options as Options;
-      const model = wrapModel(given.model, op, exports, hooks);
-      if (model !== given.model) {
-        // Own properties copied and the prototype kept: options the app inherits stay visible.
-        next = Object.assign(Object.create(Object.getPrototypeOf(given)) as Options, given);
-        next.model = model;
-        const prepare = given.prepareStep;
-        if (typeof prepare === 'function') {
-          next.prepareStep = async function (this: unknown, ...args: unknown[]) {
-            // The app sees its own model object, not ours (identity checks, WeakMap lookups).
-            const first = args[0] as Options | undefined;
-            const own = first && typeof first === 'object' && first.model && typeof first.model === 'object' ? originals.get(first.model) : undefined;
-            if (own) args[0] = { ...first, model: own };
-            const step = await (prepare as Fn).apply(this, args);
-            if (!step || typeof step !== 'object' || (step as Options).model === undefined) return step;
-            return { ...step, model: wrapModel((step as Options).model, op, exports, hooks) };
-          };
-        }
-        const telemetry = given.experimental_telemetry;
-        if (telemetry && typeof telemetry === 'object' && telemetry.isEnabled === true) {
-          const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
-          next.experimental_telemetry = { ...telemetry, tracer: withoutModelCallSpans(telemetry.tracer ?? api.trace.getTracer('ai')) };
-        }
-      }
-    } catch {
-      next = options as Options;
-    }
-    return original.call(this, next, ...rest);
+    return original.call(this, traceOptions(options as Options, op, exports, hooks), ...rest);
   };
+}
+
+/**
+ * The agent class's prototype, patched in place: 6's `prepareCall` (its result is what generate
+ * and stream hand generateText/streamText), else 5's `generate` and `stream` (their options
+ * override the agent's settings, so ours carry the wrapped model).
+ */
+function patchAgent(cls: unknown, exports: Record<string, unknown>, hooks: ModelHooks): void {
+  try {
+    const proto = typeof cls === 'function' ? (cls.prototype as Record<string | symbol, unknown>) : undefined;
+    if (!proto || proto[PATCHED]) return;
+    Object.defineProperty(proto, PATCHED, { value: true });
+    const prepare = proto.prepareCall;
+    if (typeof prepare === 'function') {
+      proto.prepareCall = async function (this: unknown, ...args: unknown[]) {
+        const prepared = await (prepare as Fn).apply(this, args);
+        if (!hooks.enabled() || !prepared || typeof prepared !== 'object') return prepared;
+        return traceOptions(prepared as Options, 'chat', exports, hooks);
+      };
+      return;
+    }
+    for (const method of ['generate', 'stream']) {
+      const original = proto[method];
+      if (typeof original !== 'function') continue;
+      proto[method] = function (this: { settings?: Options }, options?: unknown, ...rest: unknown[]) {
+        if (!hooks.enabled() || (options !== undefined && (options === null || typeof options !== 'object'))) return (original as Fn).call(this, options, ...rest);
+        let next = options;
+        try {
+          const given = (options ?? {}) as Options;
+          const merged = { ...this?.settings, ...given } as Options;
+          const traced = traceOptions(merged, 'chat', exports, hooks);
+          if (traced !== merged) {
+            next = Object.assign(Object.create(Object.getPrototypeOf(given)) as Options, given);
+            for (const key of ['model', 'prepareStep', 'experimental_telemetry'] as const) if (traced[key] !== merged[key]) (next as Record<string, unknown>)[key] = traced[key];
+          }
+        } catch {
+          next = options;
+        }
+        return (original as Fn).call(this, next, ...rest);
+      };
+    }
+  } catch {
+    // An agent class we cannot patch runs as it came.
+  }
+}
+
+/** The call's options with its model wrapped (and its prepareStep and the SDK's own tracer, to match); `given` itself when nothing changes. */
+function traceOptions(given: Options, op: Operation, exports: Record<string, unknown>, hooks: ModelHooks): Options {
+  let next = given;
+  try {
+    const model = wrapModel(given.model, op, exports, hooks);
+    if (model !== given.model) {
+      // Own properties copied and the prototype kept: options the app inherits stay visible.
+      next = Object.assign(Object.create(Object.getPrototypeOf(given)) as Options, given);
+      next.model = model;
+      const prepare = given.prepareStep;
+      if (typeof prepare === 'function') {
+        next.prepareStep = async function (this: unknown, ...args: unknown[]) {
+          // The app sees its own model object, not ours (identity checks, WeakMap lookups).
+          const first = args[0] as Options | undefined;
+          const own = first && typeof first === 'object' && first.model && typeof first.model === 'object' ? originals.get(first.model) : undefined;
+          if (own) args[0] = { ...first, model: own };
+          const step = await (prepare as Fn).apply(this, args);
+          if (!step || typeof step !== 'object' || (step as Options).model === undefined) return step;
+          return { ...step, model: wrapModel((step as Options).model, op, exports, hooks) };
+        };
+      }
+      const telemetry = given.experimental_telemetry;
+      if (telemetry && typeof telemetry === 'object' && telemetry.isEnabled === true) {
+        const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
+        next.experimental_telemetry = { ...telemetry, tracer: withoutModelCallSpans(telemetry.tracer ?? api.trace.getTracer('ai')) };
+      }
+    }
+  } catch {
+    next = given;
+  }
+  return next;
 }
 
 const proxies = new WeakMap<object, object>();
@@ -168,8 +233,8 @@ function traced(model: Model, method: string, fn: Fn, op: Operation, hooks: Mode
       serverAddress: server?.address,
       serverPort: server?.port,
       attributes: op === 'chat' ? requestAttributes(options ?? {}) : {},
-      input: () => prompt?.filter((m) => m?.role !== 'system'),
-      system: () => prompt?.filter((m) => m?.role === 'system').map((m) => m.content),
+      input: () => toMessages(prompt?.filter((m) => m?.role !== 'system')),
+      system: () => toInstructions(prompt?.filter((m) => m?.role === 'system')),
     });
   } catch {
     return fn.call(model, options, ...rest);

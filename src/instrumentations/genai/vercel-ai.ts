@@ -1,9 +1,11 @@
 // The Vercel AI SDK (`ai` 5, 6 and 7). 5 and 6 have no channel: ours wraps the model the app hands
-// `generateText`/`streamText`/`embed`/`embedMany` (vercel-ai-model.ts), with the same span shape.
+// `generateText`/`streamText`/`generateObject`/`streamObject`/`embed`/`embedMany` and the agent
+// classes (vercel-ai-model.ts), with the same span shape.
 //
 // `ai` 7: it has no OpenTelemetry of its own, but publishes every call on the
 // Node diagnostics tracing channel `ai:telemetry` (its telemetry-channel publisher: one message per
-// `generateText`/`streamText`, per step and per model call, `type: 'languageModelCall'`), whether or
+// `generateText`/`streamText`, per step and per model call, `type: 'languageModelCall'`; not for the
+// deprecated `generateObject`/`streamObject`, whose model is wrapped as in 5 and 6), whether or
 // not the app switched telemetry on (only `telemetry: { isEnabled: false }` stops it). So this one
 // is ours, on the channel, no patch (docs/decisions.md, "GenAI"): one CLIENT span per model call
 // (`languageModelCall`, each retry its own), none for the SDK's own steps; `embed`/`embedMany` get one
@@ -22,7 +24,8 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { lineRequire } from '../../otel-line/line';
 import { GenAiCall, type CallResult } from './call';
-import { wrapExports } from './vercel-ai-model';
+import { toInstructions, toMessages, toOutput } from './messages';
+import { OBJECT_CALLS, wrapExports } from './vercel-ai-model';
 
 /** The majors that publish `ai:telemetry` (7 is the first). */
 export const VERCEL_AI_RANGE = '>=7.0.0 <8';
@@ -102,7 +105,8 @@ export function vercelAiInstrumentationClass(): new (options: Record<string, unk
       // applies at once), so unpatching leaves them in place.
       const hooks = { tracer: () => this.tracer, capture: () => this.getConfig().captureMessageContent === true, enabled: () => this.isEnabled() };
       return [
-        new InstrumentationNodeModuleDefinition('ai', [VERCEL_AI_RANGE], (exports: unknown) => exports, (exports: unknown) => exports),
+        // 7's generateObject/streamObject publish no model-call message: theirs are wrapped as in 5 and 6.
+        new InstrumentationNodeModuleDefinition('ai', [VERCEL_AI_RANGE], (exports: unknown) => wrapExports(exports as Record<string, unknown>, hooks, OBJECT_CALLS, false), (exports: unknown) => exports),
         new InstrumentationNodeModuleDefinition('ai', [VERCEL_AI_MODEL_RANGE], (exports: unknown) => wrapExports(exports as Record<string, unknown>, hooks), (exports: unknown) => exports),
       ];
     }
@@ -193,8 +197,8 @@ export function vercelAiInstrumentationClass(): new (options: Record<string, unk
         operation: embeddings ? 'embeddings' : 'chat',
         model: typeof e.modelId === 'string' ? e.modelId : undefined,
         attributes,
-        input: () => (embeddings ? undefined : e.messages),
-        system: () => (embeddings ? undefined : e.instructions),
+        input: () => (embeddings ? undefined : toMessages(e.messages)),
+        system: () => (embeddings ? undefined : toInstructions(e.instructions)),
       });
     }
   }
@@ -245,7 +249,7 @@ export function toResult(r: ModelResult, output?: () => unknown): CallResult {
     cacheRead: typeof input === 'object' ? input.cacheRead : usage?.cachedInputTokens,
     cacheWrite: typeof input === 'object' ? input.cacheWrite : undefined,
     reasoning: typeof out === 'object' ? out.reasoning : usage?.reasoningTokens,
-    output: output ?? (() => ('embedding' in r || 'embeddings' in r ? undefined : r.content)),
+    output: output ?? (() => ('embedding' in r || 'embeddings' in r ? undefined : toOutput(r.content, finish))),
   };
 }
 
@@ -298,7 +302,7 @@ export function observedStream(stream: ReadableStream<StreamPart>, call: GenAiCa
   const end = (err?: unknown) => {
     done();
     if (err !== undefined) return call.fail(err, errorType(err));
-    call.end(toResult(seen, () => [{ role: 'assistant', parts: [{ type: 'text', content: text }] }]));
+    call.end(toResult(seen, () => toOutput(text, reason(seen.finishReason))));
   };
   const onPart = (part: StreamPart) => {
     switch (part?.type) {
