@@ -40,7 +40,7 @@ export const E2E_TESTED: Readonly<Record<string, Tested>> = {
   mysql: { sets: BOTH, by: 'versions.test.ts' },
   pg: { sets: BOTH, by: 'versions.test.ts' },
   pino: { sets: BOTH, by: 'versions.test.ts' },
-  redis: { sets: BOTH, by: 'versions.test.ts' },
+  redis: { sets: [...BOTH, 'libs-oldest-alone'], by: 'versions.test.ts', note: 'redis 2 and 3 (`>=2.6.0 <4`) not tested' },
   restify: { sets: BOTH, by: 'versions.test.ts', note: '4.1.0 on Node 20 only' },
   router: { sets: BOTH, by: 'versions.test.ts' },
   undici: { sets: BOTH, by: 'versions.test.ts', note: 'newest on Node 24 only' },
@@ -48,6 +48,15 @@ export const E2E_TESTED: Readonly<Record<string, Tested>> = {
   express: { sets: BOTH, by: 'versions.test.ts' },
   ioredis: { sets: ['libs-newest', 'libs-oldest-alone'], by: 'versions.test.ts' },
   mysql2: { sets: BOTH, by: 'versions.test.ts' },
+  '@grpc/grpc-js': { sets: BOTH, by: 'versions.test.ts' },
+  'socket.io': { sets: BOTH, by: 'versions.test.ts' },
+  // 1.3 to 1.6 are not on the registry: 1.7.0 is the oldest published version in the range.
+  'lru-memoizer': { sets: BOTH, by: 'versions.test.ts', note: 'the oldest published in `>=1.3`' },
+  // The versions redis itself loads in each set (pinned beside it, checked by the case).
+  '@redis/client': { sets: BOTH, by: 'versions.test.ts', note: 'through `redis`' },
+  '@node-redis/client': { sets: ['libs-oldest-alone'], by: 'versions.test.ts', note: 'through `redis` 4.0.0; the newest, 1.0.6, not tested' },
+  // pg's Pool is pg-pool; 2.x is pg 7's, which the pg row does not claim.
+  'pg-pool': { sets: BOTH, by: 'versions.test.ts', note: "through pg's Pool; 3.1.1: the oldest pg 8.0.3 takes; 2.x, pg 7's, not tested" },
 };
 
 /** The version a set installs of a module (its package.json's exact pin), or undefined. */
