@@ -20,6 +20,7 @@
 // - connect and @hapi/hapi, restify and router (a process of their own): the route on the SERVER span;
 // - node-redis: which @redis/client (@node-redis/client for redis 4.0.0, libs-oldest-alone) redis
 //   loaded, a span per command, and a MULTI and a pipeline: one span per queued command, none twice;
+//   redis 2.6.0 (libs-oldest-redis2, upstream's v2-v3 patch): a span per command;
 // - pg-pool (pg's Pool, one connection): two requests at once, one's query queued behind the
 //   other's connection, each query in its own request's trace;
 // - @grpc/grpc-js, server and client in the app over HTTP/2: a CLIENT span per call (one answered,
@@ -108,6 +109,22 @@ function nodeRedisCase(port: () => number, set: VersionSet) {
     expect(cmd().map((s) => s.name).sort()).toEqual(['redis-GET', 'redis-SET']);
     expect(cmd().find((s) => s.name === 'redis-SET')!.attributes['db.query.text']).toBe('SET versions:last [1 other arguments]');
     ran.add(`${set}:${client.name}`);
+  };
+}
+
+/** node-redis 2 and 3 (upstream's v2-v3 patch): SET and GET, a CLIENT span each under the SERVER span. */
+function legacyRedisCase(port: () => number, set: VersionSet) {
+  return async () => {
+    if (noRedis) return;
+    const r = await request(port(), '/redis', set);
+    expect(r.body).toEqual({ value: 'v', version: setVersion(set, 'redis') });
+    // Not the INFO the client sends itself when it connects (made in this request).
+    const cmd = () => r.spans().filter((s) => s.scope === '@opentelemetry/instrumentation-redis' && s.name !== 'redis-info');
+    await receiver.waitFor(() => cmd().some((s) => s.name === 'redis-get'), DEADLINE_MS, 'the get span');
+    const server = r.spans().find((s) => s.kind === 'SPAN_KIND_SERVER')!;
+    expect(cmd().map((s) => s.name).sort()).toEqual(['redis-get', 'redis-set']);
+    for (const span of cmd()) expect(span).toMatchObject({ kind: 'SPAN_KIND_CLIENT', parentSpanId: server.spanId });
+    expect(cmd().find((s) => s.name === 'redis-set')!.attributes).toMatchObject({ 'db.system.name': 'redis', 'db.operation.name': 'set', 'db.query.text': 'set versions:last [1 other arguments]', 'server.address': '127.0.0.1' });
   };
 }
 
@@ -532,6 +549,34 @@ describe('libs-oldest-alone', () => {
   it('node-redis 4.0.0 (@node-redis/client): one span per command', nodeRedisCase(() => port, set));
 
   it('node-redis 4.0.0 (@node-redis/client): MULTI/EXEC and a pipeline, one span per queued command', nodeRedisMultiCase(() => port, set));
+});
+
+// redis 2.6.0, the oldest of the v2-v3 range (upstream's other patch), in a set of its own.
+describe('libs-oldest-redis2', () => {
+  const set: VersionSet = 'libs-oldest-redis2';
+  let app: Running;
+  let port: number;
+  beforeAll(async () => {
+    app = start([path.join(REPO, 'fixtures/versions/app.cjs')], {
+      env: {
+        NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`,
+        LIBS_DIR: prepareApp(set, VERSION_SETS).dir,
+        WITH_BULLMQ: '0',
+        FRAMEWORKS: '0',
+        OTEL_SERVICE_NAME: `versions-${set}`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        OTEL_METRICS_EXPORTER: 'none',
+      },
+    });
+    port = Number((await app.waitForLine(/listening (\d+)/, DEADLINE_MS))[1]);
+  });
+  afterAll(async () => {
+    app?.child.kill('SIGTERM');
+    await app?.exited;
+  });
+
+  it('node-redis 2.6.0: one CLIENT span per command under the SERVER span', legacyRedisCase(() => port, set));
 });
 
 /** restify 4 (libs-oldest) cannot load on Node >= 22 (process.binding('http_parser') is gone). */
