@@ -85,7 +85,7 @@ export function instrumentationTable(newest: NewestVersions = readNewest()): str
     for (const [i, [m, v, n, t]] of targets.entries()) rows.push(`| ${i === 0 ? name : ''} | ${m} | ${v} | ${n} | ${t} | ${i === 0 ? produces : ''} |`);
   }
   return [
-    `| Name (for \`OTEL_NODE_*_INSTRUMENTATIONS\`) | Target module | Versions patched | Newest published (${newest.checked}) | Tested end to end (test/versions) | Produces |`,
+    `| Name (for \`OTEL_NODE_*_INSTRUMENTATIONS\`) | Target module | Versions patched | Newest published (${newest.checked}) | Tested end to end | Produces |`,
     '| --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');

@@ -11,7 +11,9 @@
 // a call is taken as the patch's when the patch's own span is the one just started in this
 // synchronous stack (mysql2, ioredis: their channel is published inside the patched method, right
 // after upstream's startSpan) or is the active span (redis: upstream runs the call inside its
-// span's context). The patching instrumentation's tracer is wrapped to mark its spans
+// span's context), or when it is published from inside upstream's patched node-redis batch (a
+// pipeline's commands, which upstream traced when they were queued). The patching
+// instrumentation's tracer is wrapped to mark its spans, and its batch patch to count itself
 // (`markPatchSpans`).
 
 import type { Attributes, Span, Tracer } from '@opentelemetry/api';
@@ -123,6 +125,12 @@ export const IOREDIS: ChannelSpans = {
 /** Spans the patching instrumentations started, per scope; the last one started in this synchronous stack. */
 const patchSpans = new WeakSet<object>();
 const justStarted = new Map<string, object>();
+/** How many of upstream's patched MULTI `exec` / `execAsPipeline` calls (node-redis) are on the
+ *  stack now, per scope. Upstream traces a batch's commands when they are queued (`addCommand`),
+ *  each a span of its own ended by the batch's reply; @redis/client 5.12+ publishes a pipeline's
+ *  commands on `node-redis:command` synchronously inside execAsPipeline, in the app's context,
+ *  where neither the just-started nor the active span tells they are upstream's. */
+const inPatchedBatch = new Map<string, number>();
 
 /**
  * Wraps the tracer of a patching instrumentation (and of the version-specific instrumentations it
@@ -132,6 +140,7 @@ export function markPatchSpans(instrumentation: object, scope: string): void {
   const holder = instrumentation as Record<string, unknown>;
   const targets = [instrumentation, holder.instrumentationV4_V5, holder.instrumentationV2_V3].filter((t): t is object => typeof t === 'object' && t !== null);
   for (const target of targets) {
+    markPatchedBatches(target as Record<string, unknown>, scope);
     let proto: object | null = target;
     let getter: (() => unknown) | undefined;
     while (proto && !getter) {
@@ -165,8 +174,31 @@ export function markPatchSpans(instrumentation: object, scope: string): void {
   }
 }
 
+/** Wraps the factory of upstream's node-redis batch patch (instrumentation-redis v4-v5,
+ *  `_getPatchMultiCommandsExec`, called when it patches) so that its patched exec counts itself. */
+function markPatchedBatches(target: Record<string, unknown>, scope: string): void {
+  const factory = target._getPatchMultiCommandsExec;
+  if (typeof factory !== 'function') return;
+  target._getPatchMultiCommandsExec = function (this: unknown, ...args: unknown[]) {
+    const patchFor = factory.apply(this, args) as (original: (...a: unknown[]) => unknown) => (...a: unknown[]) => unknown;
+    if (typeof patchFor !== 'function') return patchFor;
+    return (original: (...a: unknown[]) => unknown) => {
+      const patched = patchFor(original);
+      return function (this: unknown, ...callArgs: unknown[]) {
+        inPatchedBatch.set(scope, (inPatchedBatch.get(scope) ?? 0) + 1);
+        try {
+          return patched.apply(this, callArgs);
+        } finally {
+          inPatchedBatch.set(scope, (inPatchedBatch.get(scope) ?? 1) - 1);
+        }
+      };
+    };
+  };
+}
+
 /** Whether the call now starting on the channel is one upstream's patch already has a span for. */
 function thePatchs(scope: string, api: Api): boolean {
+  if ((inPatchedBatch.get(scope) ?? 0) > 0) return true;
   const just = justStarted.get(scope) as Span | undefined;
   if (just?.isRecording()) {
     justStarted.delete(scope);

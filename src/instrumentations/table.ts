@@ -6,6 +6,7 @@
 // `@opentelemetry/instrumentation-` prefix, as OTEL_NODE_{ENABLED,DISABLED}_INSTRUMENTATIONS do.
 // test/unit/catalogue.test.ts checks `modules` against what each installed package patches.
 
+import type { TracerProvider } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Config } from '../config';
 import type { RuntimeSettings } from '../runtime/state';
@@ -118,8 +119,11 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   // Ours: no upstream instrumentation of @google/genai exists (genai/google.ts).
   { name: 'google-genai', pkg: 'otel-preload', cls: 'GoogleGenAiInstrumentation', modules: ['@google/genai'], options: (_c, s) => ({ captureMessageContent: s.genAiCaptureMessageContent }), lean: () => require('./genai/google').googleGenAiInstrumentationClass() },
   otel('oracledb', 'OracleInstrumentation', ['oracledb']),
-  // Connect spans (`pg-pool.connect` on every query through a pool, `pg.connect`) are detail.
-  otel('pg', 'PgInstrumentation', ['pg', 'pg-pool'], { options: (_c, s) => ({ ignoreConnectSpans: !detailListed(s.instrumentationDetail, 'pg') }) }),
+  // Connect spans (`pg-pool.connect` on every query through a pool, `pg.connect`) are detail: made
+  // and dropped (pgTracerProvider), not switched off with ignoreConnectSpans, which also skips the
+  // pool's binding of a waiting caller's callback to its context (a query that waited for a
+  // connection then ran in the trace of the request that released it).
+  otel('pg', 'PgInstrumentation', ['pg', 'pg-pool']),
   otel('pino', 'PinoInstrumentation', ['pino']),
   // A wrapper over the redis v2–3 and node-redis v4+ instrumentations (its own module list is empty).
   otel('redis', 'RedisInstrumentation', ['redis', '@redis/client', '@node-redis/client'], { coveredThrough: { redis: { range: '>=4.0.0', module: '@redis/client' } } }),
@@ -194,6 +198,11 @@ const PRODUCES: Record<string, string> = {
 };
 for (const entry of CATALOGUE) (entry as InstrumentationEntry).produces = PRODUCES[entry.name];
 
+/** pg's tracer: its connect spans are detail (dropped while it is off: children keep the current span as their parent). */
+function pgTracerProvider(provider: TracerProvider): TracerProvider {
+  return boundaryTracerProvider('pg', provider, { boundary: (name) => name !== 'pg.connect' && name !== 'pg-pool.connect', skipped: 'dropped' });
+}
+
 function routerRoute(req: import('http').IncomingMessage): string | undefined {
   const { route, baseUrl } = req as { route?: { path?: unknown }; baseUrl?: unknown };
   return typeof route?.path === 'string' ? `${typeof baseUrl === 'string' ? baseUrl : ''}${route.path}` : undefined;
@@ -233,6 +242,7 @@ export function createInstrumentation(entry: InstrumentationEntry, config: Reado
   if (entry.routeAtResponse) addRouteResolver(entry.routeAtResponse);
   if (FRAMEWORKS.includes(entry.name)) instrumentation.setTracerProvider(boundaryTracerProvider(entry.name, trace.getTracerProvider()));
   if (entry.name === 'graphql') instrumentation.setTracerProvider(graphqlTracerProvider(trace.getTracerProvider()));
+  if (entry.name === 'pg') instrumentation.setTracerProvider(pgTracerProvider(trace.getTracerProvider()));
   return instrumentation;
 }
 

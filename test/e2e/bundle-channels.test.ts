@@ -3,7 +3,9 @@
 // instrumentation-redis's spans (`redis-GET`, same attributes), undici's `undici:request:create`
 // and fastify's `fastify.initialization` enable upstream's undici instrumentation and
 // @fastify/otel, which a bundle never requires. A partial bundle (the same libraries also loaded
-// from node_modules, which the preload patches): each call of either copy has exactly one span.
+// from node_modules, which the preload patches): each call of either copy has exactly one span,
+// a node-redis pipeline's commands too (the loaded copy's had two before: its channel publishes
+// them inside the patched execAsPipeline).
 
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
@@ -103,7 +105,7 @@ describe('a partial bundle: the same libraries also loaded from node_modules', (
     const r = await traced(port, '/partial');
     expect(r.body).toEqual({ ok: true });
     const byText = (text: string) => r.spans().filter((s) => s.attributes['db.query.text'] === text);
-    const texts = ['GET partial:bundled', 'GET partial:loaded', 'get partial:io-bundled', 'get partial:io-loaded', 'SELECT 1 AS bundled', 'SELECT 2 AS loaded'];
+    const texts = ['GET partial:bundled', 'GET partial:loaded', 'GET partial:pipe-bundled', 'GET partial:pipe-loaded', 'get partial:io-bundled', 'get partial:io-loaded', 'SELECT 1 AS bundled', 'SELECT 2 AS loaded'];
     await receiver.waitFor(() => texts.every((t) => byText(t).length >= 1), DEADLINE_MS, 'a span for each call');
     // The last call's span arrived; a second span for any call would have come in the same batch or before.
     for (const t of texts) {
@@ -111,6 +113,9 @@ describe('a partial bundle: the same libraries also loaded from node_modules', (
       expect(byText(t)[0]).toMatchObject({ kind: 'SPAN_KIND_CLIENT', parentSpanId: r.server().spanId });
     }
     expect(byText('GET partial:bundled')[0].scope).toBe('@opentelemetry/instrumentation-redis');
+    // The loaded copy's pipeline command is upstream's span (named for its batch), the bundled one's the channel's.
+    expect(byText('GET partial:pipe-loaded')[0].attributes['db.operation.name']).toBe('PIPELINE GET');
+    expect(byText('GET partial:pipe-bundled')[0].attributes['db.operation.name']).toBe('GET');
     expect(byText('get partial:io-bundled')[0].scope).toBe('@opentelemetry/instrumentation-ioredis');
     expect(byText('SELECT 1 AS bundled')[0].scope).toBe('@opentelemetry/instrumentation-mysql2');
   });

@@ -58,6 +58,10 @@ describe.each([
     const converse = genaiChild(spans, serverSpan(spans, '/converse'))!;
     expect(converse.kind).toBe('SPAN_KIND_CLIENT');
     expect(converse.attributes).toMatchObject({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'amazon.nova-fixture', 'gen_ai.system': 'aws.bedrock', 'gen_ai.provider.name': 'aws.bedrock' });
+    // The aws-sdk instrumentation's span (through @smithy/core, the only one of its targets this client loads), with its rpc.* attributes.
+    expect(converse.scope).toBe('@opentelemetry/instrumentation-aws-sdk');
+    expect(converse.attributes).toMatchObject({ 'rpc.system': 'aws-api', 'rpc.method': 'Converse' });
+    expect(String(converse.attributes['rpc.service'])).toMatch(/^Bedrock ?Runtime$/);
     expect(Number(converse.attributes['gen_ai.usage.input_tokens'])).toBe(BEDROCK_USAGE.inputTokens);
     expect(Number(converse.attributes['gen_ai.usage.output_tokens'])).toBe(BEDROCK_USAGE.outputTokens);
     const invoke = genaiChild(spans, serverSpan(spans, '/invoke'))!;
