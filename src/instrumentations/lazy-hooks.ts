@@ -198,7 +198,7 @@ export function isEsmEntry(script: string): boolean {
 }
 
 /** import-in-the-middle's in-thread hooks need a module.registerHooks that accepts nullish CJS source. */
-function supportsSyncHooks(): boolean {
+export function supportsSyncHooks(): boolean {
   const [major, minor, patch] = nodeVersion();
   if (major >= 26) return true;
   if (major === 25) return minor >= 1;
