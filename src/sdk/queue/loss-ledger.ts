@@ -10,7 +10,7 @@
 
 import type { Attributes, Counter, Meter } from '@opentelemetry/api';
 import type { Logger } from '../../log/logger';
-import { takeUnnamedFailures } from '../export/export-errors';
+import { currentFailures } from '../export/export-errors';
 
 export type LossCause = 'queue_full' | 'export_failed' | 'timeout' | 'shutdown';
 export type LedgerSignal = 'traces' | 'logs' | 'metrics';
@@ -96,7 +96,7 @@ export class LossLedger {
     if (parts.length === 0) return;
     this.unreported = { traces: zero(), logs: zero(), metrics: zero() };
     this.lastLine = this.now();
-    const causes = takeUnnamedFailures();
+    const causes = currentFailures();
     const why = causes.length ? ` because ${causes.join('; ')}` : '';
     this.log.warn(`telemetry lost: ${parts.join(', ')}${why}; counted in otel.sdk.processor.*.processed and otel.sdk.exporter.*.exported by error.type.`);
   }
