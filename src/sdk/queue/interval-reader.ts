@@ -94,14 +94,16 @@ export function createIntervalReader(exporter: PushMetricExporter, intervalMilli
     }
 
     /**
-     * A collection made now, after the export already running (if any): that one was collected
-     * before, and a flush or the last export at shutdown must carry what was recorded since —
-     * joining it instead lost the last points (and the last self-metric counts) whenever a
-     * periodic export was in flight at exit.
+     * A collection made now, exported beside the export already running (if any): that one was
+     * collected before, and a flush or the last export at shutdown must carry what was recorded
+     * since — joining it instead lost the last points (and the last self-metric counts) whenever a
+     * periodic export was in flight at exit. Beside it, not after it: waiting for a slow
+     * collector's answer first made the exit take two answers' time and miss its bound.
      */
     private async exportFresh(): Promise<void> {
-      if (this.running) await this.running;
-      await this.exportOnce();
+      const running = this.running;
+      const fresh = this.collectAndExport();
+      await Promise.all([running, fresh]);
     }
 
     /** One collection and export at a time. */
