@@ -98,6 +98,17 @@ export function redactText(text: string): string {
   return out;
 }
 
+/**
+ * Only the credentials of redactText — URL user-info and token-looking `name=value` values — for
+ * free text that must keep its shape otherwise (captured prompts: a question mark is not a query).
+ */
+export function redactCredentials(text: string): string {
+  let out = text;
+  if (out.includes('@')) out = out.replace(TEXT_SCHEME_USERINFO, '$1REDACTED@');
+  if (out.includes('=')) out = out.replace(TEXT_PAIR, '$1REDACTED');
+  return out;
+}
+
 export function redactUrlValue(value: string): string {
   let out = value;
   if (out.includes('@')) out = out.replace(USERINFO, '$1REDACTED:REDACTED@');

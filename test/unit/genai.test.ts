@@ -16,6 +16,9 @@ describe('content', () => {
     ['Authorization: Bearer abc.def.ghijklmnop', 'Authorization: REDACTED'],
     ['google AIzaSyA1234567890abcdefghijklmnopqrstuv', 'google REDACTED'],
     ['aws AKIAABCDEFGHIJKLMNOP', 'aws REDACTED'],
+    ['log in with password=hunter2 and api_key: x', 'log in with password=REDACTED and api_key: x'],
+    ['db postgres://app:s3cret@db.internal/x?', 'db postgres://REDACTED@db.internal/x?'],
+    ['what is 2+2? a=b', 'what is 2+2? a=b'],
     ['plain words stay', 'plain words stay'],
   ])('%s', (raw, expected) => {
     expect(redactText(raw)).toBe(expected);

@@ -2,6 +2,8 @@
 // secret-looking values masked, so that a key pasted into a prompt does not leave the process.
 // The redaction follows util/redact.ts's rule for the rest of the preload: credentials out, shape kept.
 
+import { redactCredentials } from '../../util/redact';
+
 /** Per string value; the Java agent's default bound for message content. */
 export const MAX_CONTENT_CHARS = 8192;
 /** A whole captured value (all messages of a call), as JSON. */
@@ -21,6 +23,7 @@ const SECRETS: RegExp[] = [
 export function redactText(text: string): string {
   let out = text.length > MAX_CONTENT_CHARS ? text.slice(0, MAX_CONTENT_CHARS) : text;
   for (const re of SECRETS) out = out.replace(re, 'REDACTED');
+  out = redactCredentials(out);
   return text.length > MAX_CONTENT_CHARS ? `${out}…[${text.length - MAX_CONTENT_CHARS} more characters]` : out;
 }
 
