@@ -87,8 +87,18 @@ const REDIS_SUBSETS: Array<[RegExp, number]> = [
   [/^(ACL|CONFIG)/i, 1],
   [/^(BIT|B[LRZ]|CLIENT|CLUSTER|COMMAND|DECR|DEL|EVAL|EX|FUNCTION|GEO|GET|HINCR|HMGET|HSCAN|INCR|L[TRLM]|MEMORY|P[EFISTU]|RPOP|S[CDIMORSU]|XACK|X[CDGILPRT]|Z[CDILMPRS])/i, -1],
 ];
+// Scripts and functions take their keys, then arguments that are the app's data (BullMQ passes
+// each job's payload to EVALSHA): upstream shows them all; we show the script (or its sha or the
+// function's name), the key count and the keys, and count the rest.
+const SCRIPT = /^(EVAL|EVALSHA|EVAL_RO|EVALSHA_RO|FCALL|FCALL_RO)$/i;
 export function serializeRedis(command: string, args: string[]): string {
   if (!args.length) return command;
+  if (SCRIPT.test(command)) {
+    const keys = Number(args[1]);
+    const shown = args.slice(0, 2 + (Number.isInteger(keys) && keys > 0 ? Math.min(keys, args.length - 2) : 0));
+    if (args.length > shown.length) shown.push(`[${args.length - shown.length} other arguments]`);
+    return `${command} ${shown.join(' ')}`;
+  }
   const n = REDIS_SUBSETS.find(([re]) => re.test(command))?.[1] ?? 0;
   const shown = n >= 0 ? args.slice(0, n) : [...args];
   if (args.length > shown.length) shown.push(`[${args.length - n} other arguments]`);

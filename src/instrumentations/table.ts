@@ -62,6 +62,10 @@ const otel = (name: string, cls: string, modules: string[], extra: Partial<Instr
   ...extra,
 });
 
+/** The Redis statement serializer of the channel spans, for upstream's ioredis and redis patches too. */
+const redisStatement = (command: string, args: unknown[]): string =>
+  (require('./channel-spans') as typeof import('./channel-spans')).serializeRedis(command, (Array.isArray(args) ? args : []).map(String));
+
 export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('amqplib', 'AmqplibInstrumentation', ['amqplib']),
   // Ours, for the releases before the SDK traced itself (0.134); later ones make their own spans (genai/anthropic.ts).
@@ -93,7 +97,8 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('hapi', 'HapiInstrumentation', ['@hapi/hapi']),
   otel('host-metrics', 'HostMetricsInstrumentation', [], { offByDefault: true, atSdkStart: () => true }),
   otel('http', 'HttpInstrumentation', ['http', 'https'], { options: (_c, s) => httpHeaderCapture(s), lean: () => require('./http-server').leanHttpInstrumentationClass() }),
-  otel('ioredis', 'IORedisInstrumentation', ['ioredis']),
+  // Script and function calls' data arguments (a BullMQ job's payload) are counted, not shown (channel-spans.ts).
+  otel('ioredis', 'IORedisInstrumentation', ['ioredis'], { options: () => ({ dbStatementSerializer: redisStatement }) }),
   otel('kafkajs', 'KafkaJsInstrumentation', ['kafkajs']),
   otel('knex', 'KnexInstrumentation', ['knex']),
   otel('koa', 'KoaInstrumentation', ['koa']),
@@ -126,7 +131,7 @@ export const CATALOGUE: readonly InstrumentationEntry[] = [
   otel('pg', 'PgInstrumentation', ['pg', 'pg-pool']),
   otel('pino', 'PinoInstrumentation', ['pino']),
   // A wrapper over the redis v2–3 and node-redis v4+ instrumentations (its own module list is empty).
-  otel('redis', 'RedisInstrumentation', ['redis', '@redis/client', '@node-redis/client'], { coveredThrough: { redis: { range: '>=4.0.0', module: '@redis/client' } } }),
+  otel('redis', 'RedisInstrumentation', ['redis', '@redis/client', '@node-redis/client'], { coveredThrough: { redis: { range: '>=4.0.0', module: '@redis/client' } }, options: () => ({ dbStatementSerializer: redisStatement }) }),
   otel('restify', 'RestifyInstrumentation', ['restify']),
   // Express 5 runs on `router`; the express instrumentation already covers it there, and the
   // router instrumentation on top would add two spans per request (one named after express's

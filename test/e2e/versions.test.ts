@@ -496,6 +496,11 @@ describe.each(SETS)('%s', (set) => {
     expect(ancestors(fetchClient)).toContain(consumer.spanId);
     // Boundary spans only: none of BullMQ's INTERNAL housekeeping spans (complete, getNextJob, …).
     expect(spans.filter((s) => s.scope === 'otel-preload-bullmq' && s.kind === 'SPAN_KIND_INTERNAL').map((s) => s.name)).toEqual([]);
+    // The job's payload ({ n: 5 }) goes to Redis as an EVALSHA argument: counted, never shown.
+    const scripts = spans.filter((s) => s.kind === 'SPAN_KIND_CLIENT' && /^evalsha\b/i.test(String(s.attributes['db.query.text'] ?? s.attributes['db.statement'] ?? '')));
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const s of scripts) expect(String(s.attributes['db.query.text'] ?? s.attributes['db.statement'])).toMatch(/\[\d+ other arguments\]$/);
+    expect(spans.flatMap((s) => Object.values(s.attributes)).filter((v) => String(v).includes('"n":5'))).toEqual([]);
   });
 
   it('bullmq: an idle worker\'s stalled-job checks make no trace (nor their Redis commands)', async () => {
