@@ -20,13 +20,16 @@ export interface Bundle {
 const MAX_READ = 16 * 1024 * 1024;
 const HEAD = 256 * 1024;
 
+const ESBUILD_MINIFIED_CJS = /\|\|\s*[\w$]+\(\(([\w$]+)=\{exports:\{\}\}\)\.exports,\s*\1\)/;
+
 const SIGNATURES: Array<[Bundle['tool'], (text: string) => boolean]> = [
   ['next-standalone', (t) => t.includes('__NEXT_PRIVATE_STANDALONE_CONFIG')],
   ['ncc', (t) => t.includes('__nccwpck_require__')],
   ['webpack', (t) => t.includes('__webpack_require__') || t.includes('__webpack_modules__')],
-  // esbuild's runtime helpers, as it names them in every non-minified bundle; minified: its
-  // `__commonJS`-style wrapper keeps the `// node_modules/` comments only with legal comments on.
-  ['esbuild', (t) => t.includes('var __commonJS = ') || t.includes('var __esm = ') || t.includes('var __toESM = ')],
+  // esbuild's runtime helpers, as it names them in every non-minified bundle; minified, its
+  // `__commonJS` wrapper still reads `e||n((e={exports:{}}).exports,e)` whatever the names (and the
+  // `// node_modules/` comments are gone, so the packages inside are not known).
+  ['esbuild', (t) => t.includes('var __commonJS = ') || t.includes('var __esm = ') || t.includes('var __toESM = ') || ESBUILD_MINIFIED_CJS.test(t)],
   ['rollup', (t) => t.includes('getDefaultExportFromCjs') || t.includes('commonjsGlobal') || t.includes('createCommonjsModule')],
 ];
 

@@ -46,6 +46,26 @@ const parseLine = (stderr: string, prefix: string) => {
 };
 
 describe('an esbuild bundle', () => {
+  it('minified (as production builds are): still named in the start-up summary, its packages not known', async () => {
+    const libs = prepareApp('libs-newest', VERSION_SETS).dir;
+    const minified = path.join(dir, 'dist', 'server.min.js');
+    const esbuild = require(path.join(libs, 'node_modules', 'esbuild'));
+    await esbuild.build({ entryPoints: [path.join(REPO, 'fixtures/versions/bundle-src.cjs')], bundle: true, minify: true, platform: 'node', format: 'cjs', outfile: minified, nodePaths: [path.join(libs, 'node_modules')], alias: { graphql: path.join(libs, 'node_modules', 'graphql') }, logLevel: 'silent' });
+    const app = start([minified], {
+      cwd: dir,
+      env: { NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`, OTEL_LOG_LEVEL: 'info', OTEL_SERVICE_NAME: 'bundled-min', OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
+    });
+    try {
+      await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
+      const summary = parseLine(app.stderr(), 'started');
+      expect(summary.bundle).toMatchObject({ tool: 'esbuild', file: minified, instrumentedInside: [] });
+      expect(summary.bundle.notSeen).toMatch(/minified/);
+    } finally {
+      app.child.kill('SIGTERM');
+      await app.exited;
+    }
+  });
+
   it('is named in the start-up summary with what can and cannot be seen; its request keeps its SERVER span', async () => {
     const app = start([bundle], {
       cwd: dir,
