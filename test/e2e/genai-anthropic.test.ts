@@ -33,13 +33,15 @@ describe.each([
   ['0.133 (ours)', 'CommonJS (require)', 'app.cjs', 'genai-anthropic0', 'otel-preload-anthropic'],
   ['0.133 (ours)', 'ES module (import)', 'app.mjs', 'genai-anthropic0', 'otel-preload-anthropic'],
   ['0.133 (ours)', 'CommonJS (require), content captured', 'app.cjs', 'genai-anthropic0', 'otel-preload-anthropic', 'true'],
+  // The SDK's own content switch: what it records gets our redaction too.
+  ['1.16 (its own spans)', 'CommonJS (require), content by the SDK\'s own switch', 'app.cjs', 'genai-anthropic', 'com.anthropic.sdk.typescript', 'sdk'],
 ])('@anthropic-ai/sdk %s, %s', (_version, _label, script, appName, scope, capture = 'false') => {
   const service = `${appName}-${script.replace('.', '-')}-${capture}`;
   let app: Running;
   const answers: Record<string, { status: number; body: string }> = {};
 
   beforeAll(async () => {
-    app = startGenaiApp(receiver, provider.url, genaiApp(appName), script, service, { GENAI_SDK: 'anthropic', OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: capture });
+    app = startGenaiApp(receiver, provider.url, genaiApp(appName), script, service, { GENAI_SDK: 'anthropic', OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: capture === 'true' ? 'true' : 'false', ...(capture === 'sdk' ? { ANTHROPIC_OPEN_TELEMETRY_TRACES_CONTENT_MODE: 'content' } : {}) });
     const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
     for (const route of ROUTES) answers[route] = await get(`http://127.0.0.1:${port}${route}`);
     await receiver.waitFor(() => ROUTES.every((r) => genaiChild(of(service), serverSpan(of(service), r))), DEADLINE_MS, `GenAI spans of ${service}`);
@@ -85,10 +87,16 @@ describe.each([
     expect(errorType).toBeTruthy();
   });
 
-  it(capture === 'true' ? 'content captured when asked, in the conventions\' shape, with secrets masked' : 'no prompt or completion text leaves the process by default', () => {
+  it(capture === 'true' ? 'content captured when asked, in the conventions\' shape, with secrets masked' : capture === 'sdk' ? 'content the SDK records itself is masked as ours' : 'no prompt or completion text leaves the process by default', () => {
     const spans = of(service);
     const sent = JSON.stringify(spans);
     expect(sent).not.toContain('sk-live-abcdefghijklmnopqrstuvwx');
+    if (capture === 'sdk') {
+      // Positive marker: the SDK did record the prompt; only the key in it is masked.
+      expect(sent).toContain('Say hi');
+      expect(sent).toContain('REDACTED');
+      return;
+    }
     if (capture !== 'true') {
       expect(sent).not.toContain('Say hi');
       expect(sent).not.toContain('You are terse');

@@ -44,6 +44,7 @@ export class GenAiSpanMetricsProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     const a = span.attributes;
+    redactSdkContent(span);
     const operation = a[OPERATION];
     if (typeof operation !== 'string') return;
     // Agent and tool spans (invoke_agent, execute_tool) are INTERNAL: the model calls are the CLIENT
@@ -93,6 +94,33 @@ function renameSdkSpan(span: Span): void {
   const scope = span as { instrumentationScope?: { name: string }; instrumentationLibrary?: { name: string } };
   if (!(scope.instrumentationScope?.name ?? scope.instrumentationLibrary?.name ?? '').startsWith('com.anthropic.sdk')) return;
   span.updateName(`${operation} ${model}`);
+}
+
+const CONTENT_KEYS = ['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.system_instructions', 'gen_ai.tool.definitions'];
+
+/**
+ * The Anthropic SDK records content itself when the app asks it to (its own switch): that content
+ * gets the redaction and bounds of ours (content.ts) before it leaves, as every captured value does.
+ * Mutated in place at end: this processor runs before the exporting ones (providers/traces.ts).
+ */
+function redactSdkContent(span: ReadableSpan): void {
+  const scope = span as { instrumentationScope?: { name: string }; instrumentationLibrary?: { name: string } };
+  if (!(scope.instrumentationScope?.name ?? scope.instrumentationLibrary?.name ?? '').startsWith('com.anthropic.sdk')) return;
+  const a = span.attributes as Record<string, unknown>;
+  if (!CONTENT_KEYS.some((key) => typeof a[key] === 'string')) return;
+  const { contentAttribute, redactText } = require('./content') as typeof import('./content');
+  for (const key of CONTENT_KEYS) {
+    const value = a[key];
+    if (typeof value !== 'string') continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      a[key] = redactText(value);
+      continue;
+    }
+    a[key] = contentAttribute(parsed) ?? '';
+  }
 }
 
 /** LangChain's own chat spans are not provider spans (langchain.ts asks about the others). */
