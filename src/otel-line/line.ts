@@ -64,18 +64,25 @@ export function chooseLine(version: string = process.versions.node, root: string
   return { name: wanted, reason, require: lineRequireFn(wanted, root) };
 }
 
-/** This process's line (chosen on the first call, which also has its semantic conventions served from data: semconv-lean.ts). */
+/** This process's line (chosen on the first call). */
 export function line(): ChosenLine {
-  if (!chosen) {
-    chosen = chooseLine();
-    serveLeanSemconv(chosen.require, linePackageVersion);
-  }
-  return chosen;
+  return (chosen ??= chooseLine());
 }
 
-/** `require(name)` from the chosen line's packages: every @opentelemetry/* module goes through here. */
+let semconvServed = false;
+
+/**
+ * `require(name)` from the chosen line's packages: every @opentelemetry/* module goes through here.
+ * The first of them has the semantic conventions served from data first (semconv-lean.ts) — not
+ * before: a process that loads no OpenTelemetry package gets nothing in its module cache.
+ */
 export function lineRequire(name: string): any {
-  return line().require(name);
+  const chosenLine = line();
+  if (!semconvServed && name.startsWith('@opentelemetry/')) {
+    semconvServed = true;
+    serveLeanSemconv(chosenLine.require, linePackageVersion);
+  }
+  return chosenLine.require(name);
 }
 
 /** The installed version of one of the line's packages (its package.json by absolute path: exports maps hide it). */
