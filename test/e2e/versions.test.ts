@@ -527,40 +527,27 @@ describe.each(SETS)('%s', (set) => {
 // and the framework servers.
 describe('libs-oldest-alone', () => {
   const set: VersionSet = 'libs-oldest-alone';
-  let app: Running;
-  let port: number;
-  beforeAll(async () => {
-    app = start([path.join(REPO, 'fixtures/versions/app.cjs')], {
-      env: {
-        NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`,
-        LIBS_DIR: prepareApp(set, VERSION_SETS).dir,
-        WITH_BULLMQ: '0',
-        FRAMEWORKS: '0',
-        OTEL_SERVICE_NAME: `versions-${set}`,
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-        OTEL_METRICS_EXPORTER: 'none',
-      },
-    });
-    port = Number((await app.waitForLine(/listening (\d+)/, DEADLINE_MS))[1]);
-  });
-  afterAll(async () => {
-    app?.child.kill('SIGTERM');
-    await app?.exited;
-  });
+  const port = appOnSetAlone(set);
 
-  it('ioredis 2.0.0: one CLIENT span per command under the SERVER span', ioredisCase(() => port, set));
+  it('ioredis 2.0.0: one CLIENT span per command under the SERVER span', ioredisCase(port, set));
 
-  it('node-redis 4.0.0 (@node-redis/client): one span per command', nodeRedisCase(() => port, set));
+  it('node-redis 4.0.0 (@node-redis/client): one span per command', nodeRedisCase(port, set));
 
-  it('node-redis 4.0.0 (@node-redis/client): MULTI/EXEC and a pipeline, one span per queued command', nodeRedisMultiCase(() => port, set));
+  it('node-redis 4.0.0 (@node-redis/client): MULTI/EXEC and a pipeline, one span per queued command', nodeRedisMultiCase(port, set));
 });
 
 // redis 2.6.0, the oldest of the v2-v3 range (upstream's other patch), in a set of its own.
 describe('libs-oldest-redis2', () => {
   const set: VersionSet = 'libs-oldest-redis2';
-  let app: Running;
-  let port: number;
+  const port = appOnSetAlone(set);
+
+  it('node-redis 2.6.0: one CLIENT span per command under the SERVER span', legacyRedisCase(port, set));
+});
+
+/** The versions app on a set of its own, without BullMQ and the framework servers: its port, once listening. */
+function appOnSetAlone(set: VersionSet): () => number {
+  let app: Running | undefined;
+  let port = 0;
   beforeAll(async () => {
     app = start([path.join(REPO, 'fixtures/versions/app.cjs')], {
       env: {
@@ -580,9 +567,8 @@ describe('libs-oldest-redis2', () => {
     app?.child.kill('SIGTERM');
     await app?.exited;
   });
-
-  it('node-redis 2.6.0: one CLIENT span per command under the SERVER span', legacyRedisCase(() => port, set));
-});
+  return () => port;
+}
 
 /** restify 4 (libs-oldest) cannot load on Node >= 22 (process.binding('http_parser') is gone). */
 function restifyOldOnNewNode(set: VersionSet): boolean {
