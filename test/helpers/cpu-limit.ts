@@ -1,8 +1,9 @@
 // Runs a child under a CPU limit, as a container with `cpus: 0.25` runs it: a cgroup with a CFS
 // quota of a quarter of a core. Whichever the host allows, in this order: a cgroup v2 child of our
-// own cgroup (cpu.max), a cgroup v1 cpu controller (cpu.cfs_quota_us), and else a CPU-bound
-// competitor pinned with taskset to the same core as the child (which then gets about half a
-// core). `how` says which one the test ran under.
+// own cgroup (cpu.max), a cgroup v1 cpu controller (cpu.cfs_quota_us), and else CPU-bound
+// competitors pinned with taskset to the same core as the child: 1/fraction - 1 of them, so that
+// the scheduler's fair share leaves the child about `fraction` of the core. `how` says which one
+// the test ran under.
 
 import { execFileSync, spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -54,9 +55,14 @@ function joining(dir: string, argv: string[]): string[] {
   return ['sh', '-c', `echo $$ > ${path.join(dir, 'cgroup.procs')} && exec "$0" "$@"`, ...argv];
 }
 
-function competitor(): CpuLimit {
-  const spinner: ChildProcess = spawn('taskset', ['-c', '0', process.execPath, '-e', 'for(;;);'], { stdio: 'ignore' });
-  return { how: 'a CPU-bound competitor on the same core (taskset -c 0; no writable cgroup)', wrap: (argv) => ['taskset', '-c', '0', ...argv], remove: () => spinner.kill('SIGKILL') };
+function competitors(fraction: number): CpuLimit {
+  const count = Math.max(1, Math.round(1 / fraction) - 1);
+  const spinners: ChildProcess[] = Array.from({ length: count }, () => spawn('taskset', ['-c', '0', process.execPath, '-e', 'for(;;);'], { stdio: 'ignore' }));
+  return {
+    how: `${count} CPU-bound competitors on the same core (taskset -c 0; no writable cgroup): about ${fraction} of a core`,
+    wrap: (argv) => ['taskset', '-c', '0', ...argv],
+    remove: () => spinners.forEach((s) => s.kill('SIGKILL')),
+  };
 }
 
 /** A limit of `fraction` of one core; remove() it after the child has exited. */
@@ -65,5 +71,5 @@ export function cpuLimit(fraction: number): CpuLimit {
   const limit = cgroupV2(name, fraction) ?? cgroupV1(name, fraction);
   if (limit) return limit;
   execFileSync('taskset', ['-c', '0', 'true']);
-  return competitor();
+  return competitors(fraction);
 }
