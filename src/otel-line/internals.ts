@@ -23,6 +23,13 @@ export const INTERNALS = {
   'otlp-transformer/protobuf-writer': at('otlp-transformer', 'common/protobuf/protobuf-writer', 'common/protobuf/protobuf-writer'),
   'otlp-transformer/common-serializer': at('otlp-transformer', 'common/protobuf/common-serializer', 'common/protobuf/common-serializer'),
   'otlp-transformer/hex-to-binary': at('otlp-transformer', 'common/hex-to-binary', 'common/hex-to-binary'),
+  'exporter-metrics-otlp-http/base': at('exporter-metrics-otlp-http', 'OTLPMetricExporterBase', 'OTLPMetricExporterBase'),
+  'otlp-transformer/trace': at('otlp-transformer', 'trace/index', 'trace/index'),
+  'otlp-transformer/trace/protobuf': at('otlp-transformer', 'trace/protobuf/trace', 'trace/protobuf/trace'),
+  'otlp-transformer/metrics': at('otlp-transformer', 'metrics/index', 'metrics/index'),
+  'otlp-transformer/metrics/protobuf': at('otlp-transformer', 'metrics/protobuf/metrics', 'metrics/protobuf/metrics'),
+  'otlp-transformer/logs': at('otlp-transformer', 'logs/index', 'logs/index'),
+  'otlp-transformer/logs/protobuf': at('otlp-transformer', 'logs/protobuf/logs', 'logs/protobuf/logs'),
 } as const satisfies Record<string, Where>;
 
 export type InternalName = keyof typeof INTERNALS;

@@ -10,6 +10,7 @@ import type { RuntimeState } from '../../runtime/state';
 import { readPem } from '../../util/pem';
 import { DISTRO_VERSION } from '../../version';
 import { GRPC_METHODS } from './grpc-methods';
+import { exporterMetricsHelper, metricExporterBase, protobufSerializer } from '../../otel-line/otlp-parts';
 import { exportErrorReporter } from './export-errors';
 import { countingRejections, type Rejected } from './partial-success';
 import { lineRequire } from '../../otel-line/line';
@@ -157,10 +158,10 @@ function shortageNow(): string | undefined {
 }
 
 /** Per signal: upstream's serialiser (spans and logs arrive encoded), metrics helper and component types. */
-const OTLP: Record<Signal, { serializer: string; helper: string; grpc: string; http: string }> = {
-  traces: { serializer: 'ProtobufTraceSerializer', helper: 'TraceExporterMetricsHelper', grpc: 'otlp_grpc_span_exporter', http: 'otlp_http_span_exporter' },
-  metrics: { serializer: 'ProtobufMetricsSerializer', helper: 'MetricsExporterMetricsHelper', grpc: 'otlp_grpc_metric_exporter', http: 'otlp_http_metric_exporter' },
-  logs: { serializer: 'ProtobufLogsSerializer', helper: 'LogsExporterMetricsHelper', grpc: 'otlp_grpc_log_exporter', http: 'otlp_http_log_exporter' },
+const OTLP: Record<Signal, { grpc: string; http: string }> = {
+  traces: { grpc: 'otlp_grpc_span_exporter', http: 'otlp_http_span_exporter' },
+  metrics: { grpc: 'otlp_grpc_metric_exporter', http: 'otlp_http_metric_exporter' },
+  logs: { grpc: 'otlp_grpc_log_exporter', http: 'otlp_http_log_exporter' },
 };
 
 /** The otel.component.type of a signal's OTLP exporter (the ledger names it in its counts). */
@@ -171,7 +172,7 @@ export function otlpComponentType(signal: Signal, protocol: SignalExport['protoc
 /** Spans and log records arrive already encoded as a whole request; responses are read by upstream's deserializer. */
 const encoded = (signal: 'traces' | 'logs') => ({
   serializeRequest: (request: EncodedRequest) => request.bytes,
-  deserializeResponse: (data: Uint8Array) => lineRequire('@opentelemetry/otlp-transformer')[OTLP[signal].serializer].deserializeResponse(data),
+  deserializeResponse: (data: Uint8Array) => protobufSerializer(signal).deserializeResponse(data),
 });
 
 const CONSOLE: Record<Signal, () => AnyExporter> = {
@@ -200,7 +201,6 @@ function createOtlpExporter(signal: Signal, s: SignalExport, log: Logger): AnyEx
     key: readPem(s.clientKey, (f) => `OTLP client key file ${f}`, log),
   };
   const base = lineRequire('@opentelemetry/otlp-exporter-base') as typeof import('@opentelemetry/otlp-exporter-base');
-  const transformer = lineRequire('@opentelemetry/otlp-transformer');
   const { RetryingTransport } = require('./retry') as typeof import('./retry');
   const userAgent = `otel-preload/${DISTRO_VERSION}`;
   const target = { headers: s.headers, compression: s.compression, tls, userAgent };
@@ -210,11 +210,11 @@ function createOtlpExporter(signal: Signal, s: SignalExport, log: Logger): AnyEx
       : new (require('./http-transport') as typeof import('./http-transport')).HttpExportTransport({ ...target, url: s.endpoint });
   const transport = new RetryingTransport(inner, undefined, undefined, exportErrorReporter(signal, s.endpoint, log));
   // Self-metrics are counted by the ledger (loss-ledger.ts); upstream's would count twice.
-  const metrics = new base.ExporterMetrics({ componentType: otlpComponentType(signal, s.protocol), metricsHelper: transformer[OTLP[signal].helper], url: s.endpoint, meterProvider: undefined, responseAttributesFromError: () => ({}) });
-  const rejections = countingRejections(signal === 'metrics' ? transformer[OTLP[signal].serializer] : encoded(signal));
+  const metrics = new base.ExporterMetrics({ componentType: otlpComponentType(signal, s.protocol), metricsHelper: exporterMetricsHelper(signal) as never, url: s.endpoint, meterProvider: undefined, responseAttributesFromError: () => ({}) });
+  const rejections = countingRejections(signal === 'metrics' ? protobufSerializer('metrics') : encoded(signal));
   const delegate = base.createOtlpNetworkExportDelegate({ ...base.getSharedConfigurationDefaults(), timeoutMillis: s.timeoutMillis, compression: s.compression }, rejections.serializer, metrics, transport);
   const exporter: AnyExporter =
-    signal === 'metrics' ? new (lineRequire('@opentelemetry/exporter-metrics-otlp-http').OTLPMetricExporterBase)(delegate, {}) : (new base.OTLPExporterBase(delegate as never) as unknown as AnyExporter);
+    signal === 'metrics' ? (new (metricExporterBase())(delegate, {}) as AnyExporter) : (new base.OTLPExporterBase(delegate as never) as unknown as AnyExporter);
   exporter.takeRejected = rejections.take;
   return exporter;
 }

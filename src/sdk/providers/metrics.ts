@@ -11,6 +11,7 @@ import type { RuntimeState } from '../../runtime/state';
 import { dataPoints } from '../queue/collect-sync';
 import { pendingTarget, type PendingSource } from '../queue/pending';
 import { lineRequire } from '../../otel-line/line';
+import { protobufSerializer } from '../../otel-line/otlp-parts';
 
 export interface Metrics {
   provider: MeterProvider;
@@ -41,8 +42,8 @@ function pendingMetrics(reader: IntervalReader, config: Readonly<Config>): Pendi
     take: () => {
       const taken = reader.takePendingSync();
       if (!taken.length) return [];
-      const { ProtobufMetricsSerializer } = lineRequire('@opentelemetry/otlp-transformer');
-      return taken.map((metrics) => ({ count: dataPoints(metrics), bytes: ProtobufMetricsSerializer.serializeRequest(metrics) as Uint8Array }));
+      const serializer = protobufSerializer('metrics');
+      return taken.map((metrics) => ({ count: dataPoints(metrics), bytes: serializer.serializeRequest(metrics) as Uint8Array }));
     },
   };
 }

@@ -7,7 +7,7 @@ import type { LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opent
 import { BatchQueue, type BatchBuilder, type QueueSettings, type Send } from './batch-queue';
 import { QueueProcessor } from './queue-processor';
 import type { LossLedger } from './loss-ledger';
-import { lineRequire } from '../../otel-line/line';
+import { protobufSerializer } from '../../otel-line/otlp-parts';
 
 // What a record costs besides its strings: ids, timestamps, severity, framing.
 const RECORD_OVERHEAD_BYTES = 64;
@@ -36,8 +36,7 @@ class LogBatch implements BatchBuilder<ReadableLogRecord> {
   }
 
   encode(): Uint8Array {
-    const { ProtobufLogsSerializer } = lineRequire('@opentelemetry/otlp-transformer') as typeof import('@opentelemetry/otlp-transformer');
-    const bytes = ProtobufLogsSerializer.serializeRequest(this.records);
+    const bytes = protobufSerializer('logs').serializeRequest(this.records);
     if (!bytes) throw new Error('log records could not be encoded');
     return bytes;
   }
