@@ -2,6 +2,7 @@
 // fixed token usage, for test/e2e/genai-*.test.ts. Model names pick the behaviour:
 // `rate-limited` → 429, `broken` → 500, `cut` → a stream that stops mid-way (socket destroyed),
 // `gated` → a stream whose rest is sent only after the app POSTs /ack (proves chunks are not buffered),
+// `held…` → a stream (chat, messages) whose rest is held until the app goes away (for aborts; sent after 20 s should it not),
 // a chat model whose name starts with `object` answers with OBJECT_TEXT (JSON, for generateObject/streamObject).
 
 import * as http from 'http';
@@ -89,6 +90,7 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       res.end('data: [DONE]\n\n');
     };
     if (model === 'cut') return void setImmediate(() => res.socket?.destroy());
+    if (model.startsWith('held')) return hold(res, rest);
     if (model !== 'gated') return rest();
     const timer = setTimeout(() => {
       gateOpenedByAck.push(false);
@@ -100,6 +102,14 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       gateOpenedByAck.push(true);
       rest();
     };
+  }
+
+  /** The rest of a `held…` stream waits for the client to abort (a long generation the app gives up on). */
+  function hold(res: http.ServerResponse, rest: () => void) {
+    const timer = setTimeout(() => {
+      if (!res.destroyed) rest();
+    }, 20_000);
+    res.on('close', () => clearTimeout(timer));
   }
 
   function bedrockAnswer(res: http.ServerResponse, model: string, method: string) {
@@ -123,6 +133,11 @@ export async function startFakeProvider(): Promise<FakeProvider> {
     sse(res, { type: 'message_start', message: { id: 'msg_s1', type: 'message', role: 'assistant', model: `${model}-2026`, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: ANTHROPIC_STREAM_USAGE.input_tokens, output_tokens: 1 } } }, 'message_start');
     sse(res, { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start');
     sse(res, { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello ' } }, 'content_block_delta');
+    if (model.startsWith('held')) return hold(res, () => messagesRest(res));
+    messagesRest(res);
+  }
+
+  function messagesRest(res: http.ServerResponse) {
     sse(res, { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'stream' } }, 'content_block_delta');
     sse(res, { type: 'content_block_stop', index: 0 }, 'content_block_stop');
     sse(res, { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: ANTHROPIC_STREAM_USAGE.output_tokens } }, 'message_delta');

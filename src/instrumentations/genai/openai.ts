@@ -2,8 +2,9 @@
 // metrics, the GenAI log events), with what it lacks for our use (docs/decisions.md, "GenAI"):
 // - openai 7: upstream declares `>=4.19 <7`, and 7.0 changed only its Node floor; the range is
 //   extended to `<8` (test/e2e/genai-openai.test.ts runs 4.19, 6 and 7 through the same patch);
-// - a stream that fails or is cut mid-way ends its span with `error.type` (upstream leaves it open),
-//   and so does a stream the app stops reading early;
+// - a stream that fails or is cut mid-way ends its span with `error.type` (upstream leaves it open);
+//   so does a stream the app stops reading early or aborts (its AbortSignal, `stream.controller.abort()`:
+//   the SDK then ends the iteration quietly, and upstream counted it a success), as `AbortError`;
 // - `gen_ai.response.time_to_first_chunk` on streamed calls, cache-read and reasoning tokens;
 // - `gen_ai.provider.name` and `gen_ai.system` on every span and metric point (upstream sets one or the other);
 // - content: only with OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT (upstream puts a
@@ -20,6 +21,7 @@
 import type { Attributes, Span, SpanOptions, Tracer } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { lineRequire } from '../../otel-line/line';
+import { abortType } from './call';
 import { redactValue, contentAttribute } from './content';
 import { CACHE_READ_TOKENS, CONTENT_ATTRIBUTES, ERROR_TYPE, PROVIDER, REASONING_TOKENS, SYSTEM, TIME_TO_FIRST_CHUNK } from './semconv';
 
@@ -30,6 +32,10 @@ type Config = { captureMessageContent?: boolean };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Upstream = new (config?: Record<string, unknown>) => any;
 type StreamHandler = (iterator: AsyncIterator<unknown>, span: Span, startNow: number, ...rest: unknown[]) => AsyncGenerator<unknown>;
+/** The stream's AbortController (the SDK's Stream has one per request), by the span of its call. */
+const controllers = new WeakMap<object, { signal?: AbortSignal }>();
+/** Thrown into upstream's stream handler when the stream ended because it was aborted (not passed to the app). */
+const ABORTED = Symbol('aborted');
 type Usage = { prompt_tokens_details?: { cached_tokens?: number }; completion_tokens_details?: { reasoning_tokens?: number }; input_tokens_details?: { cached_tokens?: number }; output_tokens_details?: { reasoning_tokens?: number } };
 
 export function leanOpenAiInstrumentationClass(): new (options: Record<string, unknown>) => Instrumentation {
@@ -119,15 +125,15 @@ export function leanOpenAiInstrumentationClass(): new (options: Record<string, u
     }
 
     _getPatchedChatCompletionsCreate() {
-      return observeTwin(proto._getPatchedChatCompletionsCreate.call(this) as Patch);
+      return observeTwin(proto._getPatchedChatCompletionsCreate.call(this) as Patch, noteController);
     }
 
     _getPatchedEmbeddingsCreate() {
-      return observeTwin(proto._getPatchedEmbeddingsCreate.call(this) as Patch);
+      return observeTwin(proto._getPatchedEmbeddingsCreate.call(this) as Patch, noteController);
     }
 
     _getPatchedResponsesCreate() {
-      return observeTwin(proto._getPatchedResponsesCreate.call(this) as Patch);
+      return observeTwin(proto._getPatchedResponsesCreate.call(this) as Patch, noteController);
     }
 
     _onChatCompletionsStreamIterator(iterator: AsyncIterator<unknown>, span: Span, startNow: number, ...rest: unknown[]) {
@@ -158,7 +164,10 @@ export function leanOpenAiInstrumentationClass(): new (options: Record<string, u
       const observed: AsyncIterator<unknown> = {
         next: async (...args: [] | [unknown]) => {
           const r = await iterator.next(...args);
-          if (!r.done) {
+          if (r.done) {
+            const signal = controllers.get(span)?.signal;
+            if (signal?.aborted) throw ABORTED;
+          } else {
             if (first) {
               first = false;
               span.setAttribute(TIME_TO_FIRST_CHUNK, (performance.now() - startNow) / 1000);
@@ -171,26 +180,31 @@ export function leanOpenAiInstrumentationClass(): new (options: Record<string, u
         return: iterator.return ? (v?: unknown) => iterator.return!(v) : undefined,
         throw: iterator.throw ? (e?: unknown) => iterator.throw!(e) : undefined,
       };
+      const fail = (type: string, message: string | undefined) => {
+        if (!span.isRecording()) return;
+        span.setAttribute(ERROR_TYPE, type);
+        span.setStatus({ code: SpanStatusCode.ERROR, message });
+        span.end();
+        // Upstream records the duration only when a stream completes: a failed one counts too.
+        const commonAttrs = rest[1] as Attributes | undefined;
+        (this as unknown as { _genaiClientOperationDuration?: { record(v: number, a: Attributes): void } })._genaiClientOperationDuration?.record((performance.now() - startNow) / 1000, { ...commonAttrs, [ERROR_TYPE]: type });
+      };
+      const stopped = 'the stream was stopped by the app before its end';
       try {
         yield* handler.call(this, observed, span, startNow, ...rest);
       } catch (err) {
-        if (span.isRecording()) {
-          const type = (err as { constructor?: { name?: string } })?.constructor?.name || '_OTHER';
-          span.setAttribute(ERROR_TYPE, type);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
-          span.end();
-          // Upstream records the duration only when a stream completes: a failed one counts too.
-          const commonAttrs = rest[1] as Attributes | undefined;
-          (this as unknown as { _genaiClientOperationDuration?: { record(v: number, a: Attributes): void } })._genaiClientOperationDuration?.record((performance.now() - startNow) / 1000, { ...commonAttrs, [ERROR_TYPE]: type });
+        if (err === ABORTED) {
+          // Aborted: the SDK ended the app's loop quietly, and so do we (the app sees what it would without us).
+          const reason = controllers.get(span)?.signal?.reason;
+          fail(abortType(reason), (reason as Error | undefined)?.message || stopped);
+          return;
         }
+        fail((err as { constructor?: { name?: string } })?.constructor?.name || '_OTHER', (err as Error)?.message);
         throw err;
       } finally {
-        // The app stopped reading early (break, return): upstream's handler never reaches its end.
-        if (span.isRecording()) {
-          span.end();
-          const commonAttrs = rest[1] as Attributes | undefined;
-          (this as unknown as { _genaiClientOperationDuration?: { record(v: number, a: Attributes): void } })._genaiClientOperationDuration?.record((performance.now() - startNow) / 1000, { ...commonAttrs });
-        }
+        // The app stopped reading early (break, return): upstream's handler never reaches its end,
+        // and the call never completed (the SDK aborts its request).
+        fail('AbortError', stopped);
       }
     }
   }
@@ -209,14 +223,16 @@ type ApiPromise = Promise<unknown> & { responsePromise?: Promise<Props>; _thenUn
  * keep the real promise: upstream wraps the Stream object the app iterates, and making it does
  * not read the body.
  */
-function observeTwin(upstreamPatch: Patch): Patch {
+function observeTwin(upstreamPatch: Patch, onStream: (real: ApiPromise) => void): Patch {
   return (original) =>
     function patchedCreate(this: unknown, ...args: unknown[]) {
       let real: unknown;
       let shadow: unknown;
       const stand: Fn = function (this: unknown, ...a: unknown[]) {
         real = original.apply(this, a);
-        shadow = (a[0] as { stream?: unknown } | undefined)?.stream ? real : twin(real as ApiPromise);
+        const streamed = Boolean((a[0] as { stream?: unknown } | undefined)?.stream);
+        if (streamed) onStream(real as ApiPromise);
+        shadow = streamed ? real : twin(real as ApiPromise);
         return shadow;
       };
       const out = upstreamPatch(stand).apply(this, args);
@@ -224,6 +240,24 @@ function observeTwin(upstreamPatch: Patch): Patch {
       if (real !== undefined && out !== real) keepResponseMethods(out, real as ApiPromise);
       return out;
     };
+}
+
+/**
+ * A streamed call's AbortController, noted for its span (upstream runs the SDK call with the span
+ * active) before the app can iterate: this `then` is registered before upstream's and the app's.
+ */
+function noteController(real: ApiPromise): void {
+  try {
+    const { trace } = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
+    const span = trace.getActiveSpan();
+    if (!span || typeof real?.then !== 'function') return;
+    real.then((stream) => {
+      const controller = (stream as { controller?: { signal?: AbortSignal } } | null)?.controller;
+      if (controller && typeof controller === 'object') controllers.set(span, controller);
+    }, () => undefined);
+  } catch {
+    // No controller known: an aborted stream then counts as upstream counts it.
+  }
 }
 
 /**

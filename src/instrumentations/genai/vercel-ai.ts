@@ -19,11 +19,11 @@
 // exists, before a chunk is read: its span stays open, and the stream is observed as the SDK reads
 // it (its `pipeThrough`, the one call the SDK makes on it, gets a pull-through reader in front:
 // nothing is buffered), ending the span at the `finish` part, the stream's end, its error or its
-// cancellation. Should the SDK ever read it another way, the span ends with its step.
+// cancellation (then with error.type `AbortError`: the app stopped reading or aborted). Should the SDK ever read it another way, the span ends with its step.
 
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { lineRequire } from '../../otel-line/line';
-import { GenAiCall, type CallResult } from './call';
+import { abortError, abortType, GenAiCall, type CallResult } from './call';
 import { toInstructions, toMessages, toOutput } from './messages';
 import { OBJECT_CALLS, wrapExports } from './vercel-ai-model';
 
@@ -228,6 +228,8 @@ export function errorType(err: unknown): string {
   // A failure on a successful response (a cut stream, a body that is not JSON) is not a status.
   if (typeof status === 'number' && status >= 400) return String(status);
   const name = (err as { constructor?: { name?: string } })?.constructor?.name;
+  // An aborted fetch (the app's abortSignal) rejects with a DOMException: its name (AbortError, TimeoutError).
+  if (name === 'DOMException') return abortType(err);
   return name && name !== 'Object' ? name : '_OTHER';
 }
 
@@ -349,7 +351,11 @@ export function observedStream(stream: ReadableStream<StreamPart>, call: GenAiCa
       controller.enqueue(r.value as StreamPart);
     },
     cancel(why) {
-      end();
+      // The SDK cancels the provider's stream when the app stops reading or aborts: the call did
+      // not complete, so it is no success.
+      done();
+      const err = abortError(why);
+      call.fail(err, err.name);
       return reader.cancel(why);
     },
   }, { highWaterMark: 0 });
