@@ -107,10 +107,14 @@ describe.each(VERSIONS.flatMap(([v, app, responses]) => [[v, script(v, 'app.cjs'
     const spans = of(service);
     const embed = genai(spans, serverSpan(spans, '/embed'))!;
     expect(embed.name).toBe('embeddings embed-fixture');
+    const port = Number(new URL(provider.url).port);
+    expect(embed.attributes['server.address']).toBe('127.0.0.1');
+    expect(Number(embed.attributes['server.port'])).toBe(port);
     expect(Number(embed.attributes['gen_ai.usage.input_tokens'])).toBe(EMBEDDING_USAGE.prompt_tokens);
     if (!hasResponses) return;
     const resp = genai(spans, serverSpan(spans, '/responses'))!;
-    expect(resp.attributes).toMatchObject({ 'gen_ai.provider.name': 'openai', 'gen_ai.system': 'openai', 'gen_ai.response.id': 'resp_1' });
+    expect(resp.attributes).toMatchObject({ 'gen_ai.provider.name': 'openai', 'gen_ai.system': 'openai', 'gen_ai.response.id': 'resp_1', 'server.address': '127.0.0.1' });
+    expect(Number(resp.attributes['server.port'])).toBe(port);
     expect(Number(resp.attributes['gen_ai.usage.input_tokens'])).toBe(RESPONSES_USAGE.input_tokens);
     expect(Number(resp.attributes['gen_ai.usage.output_tokens'])).toBe(RESPONSES_USAGE.output_tokens);
     expect(Number(resp.attributes['gen_ai.usage.cache_read.input_tokens'])).toBe(RESPONSES_USAGE.input_tokens_details.cached_tokens);
@@ -187,6 +191,7 @@ describe('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true (openai 7)', (
     expect(logs).not.toContain('sk-live-abcdefghijklmnopqrstuvwx');
     expect(logs).toContain('REDACTED');
     const resp = genai(of(service), serverSpan(of(service), '/responses'))!;
-    expect(resp.attributes['gen_ai.system_instructions']).toContain('Be brief.');
+    // gen-ai-system-instructions.json: a list of parts, as ours (Anthropic, Google, ai) record it.
+    expect(JSON.parse(String(resp.attributes['gen_ai.system_instructions']))).toEqual([{ type: 'text', content: 'Be brief.' }]);
   });
 });

@@ -8,8 +8,8 @@
 // - `gen_ai.response.time_to_first_chunk` on streamed calls, cache-read and reasoning tokens;
 // - `gen_ai.provider.name` and `gen_ai.system` on every span and metric point (upstream sets one or the other);
 // - content: only with OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT (upstream puts a
-//   Responses call's `instructions` on the span regardless), and then bounded and redacted
-//   (content.ts) in the log events and on the span;
+//   Responses call's `instructions` on the span regardless, as a bare string: ours is the
+//   conventions' list of parts), and then bounded and redacted (content.ts) in the log events and on the span;
 // - upstream `then`s the app's own APIPromise to read the result, which makes the SDK parse (read)
 //   the response body; `.asResponse()` + a body read, and the `parse()` helpers (which parse the
 //   same response again through `_thenUnwrap`) then fail with "Body has already been read"
@@ -23,7 +23,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { lineRequire } from '../../otel-line/line';
 import { abortType } from './call';
 import { redactValue, contentAttribute } from './content';
-import { CACHE_READ_TOKENS, CONTENT_ATTRIBUTES, ERROR_TYPE, PROVIDER, REASONING_TOKENS, SYSTEM, TIME_TO_FIRST_CHUNK } from './semconv';
+import { CACHE_READ_TOKENS, CONTENT_ATTRIBUTES, ERROR_TYPE, PROVIDER, REASONING_TOKENS, SYSTEM, SYSTEM_INSTRUCTIONS, TIME_TO_FIRST_CHUNK } from './semconv';
 
 export const OPENAI_RANGE = '>=4.19.0 <8';
 
@@ -119,7 +119,10 @@ export function leanOpenAiInstrumentationClass(): new (options: Record<string, u
       for (const key of CONTENT_ATTRIBUTES) {
         if (out[key] === undefined) continue;
         if (!this.capture) delete out[key];
+        // A Responses call's `instructions` string, in the conventions' shape (a list of parts), as ours record it.
+        else if (key === SYSTEM_INSTRUCTIONS && typeof out[key] === 'string') out[key] = contentAttribute([{ type: 'text', content: out[key] }]);
         else out[key] = typeof out[key] === 'string' ? (redactValue(out[key]) as string) : contentAttribute(out[key]);
+        if (out[key] === undefined) delete out[key];
       }
       return out;
     }
