@@ -231,7 +231,8 @@ describe.each(CELLS)('ai %s (%s) with @ai-sdk/openai %s, %s', (major, _ai, _open
     const embed = genaiChild(spans, serverSpan(spans, '/ai-embed'))!;
     expect(embed.name).toBe('embeddings embed-fixture');
     expect(embed.kind).toBe('SPAN_KIND_CLIENT');
-    expect(embed.attributes).toMatchObject({ 'gen_ai.operation.name': 'embeddings', 'gen_ai.provider.name': 'openai' });
+    expect(embed.attributes).toMatchObject({ 'gen_ai.operation.name': 'embeddings', 'gen_ai.provider.name': 'openai', 'server.address': '127.0.0.1' });
+    expect(Number(embed.attributes['server.port']), 'the provider\'s port').toBe(Number(new URL(provider.url).port));
     expect(Number(embed.attributes['gen_ai.usage.input_tokens'])).toBe(EMBEDDING_USAGE.prompt_tokens);
     expect(embed.attributes['gen_ai.output.messages']).toBeUndefined();
     expect(spans.find((s) => s.kind === 'SPAN_KIND_CLIENT' && s.parentSpanId === embed.spanId), 'the provider\'s fetch under the embeddings span').toBeDefined();
