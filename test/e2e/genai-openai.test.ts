@@ -34,7 +34,7 @@ const VERSIONS = [
   ['7', 'genai-openai7', true],
 ] as const;
 const script = (_v: string, s: string) => (s.endsWith('.mjs') ? 'ES module (import)' : 'CommonJS (require)');
-const ROUTES = ['/chat', '/chat-stream', '/chat-gated', '/embed', '/responses', '/chat-429', '/chat-500', '/chat-cut', '/chat-break', '/chat-abort', '/chat-controller-abort'];
+const ROUTES = ['/chat', '/chat-stream', '/chat-gated', '/embed', '/responses', '/chat-429', '/chat-500', '/chat-cut', '/chat-break', '/chat-abort', '/chat-controller-abort', '/responses-incomplete', '/responses-stream-incomplete'];
 
 describe.each(VERSIONS.flatMap(([v, app, responses]) => [[v, script(v, 'app.cjs'), app, responses, 'app.cjs'], [v, script(v, 'app.mjs'), app, responses, 'app.mjs']] as const))('openai %s, %s', (version, _label, appName, hasResponses, script) => {
   const service = `genai-openai-${version}-${script.replace('.', '-')}`;
@@ -46,7 +46,7 @@ describe.each(VERSIONS.flatMap(([v, app, responses]) => [[v, script(v, 'app.cjs'
     app = startGenaiApp(dir, script, service, {});
     const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
     for (const route of ROUTES) answers[route] = await get(`http://127.0.0.1:${port}${route}`);
-    const missing = () => ROUTES.filter((r) => (hasResponses || r !== '/responses') && !genai(of(service), serverSpan(of(service), r))?.endTimeUnixNano);
+    const missing = () => ROUTES.filter((r) => (hasResponses || !r.startsWith('/responses')) && !genai(of(service), serverSpan(of(service), r))?.endTimeUnixNano);
     await receiver.waitFor(() => missing().length === 0, DEADLINE_MS, `GenAI spans of ${service}`).catch((err) => {
       throw new Error(`${err.message}: none for ${missing().map((r) => `${r} (answered ${answers[r]?.status} ${answers[r]?.body.slice(0, 200)})`).join(', ')}`);
     });
@@ -119,6 +119,22 @@ describe.each(VERSIONS.flatMap(([v, app, responses]) => [[v, script(v, 'app.cjs'
     expect(Number(resp.attributes['gen_ai.usage.output_tokens'])).toBe(RESPONSES_USAGE.output_tokens);
     expect(Number(resp.attributes['gen_ai.usage.cache_read.input_tokens'])).toBe(RESPONSES_USAGE.input_tokens_details.cached_tokens);
     expect(resp.attributes['gen_ai.system_instructions'], 'instructions are content: off by default').toBeUndefined();
+  });
+
+  it('a Responses call cut at max_output_tokens (status incomplete), plain and streamed: that finish reason, its tokens counted', async () => {
+    if (!hasResponses) return;
+    expect(JSON.parse(answers['/responses-incomplete'].body)).toEqual({ status: 'incomplete' });
+    expect(JSON.parse(answers['/responses-stream-incomplete'].body)).toEqual({ last: 'response.incomplete' });
+    const spans = of(service);
+    for (const route of ['/responses-incomplete', '/responses-stream-incomplete']) {
+      const span = genai(spans, serverSpan(spans, route))!;
+      expect(span.attributes['gen_ai.response.finish_reasons'], route).toEqual(['max_output_tokens']);
+      expect(Number(span.attributes['gen_ai.usage.input_tokens']), route).toBe(RESPONSES_USAGE.input_tokens);
+      expect(Number(span.attributes['gen_ai.usage.output_tokens']), route).toBe(RESPONSES_USAGE.output_tokens);
+    }
+    const input = { 'gen_ai.request.model': 'incomplete', 'gen_ai.token.type': 'input' };
+    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', input)?.count === 2, DEADLINE_MS, 'incomplete tokens').catch(() => undefined);
+    expect(point(receiver, service, 'gen_ai.client.token.usage', input)).toEqual({ count: 2, sum: 2 * RESPONSES_USAGE.input_tokens });
   });
 
   it('a stream the app stops reading after its first chunk, or aborts, ends its span as no success (AbortError)', async () => {

@@ -3,6 +3,7 @@
 // `rate-limited` → 429, `broken` → 500, `cut` → a stream that stops mid-way (socket destroyed),
 // `gated` → a stream whose rest is sent only after the app POSTs /ack (proves chunks are not buffered),
 // `held…` → a stream (chat, messages) whose rest is held until the app goes away (for aborts; sent after 20 s should it not),
+// `incomplete` → a Responses answer cut at max_output_tokens (status `incomplete`; streamed: a final `response.incomplete`),
 // a chat model whose name starts with `object` answers with OBJECT_TEXT (JSON, for generateObject/streamObject).
 
 import * as http from 'http';
@@ -54,7 +55,8 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       const vector = body.encoding_format === 'base64' ? Buffer.from(new Float32Array([0.1, 0.2, 0.3]).buffer).toString('base64') : [0.1, 0.2, 0.3];
       if (path === '/v1/embeddings') return json(res, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: vector }], model: `${model}-2026`, usage: EMBEDDING_USAGE });
       if (path === '/v1/responses' && body.stream) return responsesStream(res, model);
-      if (path === '/v1/responses') return json(res, { id: 'resp_1', object: 'response', created_at: 1, status: 'completed', model: `${model}-2026`, output: [{ type: 'message', id: 'msg_1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Hi there', annotations: [] }] }], usage: RESPONSES_USAGE });
+      const status = model === 'incomplete' ? { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } } : { status: 'completed' };
+      if (path === '/v1/responses') return json(res, { id: 'resp_1', object: 'response', created_at: 1, ...status, model: `${model}-2026`, output: [{ type: 'message', id: 'msg_1', status: status.status, role: 'assistant', content: [{ type: 'output_text', text: 'Hi there', annotations: [] }] }], usage: RESPONSES_USAGE });
       const bedrock = /^\/model\/([^/]+)\/(converse|invoke)$/.exec(path);
       if (bedrock) return bedrockAnswer(res, decodeURIComponent(bedrock[1]), bedrock[2]);
       const gemini = /^\/v1(?:beta)?\/models\/([^:]+):(generateContent|streamGenerateContent|batchEmbedContents)$/.exec(path);
@@ -71,11 +73,13 @@ export async function startFakeProvider(): Promise<FakeProvider> {
   function responsesStream(res: http.ServerResponse, model: string) {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const response = { id: 'resp_s1', object: 'response', created_at: 1, model: `${model}-2026`, output: [] as unknown[] };
-    const item = { type: 'message', id: 'msg_s1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Hi there', annotations: [] }] };
+    const end = model === 'incomplete' ? { type: 'response.incomplete', status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } } : { type: 'response.completed', status: 'completed' };
+    const item = { type: 'message', id: 'msg_s1', status: end.status, role: 'assistant', content: [{ type: 'output_text', text: 'Hi there', annotations: [] }] };
     sse(res, { type: 'response.created', sequence_number: 0, response: { ...response, status: 'in_progress' } }, 'response.created');
     sse(res, { type: 'response.output_text.delta', sequence_number: 1, item_id: 'msg_s1', output_index: 0, content_index: 0, delta: 'Hi there' }, 'response.output_text.delta');
     sse(res, { type: 'response.output_item.done', sequence_number: 2, output_index: 0, item }, 'response.output_item.done');
-    res.end(`event: response.completed\ndata: ${JSON.stringify({ type: 'response.completed', sequence_number: 3, response: { ...response, status: 'completed', output: [item], usage: RESPONSES_USAGE } })}\n\n`);
+    const { type, ...final } = end;
+    res.end(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: 3, response: { ...response, ...final, output: [item], usage: RESPONSES_USAGE } })}\n\n`);
   }
 
   function chatStream(res: http.ServerResponse, model: string) {

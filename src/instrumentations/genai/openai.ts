@@ -6,6 +6,9 @@
 //   so does a stream the app stops reading early or aborts (its AbortSignal, `stream.controller.abort()`:
 //   the SDK then ends the iteration quietly, and upstream counted it a success), as `AbortError`;
 // - `gen_ai.response.time_to_first_chunk` on streamed calls, cache-read and reasoning tokens;
+// - a Responses call cut short (status `incomplete`): its finish reason is the API's reason
+//   (`max_output_tokens`, `content_filter`), not upstream's `stop`; streamed, it ends with
+//   `response.incomplete`, whose usage upstream ignores (it reads `response.completed` only);
 // - `gen_ai.provider.name` and `gen_ai.system` on every span and metric point (upstream sets one or the other);
 // - content: only with OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT (upstream puts a
 //   Responses call's `instructions` on the span regardless, as a bare string: ours is the
@@ -18,12 +21,15 @@
 //   untouched, so every method of it works as without the preload.
 // Loaded only when `openai` is first required or imported (table.ts `lean`).
 
-import type { Attributes, Span, SpanOptions, Tracer } from '@opentelemetry/api';
+import type { AttributeValue, Attributes, Span, SpanOptions, Tracer } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { lineRequire } from '../../otel-line/line';
 import { abortType } from './call';
 import { redactValue, contentAttribute } from './content';
-import { CACHE_READ_TOKENS, CONTENT_ATTRIBUTES, ERROR_TYPE, PROVIDER, REASONING_TOKENS, SYSTEM, SYSTEM_INSTRUCTIONS, TIME_TO_FIRST_CHUNK } from './semconv';
+import {
+  CACHE_READ_TOKENS, CONTENT_ATTRIBUTES, ERROR_TYPE, FINISH_REASONS, INPUT_TOKENS, OUTPUT_TOKENS, PROVIDER, REASONING_TOKENS, RESPONSE_MODEL, SYSTEM,
+  SYSTEM_INSTRUCTIONS, TIME_TO_FIRST_CHUNK,
+} from './semconv';
 
 export const OPENAI_RANGE = '>=4.19.0 <8';
 
@@ -36,6 +42,8 @@ type StreamHandler = (iterator: AsyncIterator<unknown>, span: Span, startNow: nu
 const controllers = new WeakMap<object, { signal?: AbortSignal }>();
 /** Thrown into upstream's stream handler when the stream ended because it was aborted (not passed to the app). */
 const ABORTED = Symbol('aborted');
+/** A Responses API response (or a stream's final event's): what ends it. */
+type ResponseEnd = { status?: string; model?: string; incomplete_details?: { reason?: string } | null; usage?: { input_tokens?: number; output_tokens?: number } };
 type Usage = { prompt_tokens_details?: { cached_tokens?: number }; completion_tokens_details?: { reasoning_tokens?: number }; input_tokens_details?: { cached_tokens?: number }; output_tokens_details?: { reasoning_tokens?: number } };
 
 export function leanOpenAiInstrumentationClass(): new (options: Record<string, unknown>) => Instrumentation {
@@ -153,8 +161,24 @@ export function leanOpenAiInstrumentationClass(): new (options: Record<string, u
     }
 
     _onResponsesCreateResult(span: Span, ...rest: unknown[]) {
-      detailTokens(span, (rest[2] as { usage?: Usage } | undefined)?.usage);
-      return proto._onResponsesCreateResult.call(this, span, ...rest);
+      const result = rest[2] as (ResponseEnd & { usage?: Usage }) | undefined;
+      detailTokens(span, result?.usage);
+      // Upstream names the finish reason from the output items (`stop`): an incomplete response's is the API's reason.
+      const reason = incompleteReason(result);
+      return proto._onResponsesCreateResult.call(this, reason ? forcing(span, FINISH_REASONS, [reason]) : span, ...rest);
+    }
+
+    /** A stream's final `response.incomplete`: the reason, and the usage upstream records only from `response.completed`. */
+    private incomplete(span: Span, response: ResponseEnd | undefined, commonAttrs: Attributes | undefined): void {
+      const reason = incompleteReason(response);
+      if (reason) span.setAttribute(FINISH_REASONS, [reason]);
+      const usage = response?.usage;
+      const tokens = (this as unknown as { _genaiClientTokenUsage?: { record(v: number, a: Attributes): void } })._genaiClientTokenUsage;
+      for (const [key, n, type] of [[INPUT_TOKENS, usage?.input_tokens, 'input'], [OUTPUT_TOKENS, usage?.output_tokens, 'output']] as const) {
+        if (typeof n !== 'number' || !Number.isFinite(n)) continue;
+        span.setAttribute(key, n);
+        tokens?.record(n, { ...commonAttrs, ...(response?.model ? { [RESPONSE_MODEL]: response.model } : {}), 'gen_ai.token.type': type });
+      }
     }
 
     /**
@@ -175,8 +199,9 @@ export function leanOpenAiInstrumentationClass(): new (options: Record<string, u
               first = false;
               span.setAttribute(TIME_TO_FIRST_CHUNK, (performance.now() - startNow) / 1000);
             }
-            const chunk = r.value as { usage?: Usage; response?: { usage?: Usage } } | undefined;
+            const chunk = r.value as { type?: string; usage?: Usage; response?: ResponseEnd & { usage?: Usage } } | undefined;
             detailTokens(span, chunk?.usage ?? chunk?.response?.usage);
+            if (chunk?.type === 'response.incomplete') this.incomplete(span, chunk.response, rest[1] as Attributes | undefined);
           }
           return r;
         },
@@ -301,6 +326,28 @@ function twin(real: ApiPromise): unknown {
   } catch {
     return real;
   }
+}
+
+function incompleteReason(response: ResponseEnd | undefined): string | undefined {
+  if (response?.status !== 'incomplete') return undefined;
+  const reason = response.incomplete_details?.reason;
+  return typeof reason === 'string' && reason ? reason : 'incomplete';
+}
+
+/** The span as upstream sees it, with `key` set to `value` whatever upstream sets it to. */
+function forcing(span: Span, key: string, value: AttributeValue): Span {
+  return new Proxy(span, {
+    get(target, prop) {
+      if (prop === 'setAttribute') {
+        return (k: string, v: AttributeValue) => {
+          target.setAttribute(k, k === key ? value : v);
+          return target;
+        };
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }
 
 function bothProviders(attributes: Attributes): Attributes {
