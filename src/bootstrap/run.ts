@@ -56,8 +56,9 @@ export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFi
     try {
       const { startSdk } = require('../sdk') as typeof import('../sdk');
       const { NextJsRequestProcessor } = require('../instrumentations/nextjs-dedupe') as typeof import('../instrumentations/nextjs-dedupe');
-      const { GenAiSpanMetricsProcessor } = require('../instrumentations/genai/span-metrics') as typeof import('../instrumentations/genai/span-metrics');
-      sdk = startSdk(config, log, runtime, serviceInstanceId, [new NextJsRequestProcessor(), new GenAiSpanMetricsProcessor()]);
+      // The GenAI metrics processor loads at the first GenAI span, not here (genai-span-gate.ts).
+      const { GenAiSpanGate } = require('../instrumentations/genai-span-gate') as typeof import('../instrumentations/genai-span-gate');
+      sdk = startSdk(config, log, runtime, serviceInstanceId, [new NextJsRequestProcessor(), new GenAiSpanGate()]);
       sdk.setMetricExportIntervalMillis(runtime.settings.metricExportIntervalMillis);
       const started = sdk;
       installExitHandlers(

@@ -34,6 +34,12 @@ afterAll(async () => {
 });
 
 const ROUTES = ['/ai-generate', '/ai-stream', '/ai-gated', '/ai-cut', '/ai-429', '/ai-embed', '/ai-app-shapes', '/ai-object', '/ai-object-stream', '/ai-object-500', '/ai-agent', '/ai-agent-stream'];
+/**
+ * A stream the app aborts (its abortSignal) after the first chunk; the server holds the rest. (An
+ * app that only stops reading `textStream` does not stop the model call: the SDK reads the
+ * provider's stream to its end, and the call's span ends as a success when it does.)
+ */
+const STOPPED: Array<[string, string]> = [['/ai-abort', 'held-signal']];
 /** Routes where the app switched the SDK's telemetry on, and the model each asks for. */
 const TELEMETRY: Array<[string, string]> = [['/ai-telemetry', 'telemetry-fixture'], ['/ai-telemetry-stream', 'telemetry-stream'], ['/ai-telemetry-object', 'object-telemetry']];
 const of = (service: string) => receiver.spans.filter((s) => s.resource['service.name'] === service);
@@ -64,9 +70,9 @@ describe.each(CELLS)('ai %s (%s) with @ai-sdk/openai %s, %s', (major, _ai, _open
   beforeAll(async () => {
     app = startGenaiApp(receiver, provider.url, genaiApp(corpus), script, service, { GENAI_SDK: 'ai', OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: capture });
     const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
-    for (const route of [...ROUTES, ...TELEMETRY.map(([r]) => r)]) answers[route] = await get(`http://127.0.0.1:${port}${route}`);
+    for (const route of [...ROUTES, ...TELEMETRY.map(([r]) => r), ...STOPPED.map(([r]) => r)]) answers[route] = await get(`http://127.0.0.1:${port}${route}`);
     const missing = () => [
-      ...ROUTES.filter((r) => !genaiChild(of(service), serverSpan(of(service), r))?.endTimeUnixNano),
+      ...[...ROUTES, ...STOPPED.map(([r]) => r)].filter((r) => !genaiChild(of(service), serverSpan(of(service), r))?.endTimeUnixNano),
       ...TELEMETRY.map(([r]) => r).filter((r) => !genaiInTrace(of(service), r).some((s) => s.scope === 'otel-preload-ai')),
     ];
     await receiver.waitFor(() => missing().length === 0, DEADLINE_MS, `GenAI spans of ${service}`).catch((err) => {
@@ -225,7 +231,8 @@ describe.each(CELLS)('ai %s (%s) with @ai-sdk/openai %s, %s', (major, _ai, _open
     const embed = genaiChild(spans, serverSpan(spans, '/ai-embed'))!;
     expect(embed.name).toBe('embeddings embed-fixture');
     expect(embed.kind).toBe('SPAN_KIND_CLIENT');
-    expect(embed.attributes).toMatchObject({ 'gen_ai.operation.name': 'embeddings', 'gen_ai.provider.name': 'openai' });
+    expect(embed.attributes).toMatchObject({ 'gen_ai.operation.name': 'embeddings', 'gen_ai.provider.name': 'openai', 'server.address': '127.0.0.1' });
+    expect(Number(embed.attributes['server.port']), 'the provider\'s port').toBe(Number(new URL(provider.url).port));
     expect(Number(embed.attributes['gen_ai.usage.input_tokens'])).toBe(EMBEDDING_USAGE.prompt_tokens);
     expect(embed.attributes['gen_ai.output.messages']).toBeUndefined();
     expect(spans.find((s) => s.kind === 'SPAN_KIND_CLIENT' && s.parentSpanId === embed.spanId), 'the provider\'s fetch under the embeddings span').toBeDefined();
@@ -241,6 +248,19 @@ describe.each(CELLS)('ai %s (%s) with @ai-sdk/openai %s, %s', (major, _ai, _open
     const cut = genaiChild(spans, serverSpan(spans, '/ai-cut'))!;
     expect(cut.status?.code).toBe('STATUS_CODE_ERROR');
     expect(cut.attributes['error.type']).toBeTruthy();
+  });
+
+  it('a stream the app aborts is no success: error.type on its span and its duration', async () => {
+    const spans = of(service);
+    for (const [route, model] of STOPPED) {
+      const span = genaiChild(spans, serverSpan(spans, route))!;
+      expect(JSON.parse(answers[route].body), route).toEqual({ chunks: 1 });
+      expect(span.attributes['error.type'], route).toBe('AbortError');
+      expect(span.status?.code, route).toBe('STATUS_CODE_ERROR');
+      const attrs = { 'gen_ai.request.model': model, 'error.type': 'AbortError' };
+      await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.operation.duration', attrs)?.count === 1, DEADLINE_MS, `duration of ${route}`).catch(() => undefined);
+      expect(point(receiver, service, 'gen_ai.client.operation.duration', attrs)?.count, route).toBe(1);
+    }
   });
 
   it('the two GenAI metrics, once per call', async () => {

@@ -65,6 +65,8 @@ describe.each([
     expect(agent?.name).toBe('invoke_agent RunnableSequence');
     expect(agent?.kind).toBe('SPAN_KIND_INTERNAL');
     expect(agent?.parentSpanId).toBe(request.spanId);
+    // The provider of the run's model, as LangChain tells it (ChatOpenAI's ls_provider), not the framework.
+    expect(agent?.attributes['gen_ai.provider.name']).toBe('openai');
     const chat = chats(trace);
     expect(chat).toHaveLength(1);
     expect(chat[0].name).toBe('chat gpt-fixture');
@@ -127,6 +129,7 @@ describe.each([
     expect(Number(chat[0].attributes['gen_ai.usage.output_tokens'])).toBe(OPENAI_USAGE.completion_tokens);
     const agent = trace.find((s) => s.attributes['gen_ai.operation.name'] === 'invoke_agent');
     expect(chat[0].parentSpanId).toBe(agent?.spanId);
+    expect(agent?.attributes['gen_ai.provider.name'], 'the model\'s ls_provider').toBe('fixture');
   });
 
   it('gen_ai.client.token.usage counts each model call once', async () => {

@@ -34,7 +34,7 @@ const VERSIONS = [
   ['7', 'genai-openai7', true],
 ] as const;
 const script = (_v: string, s: string) => (s.endsWith('.mjs') ? 'ES module (import)' : 'CommonJS (require)');
-const ROUTES = ['/chat', '/chat-stream', '/chat-gated', '/embed', '/responses', '/chat-429', '/chat-500', '/chat-cut', '/chat-break'];
+const ROUTES = ['/chat', '/chat-stream', '/chat-gated', '/embed', '/responses', '/chat-429', '/chat-500', '/chat-cut', '/chat-break', '/chat-abort', '/chat-controller-abort', '/responses-incomplete', '/responses-stream-incomplete'];
 
 describe.each(VERSIONS.flatMap(([v, app, responses]) => [[v, script(v, 'app.cjs'), app, responses, 'app.cjs'], [v, script(v, 'app.mjs'), app, responses, 'app.mjs']] as const))('openai %s, %s', (version, _label, appName, hasResponses, script) => {
   const service = `genai-openai-${version}-${script.replace('.', '-')}`;
@@ -46,7 +46,7 @@ describe.each(VERSIONS.flatMap(([v, app, responses]) => [[v, script(v, 'app.cjs'
     app = startGenaiApp(dir, script, service, {});
     const [, port] = await app.waitForLine(/listening (\d+)/, DEADLINE_MS);
     for (const route of ROUTES) answers[route] = await get(`http://127.0.0.1:${port}${route}`);
-    const missing = () => ROUTES.filter((r) => (hasResponses || r !== '/responses') && !genai(of(service), serverSpan(of(service), r))?.endTimeUnixNano);
+    const missing = () => ROUTES.filter((r) => (hasResponses || !r.startsWith('/responses')) && !genai(of(service), serverSpan(of(service), r))?.endTimeUnixNano);
     await receiver.waitFor(() => missing().length === 0, DEADLINE_MS, `GenAI spans of ${service}`).catch((err) => {
       throw new Error(`${err.message}: none for ${missing().map((r) => `${r} (answered ${answers[r]?.status} ${answers[r]?.body.slice(0, 200)})`).join(', ')}`);
     });
@@ -64,6 +64,9 @@ describe.each(VERSIONS.flatMap(([v, app, responses]) => [[v, script(v, 'app.cjs'
     expect(JSON.parse(answers['/chat-500'].body)).toMatchObject({ error: 'InternalServerError', status: 500 });
     expect(answers['/chat-cut'].status).toBe(502);
     expect(JSON.parse(answers['/chat-break'].body)).toEqual({ first: 'Hel' });
+    // Aborted after the first chunk: the SDK ends the app's loop quietly, with or without us.
+    expect(JSON.parse(answers['/chat-abort'].body)).toEqual({ chunks: 1 });
+    expect(JSON.parse(answers['/chat-controller-abort'].body)).toEqual({ chunks: 1 });
     if (hasResponses) expect(JSON.parse(answers['/responses'].body)).toEqual({ text: 'Hi there' });
   });
 
@@ -104,21 +107,47 @@ describe.each(VERSIONS.flatMap(([v, app, responses]) => [[v, script(v, 'app.cjs'
     const spans = of(service);
     const embed = genai(spans, serverSpan(spans, '/embed'))!;
     expect(embed.name).toBe('embeddings embed-fixture');
+    const port = Number(new URL(provider.url).port);
+    expect(embed.attributes['server.address']).toBe('127.0.0.1');
+    expect(Number(embed.attributes['server.port'])).toBe(port);
     expect(Number(embed.attributes['gen_ai.usage.input_tokens'])).toBe(EMBEDDING_USAGE.prompt_tokens);
     if (!hasResponses) return;
     const resp = genai(spans, serverSpan(spans, '/responses'))!;
-    expect(resp.attributes).toMatchObject({ 'gen_ai.provider.name': 'openai', 'gen_ai.system': 'openai', 'gen_ai.response.id': 'resp_1' });
+    expect(resp.attributes).toMatchObject({ 'gen_ai.provider.name': 'openai', 'gen_ai.system': 'openai', 'gen_ai.response.id': 'resp_1', 'server.address': '127.0.0.1' });
+    expect(Number(resp.attributes['server.port'])).toBe(port);
     expect(Number(resp.attributes['gen_ai.usage.input_tokens'])).toBe(RESPONSES_USAGE.input_tokens);
     expect(Number(resp.attributes['gen_ai.usage.output_tokens'])).toBe(RESPONSES_USAGE.output_tokens);
     expect(Number(resp.attributes['gen_ai.usage.cache_read.input_tokens'])).toBe(RESPONSES_USAGE.input_tokens_details.cached_tokens);
     expect(resp.attributes['gen_ai.system_instructions'], 'instructions are content: off by default').toBeUndefined();
   });
 
-  it('a stream the app stops reading after its first chunk still ends its span', () => {
+  it('a Responses call cut at max_output_tokens (status incomplete), plain and streamed: that finish reason, its tokens counted', async () => {
+    if (!hasResponses) return;
+    expect(JSON.parse(answers['/responses-incomplete'].body)).toEqual({ status: 'incomplete' });
+    expect(JSON.parse(answers['/responses-stream-incomplete'].body)).toEqual({ last: 'response.incomplete' });
     const spans = of(service);
-    const stopped = genai(spans, serverSpan(spans, '/chat-break'))!;
-    expect(stopped.endTimeUnixNano).toBeTruthy();
-    expect(stopped.attributes['error.type']).toBeUndefined();
+    for (const route of ['/responses-incomplete', '/responses-stream-incomplete']) {
+      const span = genai(spans, serverSpan(spans, route))!;
+      expect(span.attributes['gen_ai.response.finish_reasons'], route).toEqual(['max_output_tokens']);
+      expect(Number(span.attributes['gen_ai.usage.input_tokens']), route).toBe(RESPONSES_USAGE.input_tokens);
+      expect(Number(span.attributes['gen_ai.usage.output_tokens']), route).toBe(RESPONSES_USAGE.output_tokens);
+    }
+    const input = { 'gen_ai.request.model': 'incomplete', 'gen_ai.token.type': 'input' };
+    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', input)?.count === 2, DEADLINE_MS, 'incomplete tokens').catch(() => undefined);
+    expect(point(receiver, service, 'gen_ai.client.token.usage', input)).toEqual({ count: 2, sum: 2 * RESPONSES_USAGE.input_tokens });
+  });
+
+  it('a stream the app stops reading after its first chunk, or aborts, ends its span as no success (AbortError)', async () => {
+    const spans = of(service);
+    for (const [route, model] of [['/chat-break', 'gpt-fixture'], ['/chat-abort', 'held-signal'], ['/chat-controller-abort', 'held-controller']]) {
+      const stopped = genai(spans, serverSpan(spans, route))!;
+      expect(stopped.endTimeUnixNano, route).toBeTruthy();
+      expect(stopped.attributes['error.type'], route).toBe('AbortError');
+      expect(stopped.status?.code, route).toBe('STATUS_CODE_ERROR');
+      const attrs = { 'gen_ai.request.model': model, 'error.type': 'AbortError' };
+      await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.operation.duration', attrs)?.count === 1, DEADLINE_MS, `duration of ${route}`).catch(() => undefined);
+      expect(point(receiver, service, 'gen_ai.client.operation.duration', attrs)?.count, route).toBe(1);
+    }
   });
 
   it('429, 500 and a stream cut mid-way: the span ends with error.type', () => {
@@ -137,7 +166,7 @@ describe.each(VERSIONS.flatMap(([v, app, responses]) => [[v, script(v, 'app.cjs'
     const chat = { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-fixture', 'gen_ai.provider.name': 'openai', 'gen_ai.system': 'openai' };
     const calls = 2 + (hasResponses ? 1 : 0);
     const input = OPENAI_USAGE.prompt_tokens + OPENAI_STREAM_USAGE.prompt_tokens + (hasResponses ? RESPONSES_USAGE.input_tokens : 0);
-    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })?.sum === input && point(receiver, service, 'gen_ai.client.operation.duration', chat)?.count === calls + 1 && ['cut', 'rate-limited', 'broken'].every((model) => point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model })?.count === 1), DEADLINE_MS, 'GenAI metrics').catch(() => undefined);
+    await receiver.waitFor(() => point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })?.sum === input && point(receiver, service, 'gen_ai.client.operation.duration', chat)?.count === calls + 1 && ['cut', 'rate-limited', 'broken', 'held-signal', 'held-controller'].every((model) => point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model })?.count === 1), DEADLINE_MS, 'GenAI metrics').catch(() => undefined);
     expect(point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'input' })).toEqual({ count: calls, sum: input });
     expect(point(receiver, service, 'gen_ai.client.token.usage', { ...chat, 'gen_ai.token.type': 'output' })).toEqual({ count: calls, sum: OPENAI_USAGE.completion_tokens + OPENAI_STREAM_USAGE.completion_tokens + (hasResponses ? RESPONSES_USAGE.output_tokens : 0) });
     expect(point(receiver, service, 'gen_ai.client.operation.duration', chat)?.count, 'and the stream the app stopped reading').toBe(calls + 1);
@@ -178,6 +207,7 @@ describe('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true (openai 7)', (
     expect(logs).not.toContain('sk-live-abcdefghijklmnopqrstuvwx');
     expect(logs).toContain('REDACTED');
     const resp = genai(of(service), serverSpan(of(service), '/responses'))!;
-    expect(resp.attributes['gen_ai.system_instructions']).toContain('Be brief.');
+    // gen-ai-system-instructions.json: a list of parts, as ours (Anthropic, Google, ai) record it.
+    expect(JSON.parse(String(resp.attributes['gen_ai.system_instructions']))).toEqual([{ type: 'text', content: 'Be brief.' }]);
   });
 });

@@ -2,6 +2,8 @@
 // fixed token usage, for test/e2e/genai-*.test.ts. Model names pick the behaviour:
 // `rate-limited` → 429, `broken` → 500, `cut` → a stream that stops mid-way (socket destroyed),
 // `gated` → a stream whose rest is sent only after the app POSTs /ack (proves chunks are not buffered),
+// `held…` → a stream (chat, messages) whose rest is held until the app goes away (for aborts; sent after 20 s should it not),
+// `incomplete` → a Responses answer cut at max_output_tokens (status `incomplete`; streamed: a final `response.incomplete`),
 // a chat model whose name starts with `object` answers with OBJECT_TEXT (JSON, for generateObject/streamObject).
 
 import * as http from 'http';
@@ -53,7 +55,8 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       const vector = body.encoding_format === 'base64' ? Buffer.from(new Float32Array([0.1, 0.2, 0.3]).buffer).toString('base64') : [0.1, 0.2, 0.3];
       if (path === '/v1/embeddings') return json(res, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: vector }], model: `${model}-2026`, usage: EMBEDDING_USAGE });
       if (path === '/v1/responses' && body.stream) return responsesStream(res, model);
-      if (path === '/v1/responses') return json(res, { id: 'resp_1', object: 'response', created_at: 1, status: 'completed', model: `${model}-2026`, output: [{ type: 'message', id: 'msg_1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Hi there', annotations: [] }] }], usage: RESPONSES_USAGE });
+      const status = model === 'incomplete' ? { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } } : { status: 'completed' };
+      if (path === '/v1/responses') return json(res, { id: 'resp_1', object: 'response', created_at: 1, ...status, model: `${model}-2026`, output: [{ type: 'message', id: 'msg_1', status: status.status, role: 'assistant', content: [{ type: 'output_text', text: 'Hi there', annotations: [] }] }], usage: RESPONSES_USAGE });
       const bedrock = /^\/model\/([^/]+)\/(converse|invoke)$/.exec(path);
       if (bedrock) return bedrockAnswer(res, decodeURIComponent(bedrock[1]), bedrock[2]);
       const gemini = /^\/v1(?:beta)?\/models\/([^:]+):(generateContent|streamGenerateContent|batchEmbedContents)$/.exec(path);
@@ -70,11 +73,13 @@ export async function startFakeProvider(): Promise<FakeProvider> {
   function responsesStream(res: http.ServerResponse, model: string) {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const response = { id: 'resp_s1', object: 'response', created_at: 1, model: `${model}-2026`, output: [] as unknown[] };
-    const item = { type: 'message', id: 'msg_s1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Hi there', annotations: [] }] };
+    const end = model === 'incomplete' ? { type: 'response.incomplete', status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } } : { type: 'response.completed', status: 'completed' };
+    const item = { type: 'message', id: 'msg_s1', status: end.status, role: 'assistant', content: [{ type: 'output_text', text: 'Hi there', annotations: [] }] };
     sse(res, { type: 'response.created', sequence_number: 0, response: { ...response, status: 'in_progress' } }, 'response.created');
     sse(res, { type: 'response.output_text.delta', sequence_number: 1, item_id: 'msg_s1', output_index: 0, content_index: 0, delta: 'Hi there' }, 'response.output_text.delta');
     sse(res, { type: 'response.output_item.done', sequence_number: 2, output_index: 0, item }, 'response.output_item.done');
-    res.end(`event: response.completed\ndata: ${JSON.stringify({ type: 'response.completed', sequence_number: 3, response: { ...response, status: 'completed', output: [item], usage: RESPONSES_USAGE } })}\n\n`);
+    const { type, ...final } = end;
+    res.end(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: 3, response: { ...response, ...final, output: [item], usage: RESPONSES_USAGE } })}\n\n`);
   }
 
   function chatStream(res: http.ServerResponse, model: string) {
@@ -89,6 +94,7 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       res.end('data: [DONE]\n\n');
     };
     if (model === 'cut') return void setImmediate(() => res.socket?.destroy());
+    if (model.startsWith('held')) return hold(res, rest);
     if (model !== 'gated') return rest();
     const timer = setTimeout(() => {
       gateOpenedByAck.push(false);
@@ -100,6 +106,14 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       gateOpenedByAck.push(true);
       rest();
     };
+  }
+
+  /** The rest of a `held…` stream waits for the client to abort (a long generation the app gives up on). */
+  function hold(res: http.ServerResponse, rest: () => void) {
+    const timer = setTimeout(() => {
+      if (!res.destroyed) rest();
+    }, 20_000);
+    res.on('close', () => clearTimeout(timer));
   }
 
   function bedrockAnswer(res: http.ServerResponse, model: string, method: string) {
@@ -123,6 +137,11 @@ export async function startFakeProvider(): Promise<FakeProvider> {
     sse(res, { type: 'message_start', message: { id: 'msg_s1', type: 'message', role: 'assistant', model: `${model}-2026`, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: ANTHROPIC_STREAM_USAGE.input_tokens, output_tokens: 1 } } }, 'message_start');
     sse(res, { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start');
     sse(res, { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello ' } }, 'content_block_delta');
+    if (model.startsWith('held')) return hold(res, () => messagesRest(res));
+    messagesRest(res);
+  }
+
+  function messagesRest(res: http.ServerResponse) {
     sse(res, { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'stream' } }, 'content_block_delta');
     sse(res, { type: 'content_block_stop', index: 0 }, 'content_block_stop');
     sse(res, { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: ANTHROPIC_STREAM_USAGE.output_tokens } }, 'message_delta');

@@ -116,3 +116,19 @@ describe('GenAiSpanMetricsProcessor', () => {
     expect((duration.dataPoints[0].value as { buckets: { boundaries: number[] } }).buckets.boundaries).toEqual([0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92]);
   });
 });
+
+describe('LangChain provider names', () => {
+  it('maps LangChain\'s ls_provider onto the conventions\' gen_ai.provider.name; others pass through', async () => {
+    const { providerOf } = await import('../../src/instrumentations/genai/langchain');
+    expect(providerOf('openai')).toBe('openai');
+    expect(providerOf('anthropic')).toBe('anthropic');
+    expect(providerOf('google_genai')).toBe('gcp.gemini');
+    expect(providerOf('google_vertexai')).toBe('gcp.vertex_ai');
+    expect(providerOf('amazon_bedrock')).toBe('aws.bedrock');
+    expect(providerOf('azure')).toBe('azure.ai.openai');
+    expect(providerOf('mistralai')).toBe('mistral_ai');
+    expect(providerOf('xai')).toBe('x_ai');
+    expect(providerOf('fixture')).toBe('fixture');
+    expect(providerOf(undefined)).toBeUndefined();
+  });
+});

@@ -126,5 +126,14 @@ function wrapStream(stream: AsyncIterable<StreamEvent> & Record<PropertyKey, unk
         if (e.usage) Object.assign(seen.usage!, Object.fromEntries(Object.entries(e.usage).filter(([, v]) => v !== null && v !== undefined)));
       }
       if (capture && e.type === 'content_block_delta' && typeof e.delta?.text === 'string') text += e.delta.text;
-    }, () => ({ ...result(seen), output: () => toOutput(text, seen.stop_reason) }));
+    }, () => ({ ...result(seen), output: () => toOutput(text, seen.stop_reason) }), () => abortReason(stream));
+}
+
+/**
+ * The SDK's Stream ends its iteration quietly when its request is aborted (the app's AbortSignal,
+ * `stream.controller.abort()`): its controller tells. After a stream read to its end it is not aborted.
+ */
+function abortReason(stream: Record<PropertyKey, unknown>): unknown {
+  const signal = (stream?.controller as { signal?: AbortSignal } | undefined)?.signal;
+  return signal?.aborted ? (signal.reason ?? true) : undefined;
 }

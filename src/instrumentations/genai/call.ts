@@ -94,7 +94,8 @@ export class GenAiCall {
     // The SDK's error class (RateLimitError) when it names the failure, else the HTTP status when the
     // class is generic (Google's ApiError), as the conventions' error.type wants: low cardinality.
     const generic = !name || ['Error', 'ApiError', 'APIError', 'Object', 'TypeError'].includes(name);
-    type ??= !generic ? name! : typeof status === 'number' ? String(status) : (name ?? '_OTHER');
+    // An aborted fetch rejects with a DOMException: its name (AbortError, TimeoutError) is the type.
+    type ??= name === 'DOMException' ? abortType(err) : !generic ? name! : typeof status === 'number' ? String(status) : (name ?? '_OTHER');
     this.span.setAttribute(ERROR_TYPE, type);
     this.span.setStatus({ code: api.SpanStatusCode.ERROR, message: (err as Error)?.message });
     this.span.end();
@@ -120,11 +121,32 @@ function setContent(into: Attributes, key: string, read: (() => unknown) | undef
 }
 
 /**
- * A stream's chunks, passed on as they come; `onChunk` gathers what the end needs. The call ends
- * when the stream does (or with the error that broke it, or when the app stops reading).
+ * The error.type of a call the app cut short: the abort reason's name when it has one (`AbortError`
+ * from `AbortController.abort()`, `TimeoutError` from `AbortSignal.timeout()`), else `AbortError`.
+ * The call did not complete (no final usage, no finish reason), so it is not counted as a success.
  */
-export async function* observeStream<T>(stream: AsyncIterable<T>, call: GenAiCall, onChunk: (chunk: T) => void, result: () => CallResult): AsyncGenerator<T> {
+export function abortType(reason: unknown): string {
+  const name = (reason as { name?: unknown })?.name;
+  return typeof name === 'string' && /^[A-Za-z_]{1,64}$/.test(name) && name !== 'Error' ? name : 'AbortError';
+}
+
+/** What ends a call the app stopped reading, or aborted, before the provider finished it. */
+export function abortError(reason?: unknown): Error {
+  const err = new Error(reason instanceof Error && reason.message ? reason.message : 'the stream was stopped by the app before its end');
+  err.name = abortType(reason);
+  return err;
+}
+
+/**
+ * A stream's chunks, passed on as they come; `onChunk` gathers what the end needs. The call ends
+ * when the stream does, or with the error that broke it. A stream the app stops reading early
+ * (break, `return()`) or aborts (its AbortSignal, the SDK's `controller.abort()`: the Stainless
+ * SDKs then end the iteration quietly) ends with error.type `AbortError`. `aborted` tells the
+ * latter: the abort reason when the SDK's request was aborted, else undefined.
+ */
+export async function* observeStream<T>(stream: AsyncIterable<T>, call: GenAiCall, onChunk: (chunk: T) => void, result: () => CallResult, aborted?: () => unknown): AsyncGenerator<T> {
   let failed = false;
+  let completed = false;
   try {
     for await (const chunk of stream) {
       call.chunk();
@@ -135,11 +157,23 @@ export async function* observeStream<T>(stream: AsyncIterable<T>, call: GenAiCal
       }
       yield chunk;
     }
+    completed = true;
   } catch (err) {
     failed = true;
     call.fail(err);
     throw err;
   } finally {
-    if (!failed) call.end(result());
+    if (!failed) {
+      let reason: unknown;
+      try {
+        reason = aborted?.();
+      } catch {
+        reason = undefined;
+      }
+      if (!completed || reason !== undefined) {
+        const err = abortError(reason);
+        call.fail(err, err.name);
+      } else call.end(result());
+    }
   }
 }

@@ -17,7 +17,10 @@
 // call (`_streamIterator`, the async generator every `.stream()`, `.streamEvents()` and a chain's
 // streamed step go through): each of its `next()`/`return()`/`throw()` runs in that context, which
 // the generator's body (the provider call included) inherits; chunks pass one by one as they came.
-// Content (inputs, outputs, tool arguments) is never recorded here. Loaded only when @langchain/core
+// `gen_ai.provider.name` is the model's provider as LangChain tells it (`ls_provider` of the model's
+// LangSmith params: `openai`, `anthropic`, `google_genai` → `gcp.gemini`, …): on our chat spans, and
+// on an `invoke_agent` span from its first model run (until then, and for a run that calls no
+// model, `langchain`). Content (inputs, outputs, tool arguments) is never recorded here. Loaded only when @langchain/core
 // is first required or imported (table.ts `lean`; `esmFiles` for the subpath imports).
 
 import type { Attributes, Context, Span } from '@opentelemetry/api';
@@ -27,6 +30,22 @@ import { clientSpansUnder, watchClientSpans } from './client-spans';
 import { ERROR_TYPE, INPUT_TOKENS, OPERATION, OUTPUT_TOKENS, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, SYSTEM } from './semconv';
 
 export const LANGCHAIN_RANGE = '>=0.3.0 <2';
+/** What an agent run's span names as its provider until its model tells (and when none does). */
+const UNKNOWN_PROVIDER = 'langchain';
+
+/** LangChain's `ls_provider` values whose name in the conventions differs (gen_ai.provider.name's well-known values). */
+const PROVIDERS: Record<string, string> = {
+  google_genai: 'gcp.gemini', google_vertexai: 'gcp.vertex_ai', google: 'gcp.gemini', vertexai: 'gcp.vertex_ai',
+  amazon_bedrock: 'aws.bedrock', bedrock: 'aws.bedrock', bedrock_converse: 'aws.bedrock',
+  azure: 'azure.ai.openai', azure_openai: 'azure.ai.openai', mistralai: 'mistral_ai', mistral: 'mistral_ai', xai: 'x_ai',
+  ibm: 'ibm.watsonx.ai', watsonx: 'ibm.watsonx.ai',
+};
+
+/** The conventions' provider name for LangChain's `ls_provider` (unknown ones pass through as LangChain names them). */
+export function providerOf(lsProvider: unknown): string | undefined {
+  if (typeof lsProvider !== 'string' || !lsProvider) return undefined;
+  return PROVIDERS[lsProvider.toLowerCase()] ?? lsProvider;
+}
 const HANDLER_NAME = 'otel_preload_tracer';
 
 type Serialized = { id?: string[]; name?: string; kwargs?: Record<string, unknown> };
@@ -55,6 +74,8 @@ export function langchainInstrumentationClass(): new (options: Record<string, un
 
   class LangChainInstrumentation extends InstrumentationBase {
     private readonly runs = new Map<string, Run>();
+    /** Agent-run spans whose provider is not known yet (their first model run tells). */
+    private readonly unnamed = new WeakSet<Span>();
     private readonly handler = this.makeHandler();
 
     constructor(options: Record<string, unknown> = {}) {
@@ -188,7 +209,14 @@ export function langchainInstrumentationClass(): new (options: Record<string, un
       const parentKey = active && api.trace.isSpanContextValid(active) ? `${active.traceId}/${active.spanId}` : '';
       const params = (extraParams?.invocation_params ?? {}) as Record<string, unknown>;
       const model = str(metadata?.ls_model_name) ?? str(params.model) ?? str(params.model_name) ?? str(llm?.kwargs?.model) ?? str(llm?.kwargs?.model_name);
-      const provider = str(metadata?.ls_provider) ?? llm?.id?.[llm.id.length - 1] ?? 'langchain';
+      const told = providerOf(metadata?.ls_provider);
+      const provider = told ?? llm?.id?.[llm.id.length - 1] ?? UNKNOWN_PROVIDER;
+      // The agent run this model runs under (the nearest of our spans) takes the model's provider.
+      const agent = told ? api.trace.getSpan(parent) : undefined;
+      if (agent && this.unnamed.has(agent)) {
+        this.unnamed.delete(agent);
+        agent.setAttributes({ [PROVIDER]: told, [SYSTEM]: told });
+      }
       const attributes: Attributes = { [OPERATION]: operation, [PROVIDER]: provider, [SYSTEM]: provider };
       if (model) attributes[REQUEST_MODEL] = model;
       // The provider's span would start after this callback: count those already there.
@@ -252,7 +280,9 @@ export function langchainInstrumentationClass(): new (options: Record<string, un
             return;
           }
           const name = runName ?? chain?.name ?? chain?.id?.[chain.id.length - 1] ?? 'chain';
-          self.startSpan(runId, parentRunId, `invoke_agent ${name}`, { [OPERATION]: 'invoke_agent', 'gen_ai.agent.name': name, [PROVIDER]: 'langchain' });
+          self.startSpan(runId, parentRunId, `invoke_agent ${name}`, { [OPERATION]: 'invoke_agent', 'gen_ai.agent.name': name, [PROVIDER]: UNKNOWN_PROVIDER });
+          const span = self.runs.get(runId)?.span;
+          if (span) self.unnamed.add(span);
         }),
         handleChainEnd: guard((_outputs: unknown, runId: string) => self.endRun(runId)),
         handleChainError: guard((err: unknown, runId: string) => self.endRun(runId, err)),

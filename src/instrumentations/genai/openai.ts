@@ -2,13 +2,17 @@
 // metrics, the GenAI log events), with what it lacks for our use (docs/decisions.md, "GenAI"):
 // - openai 7: upstream declares `>=4.19 <7`, and 7.0 changed only its Node floor; the range is
 //   extended to `<8` (test/e2e/genai-openai.test.ts runs 4.19, 6 and 7 through the same patch);
-// - a stream that fails or is cut mid-way ends its span with `error.type` (upstream leaves it open),
-//   and so does a stream the app stops reading early;
+// - a stream that fails or is cut mid-way ends its span with `error.type` (upstream leaves it open);
+//   so does a stream the app stops reading early or aborts (its AbortSignal, `stream.controller.abort()`:
+//   the SDK then ends the iteration quietly, and upstream counted it a success), as `AbortError`;
 // - `gen_ai.response.time_to_first_chunk` on streamed calls, cache-read and reasoning tokens;
+// - a Responses call cut short (status `incomplete`): its finish reason is the API's reason
+//   (`max_output_tokens`, `content_filter`), not upstream's `stop`; streamed, it ends with
+//   `response.incomplete`, whose usage upstream ignores (it reads `response.completed` only);
 // - `gen_ai.provider.name` and `gen_ai.system` on every span and metric point (upstream sets one or the other);
 // - content: only with OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT (upstream puts a
-//   Responses call's `instructions` on the span regardless), and then bounded and redacted
-//   (content.ts) in the log events and on the span;
+//   Responses call's `instructions` on the span regardless, as a bare string: ours is the
+//   conventions' list of parts), and then bounded and redacted (content.ts) in the log events and on the span;
 // - upstream `then`s the app's own APIPromise to read the result, which makes the SDK parse (read)
 //   the response body; `.asResponse()` + a body read, and the `parse()` helpers (which parse the
 //   same response again through `_thenUnwrap`) then fail with "Body has already been read"
@@ -17,11 +21,15 @@
 //   untouched, so every method of it works as without the preload.
 // Loaded only when `openai` is first required or imported (table.ts `lean`).
 
-import type { Attributes, Span, SpanOptions, Tracer } from '@opentelemetry/api';
+import type { AttributeValue, Attributes, Span, SpanOptions, Tracer } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { lineRequire } from '../../otel-line/line';
+import { abortType } from './call';
 import { redactValue, contentAttribute } from './content';
-import { CACHE_READ_TOKENS, CONTENT_ATTRIBUTES, ERROR_TYPE, PROVIDER, REASONING_TOKENS, SYSTEM, TIME_TO_FIRST_CHUNK } from './semconv';
+import {
+  CACHE_READ_TOKENS, CONTENT_ATTRIBUTES, ERROR_TYPE, FINISH_REASONS, INPUT_TOKENS, OUTPUT_TOKENS, PROVIDER, REASONING_TOKENS, RESPONSE_MODEL, SYSTEM,
+  SYSTEM_INSTRUCTIONS, TIME_TO_FIRST_CHUNK,
+} from './semconv';
 
 export const OPENAI_RANGE = '>=4.19.0 <8';
 
@@ -30,6 +38,12 @@ type Config = { captureMessageContent?: boolean };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Upstream = new (config?: Record<string, unknown>) => any;
 type StreamHandler = (iterator: AsyncIterator<unknown>, span: Span, startNow: number, ...rest: unknown[]) => AsyncGenerator<unknown>;
+/** The stream's AbortController (the SDK's Stream has one per request), by the span of its call. */
+const controllers = new WeakMap<object, { signal?: AbortSignal }>();
+/** Thrown into upstream's stream handler when the stream ended because it was aborted (not passed to the app). */
+const ABORTED = Symbol('aborted');
+/** A Responses API response (or a stream's final event's): what ends it. */
+type ResponseEnd = { status?: string; model?: string; incomplete_details?: { reason?: string } | null; usage?: { input_tokens?: number; output_tokens?: number } };
 type Usage = { prompt_tokens_details?: { cached_tokens?: number }; completion_tokens_details?: { reasoning_tokens?: number }; input_tokens_details?: { cached_tokens?: number }; output_tokens_details?: { reasoning_tokens?: number } };
 
 export function leanOpenAiInstrumentationClass(): new (options: Record<string, unknown>) => Instrumentation {
@@ -113,21 +127,24 @@ export function leanOpenAiInstrumentationClass(): new (options: Record<string, u
       for (const key of CONTENT_ATTRIBUTES) {
         if (out[key] === undefined) continue;
         if (!this.capture) delete out[key];
+        // A Responses call's `instructions` string, in the conventions' shape (a list of parts), as ours record it.
+        else if (key === SYSTEM_INSTRUCTIONS && typeof out[key] === 'string') out[key] = contentAttribute([{ type: 'text', content: out[key] }]);
         else out[key] = typeof out[key] === 'string' ? (redactValue(out[key]) as string) : contentAttribute(out[key]);
+        if (out[key] === undefined) delete out[key];
       }
       return out;
     }
 
     _getPatchedChatCompletionsCreate() {
-      return observeTwin(proto._getPatchedChatCompletionsCreate.call(this) as Patch);
+      return observeTwin(proto._getPatchedChatCompletionsCreate.call(this) as Patch, noteController);
     }
 
     _getPatchedEmbeddingsCreate() {
-      return observeTwin(proto._getPatchedEmbeddingsCreate.call(this) as Patch);
+      return observeTwin(proto._getPatchedEmbeddingsCreate.call(this) as Patch, noteController);
     }
 
     _getPatchedResponsesCreate() {
-      return observeTwin(proto._getPatchedResponsesCreate.call(this) as Patch);
+      return observeTwin(proto._getPatchedResponsesCreate.call(this) as Patch, noteController);
     }
 
     _onChatCompletionsStreamIterator(iterator: AsyncIterator<unknown>, span: Span, startNow: number, ...rest: unknown[]) {
@@ -144,8 +161,24 @@ export function leanOpenAiInstrumentationClass(): new (options: Record<string, u
     }
 
     _onResponsesCreateResult(span: Span, ...rest: unknown[]) {
-      detailTokens(span, (rest[2] as { usage?: Usage } | undefined)?.usage);
-      return proto._onResponsesCreateResult.call(this, span, ...rest);
+      const result = rest[2] as (ResponseEnd & { usage?: Usage }) | undefined;
+      detailTokens(span, result?.usage);
+      // Upstream names the finish reason from the output items (`stop`): an incomplete response's is the API's reason.
+      const reason = incompleteReason(result);
+      return proto._onResponsesCreateResult.call(this, reason ? forcing(span, FINISH_REASONS, [reason]) : span, ...rest);
+    }
+
+    /** A stream's final `response.incomplete`: the reason, and the usage upstream records only from `response.completed`. */
+    private incomplete(span: Span, response: ResponseEnd | undefined, commonAttrs: Attributes | undefined): void {
+      const reason = incompleteReason(response);
+      if (reason) span.setAttribute(FINISH_REASONS, [reason]);
+      const usage = response?.usage;
+      const tokens = (this as unknown as { _genaiClientTokenUsage?: { record(v: number, a: Attributes): void } })._genaiClientTokenUsage;
+      for (const [key, n, type] of [[INPUT_TOKENS, usage?.input_tokens, 'input'], [OUTPUT_TOKENS, usage?.output_tokens, 'output']] as const) {
+        if (typeof n !== 'number' || !Number.isFinite(n)) continue;
+        span.setAttribute(key, n);
+        tokens?.record(n, { ...commonAttrs, ...(response?.model ? { [RESPONSE_MODEL]: response.model } : {}), 'gen_ai.token.type': type });
+      }
     }
 
     /**
@@ -158,39 +191,48 @@ export function leanOpenAiInstrumentationClass(): new (options: Record<string, u
       const observed: AsyncIterator<unknown> = {
         next: async (...args: [] | [unknown]) => {
           const r = await iterator.next(...args);
-          if (!r.done) {
+          if (r.done) {
+            const signal = controllers.get(span)?.signal;
+            if (signal?.aborted) throw ABORTED;
+          } else {
             if (first) {
               first = false;
               span.setAttribute(TIME_TO_FIRST_CHUNK, (performance.now() - startNow) / 1000);
             }
-            const chunk = r.value as { usage?: Usage; response?: { usage?: Usage } } | undefined;
+            const chunk = r.value as { type?: string; usage?: Usage; response?: ResponseEnd & { usage?: Usage } } | undefined;
             detailTokens(span, chunk?.usage ?? chunk?.response?.usage);
+            if (chunk?.type === 'response.incomplete') this.incomplete(span, chunk.response, rest[1] as Attributes | undefined);
           }
           return r;
         },
         return: iterator.return ? (v?: unknown) => iterator.return!(v) : undefined,
         throw: iterator.throw ? (e?: unknown) => iterator.throw!(e) : undefined,
       };
+      const fail = (type: string, message: string | undefined) => {
+        if (!span.isRecording()) return;
+        span.setAttribute(ERROR_TYPE, type);
+        span.setStatus({ code: SpanStatusCode.ERROR, message });
+        span.end();
+        // Upstream records the duration only when a stream completes: a failed one counts too.
+        const commonAttrs = rest[1] as Attributes | undefined;
+        (this as unknown as { _genaiClientOperationDuration?: { record(v: number, a: Attributes): void } })._genaiClientOperationDuration?.record((performance.now() - startNow) / 1000, { ...commonAttrs, [ERROR_TYPE]: type });
+      };
+      const stopped = 'the stream was stopped by the app before its end';
       try {
         yield* handler.call(this, observed, span, startNow, ...rest);
       } catch (err) {
-        if (span.isRecording()) {
-          const type = (err as { constructor?: { name?: string } })?.constructor?.name || '_OTHER';
-          span.setAttribute(ERROR_TYPE, type);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
-          span.end();
-          // Upstream records the duration only when a stream completes: a failed one counts too.
-          const commonAttrs = rest[1] as Attributes | undefined;
-          (this as unknown as { _genaiClientOperationDuration?: { record(v: number, a: Attributes): void } })._genaiClientOperationDuration?.record((performance.now() - startNow) / 1000, { ...commonAttrs, [ERROR_TYPE]: type });
+        if (err === ABORTED) {
+          // Aborted: the SDK ended the app's loop quietly, and so do we (the app sees what it would without us).
+          const reason = controllers.get(span)?.signal?.reason;
+          fail(abortType(reason), (reason as Error | undefined)?.message || stopped);
+          return;
         }
+        fail((err as { constructor?: { name?: string } })?.constructor?.name || '_OTHER', (err as Error)?.message);
         throw err;
       } finally {
-        // The app stopped reading early (break, return): upstream's handler never reaches its end.
-        if (span.isRecording()) {
-          span.end();
-          const commonAttrs = rest[1] as Attributes | undefined;
-          (this as unknown as { _genaiClientOperationDuration?: { record(v: number, a: Attributes): void } })._genaiClientOperationDuration?.record((performance.now() - startNow) / 1000, { ...commonAttrs });
-        }
+        // The app stopped reading early (break, return): upstream's handler never reaches its end,
+        // and the call never completed (the SDK aborts its request).
+        fail('AbortError', stopped);
       }
     }
   }
@@ -209,14 +251,16 @@ type ApiPromise = Promise<unknown> & { responsePromise?: Promise<Props>; _thenUn
  * keep the real promise: upstream wraps the Stream object the app iterates, and making it does
  * not read the body.
  */
-function observeTwin(upstreamPatch: Patch): Patch {
+function observeTwin(upstreamPatch: Patch, onStream: (real: ApiPromise) => void): Patch {
   return (original) =>
     function patchedCreate(this: unknown, ...args: unknown[]) {
       let real: unknown;
       let shadow: unknown;
       const stand: Fn = function (this: unknown, ...a: unknown[]) {
         real = original.apply(this, a);
-        shadow = (a[0] as { stream?: unknown } | undefined)?.stream ? real : twin(real as ApiPromise);
+        const streamed = Boolean((a[0] as { stream?: unknown } | undefined)?.stream);
+        if (streamed) onStream(real as ApiPromise);
+        shadow = streamed ? real : twin(real as ApiPromise);
         return shadow;
       };
       const out = upstreamPatch(stand).apply(this, args);
@@ -224,6 +268,24 @@ function observeTwin(upstreamPatch: Patch): Patch {
       if (real !== undefined && out !== real) keepResponseMethods(out, real as ApiPromise);
       return out;
     };
+}
+
+/**
+ * A streamed call's AbortController, noted for its span (upstream runs the SDK call with the span
+ * active) before the app can iterate: this `then` is registered before upstream's and the app's.
+ */
+function noteController(real: ApiPromise): void {
+  try {
+    const { trace } = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
+    const span = trace.getActiveSpan();
+    if (!span || typeof real?.then !== 'function') return;
+    real.then((stream) => {
+      const controller = (stream as { controller?: { signal?: AbortSignal } } | null)?.controller;
+      if (controller && typeof controller === 'object') controllers.set(span, controller);
+    }, () => undefined);
+  } catch {
+    // No controller known: an aborted stream then counts as upstream counts it.
+  }
 }
 
 /**
@@ -264,6 +326,28 @@ function twin(real: ApiPromise): unknown {
   } catch {
     return real;
   }
+}
+
+function incompleteReason(response: ResponseEnd | undefined): string | undefined {
+  if (response?.status !== 'incomplete') return undefined;
+  const reason = response.incomplete_details?.reason;
+  return typeof reason === 'string' && reason ? reason : 'incomplete';
+}
+
+/** The span as upstream sees it, with `key` set to `value` whatever upstream sets it to. */
+function forcing(span: Span, key: string, value: AttributeValue): Span {
+  return new Proxy(span, {
+    get(target, prop) {
+      if (prop === 'setAttribute') {
+        return (k: string, v: AttributeValue) => {
+          target.setAttribute(k, k === key ? value : v);
+          return target;
+        };
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }
 
 function bothProviders(attributes: Attributes): Attributes {

@@ -19,11 +19,11 @@
 // exists, before a chunk is read: its span stays open, and the stream is observed as the SDK reads
 // it (its `pipeThrough`, the one call the SDK makes on it, gets a pull-through reader in front:
 // nothing is buffered), ending the span at the `finish` part, the stream's end, its error or its
-// cancellation. Should the SDK ever read it another way, the span ends with its step.
+// cancellation (then with error.type `AbortError`: the app stopped reading or aborted). Should the SDK ever read it another way, the span ends with its step.
 
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { lineRequire } from '../../otel-line/line';
-import { GenAiCall, type CallResult } from './call';
+import { abortError, abortType, GenAiCall, type CallResult } from './call';
 import { toInstructions, toMessages, toOutput } from './messages';
 import { OBJECT_CALLS, wrapExports } from './vercel-ai-model';
 
@@ -87,13 +87,17 @@ export function providerName(provider: unknown): string {
 
 export function vercelAiInstrumentationClass(): new (options: Record<string, unknown>) => Instrumentation {
   const { InstrumentationBase, InstrumentationNodeModuleDefinition } = lineRequire('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
-  const dc = require('diagnostics_channel') as { tracingChannel?: (name: string) => TracingChannel };
+  const dc = require('diagnostics_channel') as {
+    tracingChannel?: (name: string) => TracingChannel;
+    channel(name: string): { subscribe(fn: (message: unknown) => void): void; unsubscribe(fn: (message: unknown) => void): void };
+  };
   const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
 
   class VercelAiInstrumentation extends InstrumentationBase<import('@opentelemetry/instrumentation').InstrumentationConfig & { captureMessageContent?: boolean }> {
     // `declare`: no field initialiser may reset what enable() set inside the base constructor.
     declare private handlers?: Handlers;
     declare private store?: { run(value: unknown, fn: () => unknown): unknown };
+    declare private onRequest?: (message: unknown) => void;
 
     constructor(options: Record<string, unknown> = {}) {
       super('otel-preload-ai', '1.0.0', options);
@@ -115,6 +119,26 @@ export function vercelAiInstrumentationClass(): new (options: Record<string, unk
       super.enable();
       if (this.handlers || typeof dc.tracingChannel !== 'function') return;
       const calls = new WeakMap<object, GenAiCall>();
+      /**
+       * Embedding calls still without their server: the SDK reports no URL for them (no model-call
+       * message, an embed result without request.url), so the provider's first fetch request made
+       * inside the call's span (Node's fetch publishes `undici:request:create` in the caller's
+       * context) names it.
+       */
+      const unplaced = new WeakMap<object, GenAiCall>();
+      this.onRequest = (message: unknown) => {
+        try {
+          const span = api.trace.getActiveSpan();
+          const call = span && unplaced.get(span);
+          if (!call) return;
+          unplaced.delete(span);
+          const origin = (message as { request?: { origin?: unknown } })?.request?.origin;
+          if (typeof origin === 'string') server(call, { request: { url: origin } });
+        } catch {
+          // no server known
+        }
+      };
+      dc.channel('undici:request:create').subscribe(this.onRequest);
       /** Streamed calls not ended yet, by the SDK's call id, for the step's end to close. */
       const open = new Map<string, Set<GenAiCall>>();
       const forget = (id: string | undefined, call: GenAiCall) => {
@@ -131,6 +155,7 @@ export function vercelAiInstrumentationClass(): new (options: Record<string, unk
           if ((ctx?.type !== 'languageModelCall' && !EMBED_TYPES.has(ctx?.type as string)) || !this.isEnabled()) return active;
           const call = this.start(ctx);
           calls.set(ctx, call);
+          if (EMBED_TYPES.has(ctx.type as string)) unplaced.set(call.span, call);
           return call.context;
         } catch {
           return active;
@@ -184,8 +209,10 @@ export function vercelAiInstrumentationClass(): new (options: Record<string, unk
         channel.unsubscribe(this.handlers);
         if (this.store) channel.start.unbindStore(this.store);
       }
+      if (this.onRequest) dc.channel('undici:request:create').unsubscribe(this.onRequest);
       this.handlers = undefined;
       this.store = undefined;
+      this.onRequest = undefined;
     }
 
     private start(ctx: ChannelMessage): GenAiCall {
@@ -228,6 +255,8 @@ export function errorType(err: unknown): string {
   // A failure on a successful response (a cut stream, a body that is not JSON) is not a status.
   if (typeof status === 'number' && status >= 400) return String(status);
   const name = (err as { constructor?: { name?: string } })?.constructor?.name;
+  // An aborted fetch (the app's abortSignal) rejects with a DOMException: its name (AbortError, TimeoutError).
+  if (name === 'DOMException') return abortType(err);
   return name && name !== 'Object' ? name : '_OTHER';
 }
 
@@ -349,7 +378,11 @@ export function observedStream(stream: ReadableStream<StreamPart>, call: GenAiCa
       controller.enqueue(r.value as StreamPart);
     },
     cancel(why) {
-      end();
+      // The SDK cancels the provider's stream when the app stops reading or aborts: the call did
+      // not complete, so it is no success.
+      done();
+      const err = abortError(why);
+      call.fail(err, err.name);
       return reader.cancel(why);
     },
   }, { highWaterMark: 0 });
