@@ -13,7 +13,7 @@ import type { RuntimeSettings } from '../runtime/state';
 import { detailListed, FRAMEWORKS } from './detail';
 import { boundaryTracerProvider } from './boundary-tracer';
 import { graphqlOptions, graphqlTracerProvider } from './graphql-boundary';
-import { addRouteResolver, type RouteResolver } from './route-at-response';
+import { addRouteResolver, notFoundCatchAll, type RouteResolver } from './route-at-response';
 import { lineRequire } from '../otel-line/line';
 import { applyRangeExtensions, type RangeExtension } from './ranges';
 
@@ -208,8 +208,9 @@ function pgTracerProvider(provider: TracerProvider): TracerProvider {
   return boundaryTracerProvider('pg', provider, { boundary: (name) => name !== 'pg.connect' && name !== 'pg-pool.connect', skipped: 'dropped' });
 }
 
-function routerRoute(req: import('http').IncomingMessage): string | undefined {
+function routerRoute(req: import('http').IncomingMessage, status: number | undefined): string | null | undefined {
   const { route, baseUrl } = req as { route?: { path?: unknown }; baseUrl?: unknown };
+  if (notFoundCatchAll(route?.path, status)) return null;
   return typeof route?.path === 'string' ? `${typeof baseUrl === 'string' ? baseUrl : ''}${route.path}` : undefined;
 }
 

@@ -20,3 +20,24 @@ corpusSuite(
   },
   missing.length > 0,
 );
+
+// The same app under app.setGlobalPrefix('v1'): routes carry the prefix, and a 404 inside the prefix
+// (answered by the catch-all `*path` route Nest mounts there) or a method no route takes gets no route.
+corpusSuite(
+  {
+    name: 'nest12-shop',
+    title: "nest12-shop under setGlobalPrefix('v1')",
+    service: { name: 'nest12-shop', version: '3.0.0' },
+    argv: () => ['main.js'],
+    env: () => ({ NEST_PREFIX: 'v1' }),
+    ready: /nest12-shop listening/,
+    requests: [
+      { path: '/v1/items/4', status: 200, route: '/v1/items/:id', children: ['SPAN_KIND_CLIENT'] },
+      { path: '/v1/items', status: 200, route: '/v1/items' },
+      { path: '/v1/nope', status: 404, route: null },
+      { path: '/items/4', status: 404, route: null },
+    ],
+    stopSignal: 'SIGTERM',
+  },
+  missing.length > 0,
+);
