@@ -6,6 +6,7 @@ import { readFileSync } from 'fs';
 import * as path from 'path';
 import { CATALOGUE, type InstrumentationEntry } from '../instrumentations/table';
 import { entryRanges } from '../instrumentations/coverage';
+import { satisfies } from '../util/version-range';
 
 /** Popular drivers and clients no instrumentation of this distribution covers. */
 export const UNCOVERED_DRIVERS = ['postgres', 'better-sqlite3', 'sqlite3', 'neo4j-driver', 'couchbase', 'mqtt', 'nats', '@prisma/client', 'mssql'];
@@ -63,9 +64,4 @@ function supportedRanges(entry: InstrumentationEntry, module: string): string[] 
   } catch {
     return undefined;
   }
-}
-
-function satisfies(version: string, range: string): boolean {
-  const semver = require('semver') as { satisfies(v: string, r: string, o?: object): boolean };
-  return semver.satisfies(version, range, { includePrerelease: true });
 }

@@ -1,8 +1,14 @@
 // NestJS 12 (newest major; upstream nestjs-core declares <12) on its default Express 5 platform, pg on the local PostgreSQL, Nest's own shutdown
 // hooks (it re-raises the signal after closing the app).
 
+import * as path from 'path';
+import { describe, expect, it } from 'vitest';
 import { corpusSuite } from './contract';
+import { installed, type CorpusApp } from './harness';
 import { missingServices } from '../helpers/services';
+import { REPO, start } from '../helpers/processes';
+import { DEADLINE_MS } from '../helpers/wait';
+import { supportsSyncHooks } from '../../src/instrumentations/lazy-hooks';
 
 const missing = await missingServices(['postgresql']);
 corpusSuite(
@@ -41,3 +47,44 @@ corpusSuite(
   },
   missing.length > 0,
 );
+
+// Nest 12 is ES modules: @nestjs/platform-express imports express, which the require hook does not
+// see load (it sees only express's own internal requires). On a Node without in-thread ESM hooks and
+// a CommonJS entry, express runs unpatched although its version is in range: the coverage line must
+// say so, with the cause and what to do, and not call it out of range (which asks for another version).
+describe.skipIf(missing.length > 0)('nest12-shop: the coverage line names express loaded unseen, not out of range', () => {
+  const coverageLines = async (entry: string, nodeOptions: string) => {
+    const app = start([entry], {
+      cwd: installed({ name: 'nest12-shop' } as CorpusApp),
+      env: { PORT: '0', NODE_OPTIONS: nodeOptions, OTEL_LOG_LEVEL: 'info', OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
+    });
+    await app.waitForLine(/nest12-shop listening/, 2 * DEADLINE_MS);
+    app.child.kill('SIGTERM');
+    const done = await app.exited;
+    return done.stderr.split('\n').filter((l) => l.startsWith('otel-preload info: coverage ')).map((l) => JSON.parse(l.slice('otel-preload info: coverage '.length)));
+  };
+  const named = (lines: Array<Record<string, any>>, key: string) => lines.flatMap((l) => (l[key] ?? []) as Array<Record<string, string>>).map((g) => g.module);
+
+  it('a CommonJS entry under --require', async () => {
+    const lines = await coverageLines('main.js', `--require ${path.join(REPO, 'register.cjs')}`);
+    expect(named(lines, 'outOfRange')).not.toContain('express');
+    if (supportsSyncHooks()) {
+      expect(named(lines, 'notPatched')).toEqual([]);
+      return;
+    }
+    const express = lines.flatMap((l) => l.notPatched ?? []).find((g: Record<string, string>) => g.module === 'express');
+    expect(express).toMatchObject({ instrumentation: 'express', supported: '>=4.0.0 <6' });
+    expect(express.why).toMatch(/imported by an ES module/);
+    const todo = lines.find((l) => l.notPatched)!.todo as string;
+    expect(todo).toMatch(/express: run on Node\.js 22\.22\.3\+, 24\.11\.1\+ or 26\+/);
+    expect(todo).toMatch(/ES module entry .* NODE_OPTIONS=--import/);
+    expect(todo).not.toMatch(/express: use a version/);
+  });
+
+  it('what that advice says to do: an ES module entry under --import has express patched', async () => {
+    const lines = await coverageLines('main.mjs', `--import ${path.join(REPO, 'register.mjs')}`);
+    expect([...named(lines, 'outOfRange'), ...named(lines, 'notPatched')]).not.toContain('express');
+    // The line itself still comes (Nest 12 is past nestjs-core's range).
+    expect(named(lines, 'outOfRange')).toContain('@nestjs/core');
+  });
+});
