@@ -155,7 +155,7 @@ const PRODUCES: Record<string, string> = {
   'anthropic': '@anthropic-ai/sdk before 0.134: CLIENT spans for messages.create, plain and streamed (`gen_ai.*`, token usage, time to first chunk); from 0.134 the SDK\'s own spans are kept (renamed `chat {model}`; switched off with this instrumentation). `gen_ai.client.*` metrics for both',
   'aws-lambda': 'SERVER span per invocation (only in Lambda)',
   'aws-sdk': 'CLIENT spans per AWS call (`rpc.*`, `aws.*`)',
-  'bullmq': 'PRODUCER span per job added (`add <queue>`), CONSUMER span when a worker processes it (`process <queue>`), continuing the enqueuing trace (BullMQ\'s own `telemetry` option)',
+  'bullmq': 'PRODUCER span per job added (`add <queue>`), CONSUMER span when a worker processes it (`process <queue>`), continuing the enqueuing trace (BullMQ\'s own `telemetry` option); `messaging.*` (`system` bullmq, `destination.name`, `operation.type` send/process, `operation.name`, `message.id`: the job id)',
   'bunyan': 'trace ids in log records; records sent as OTLP logs',
   'cassandra-driver': 'CLIENT spans (`db.*`)',
   'connect': '`http.route`; middleware and handler spans with detail on',
