@@ -128,9 +128,30 @@ function inspectApp(cwd: string): DoctorReport['app'] {
   const instrumented: DoctorReport['app']['instrumented'] = coverage.filter((c) => c.covered).map((c) => ({ instrumentation: c.instrumentation!, module: c.module, version: c.version }));
   instrumented.push({ instrumentation: 'http', module: 'http/https (core, when used)' }, { instrumentation: 'undici', module: 'fetch() (core, when used)' });
   const entry = entryScript(pkg, cwd);
-  const found = entry ? detectBundle(entry) : undefined;
+  // A folder without its own package.json (an image's `COPY dist/ .`) names no entry: its scripts are looked at.
+  const found = (entry ? detectBundle(entry) : undefined) ?? (existsSync(path.join(cwd, 'package.json')) ? undefined : bundleAmong(cwd));
   const bundle = found ? { tool: found.tool, file: found.file, ...bundleVisibility(found.packages, CATALOGUE) } : undefined;
   return { dir: cwd, name: pkg?.name, moduleType, instrumented, notCovered: coverage.filter((c) => !c.covered), ...(bundle ? { bundle } : {}) };
+}
+
+/** Where a bundle folder's entry usually is, looked at first; then the folder's other scripts. */
+const LIKELY_ENTRIES = ['server.js', 'main.js', 'index.js', 'app.js', 'server.cjs', 'main.cjs', 'index.cjs', 'server.mjs', 'main.mjs', 'index.mjs'];
+const MAX_SCRIPTS = 50;
+
+/** The first bundle among the scripts directly in `dir` (at most MAX_SCRIPTS read, each bounded by detectBundle). */
+function bundleAmong(dir: string): ReturnType<typeof detectBundle> {
+  let names: string[];
+  try {
+    names = require('fs').readdirSync(dir).filter((n: string) => /\.[cm]?js$/.test(n));
+  } catch {
+    return undefined;
+  }
+  const ordered = [...LIKELY_ENTRIES.filter((n) => names.includes(n)), ...names.filter((n) => !LIKELY_ENTRIES.includes(n)).sort()];
+  for (const name of ordered.slice(0, MAX_SCRIPTS)) {
+    const bundle = detectBundle(path.join(dir, name));
+    if (bundle) return bundle;
+  }
+  return undefined;
 }
 
 /** The script `npm start` would run (`node [flags] <file>`), else package.json main, else index.js; if it exists. */
