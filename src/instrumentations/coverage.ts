@@ -98,12 +98,12 @@ export function bundleVisibility(packagesInside: readonly string[], catalogue: r
   const inside = packagesInside.filter((p) => watched.has(p));
   // Traced through the tracing channels they publish, bundled or not (graphql 17, recent mysql2 3.x, ioredis 6, node-redis 5.12+, undici, fastify).
   const dark = inside.filter((p) => !THROUGH_CHANNELS.includes(p));
-  // node-redis publishes a MULTI/EXEC batch on `node-redis:batch` only (its size, not its
-  // commands; a pipeline's commands come on `node-redis:command`): no span is made from it yet.
-  const multi = inside.some((p) => p === 'redis' || p === '@redis/client') ? '; node-redis MULTI/EXEC batches (node-redis publishes no command of a MULTI on its channels)' : '';
+  // node-redis publishes a MULTI/EXEC batch on `node-redis:batch` only, its size and not its
+  // commands: one span per batch, without the commands' own spans and text.
+  const multi = inside.some((p) => p === 'redis' || p === '@redis/client') ? '; the commands of a node-redis MULTI/EXEC batch (one span per batch: node-redis publishes no command of a MULTI on its channels)' : '';
   return {
     instrumentedInside: inside,
-    seen: 'HTTP SERVER and CLIENT spans and metrics (core http/https, fetch()), graphql 17 operations, mysql2 queries, ioredis 6 and node-redis 5.12+ commands (not MULTI batches), undici requests and fastify routes (their diagnostics channels), and every instrumented library left outside the bundle (loaded from node_modules)',
+    seen: 'HTTP SERVER and CLIENT spans and metrics (core http/https, fetch()), graphql 17 operations, mysql2 queries, ioredis 6 and node-redis 5.12+ commands (a MULTI as one span), undici requests and fastify routes (their diagnostics channels), and every instrumented library left outside the bundle (loaded from node_modules)',
     notSeen: (dark.length
       ? `spans, routes and log correlation of the instrumented libraries inside the bundle: ${dark.join(', ')}`
       : 'spans, routes and log correlation of instrumented libraries inside the bundle (a minified bundle does not name them)') + multi,
