@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { corpusSuite } from './contract';
 import { installed, type CorpusApp } from './harness';
 import { missingServices } from '../helpers/services';
-import { REPO, start } from '../helpers/processes';
+import { REPO, run, start } from '../helpers/processes';
 import { DEADLINE_MS } from '../helpers/wait';
 import { supportsSyncHooks } from '../../src/instrumentations/lazy-hooks';
 
@@ -86,5 +86,23 @@ describe.skipIf(missing.length > 0)('nest12-shop: the coverage line names expres
     expect([...named(lines, 'outOfRange'), ...named(lines, 'notPatched')]).not.toContain('express');
     // The line itself still comes (Nest 12 is past nestjs-core's range).
     expect(named(lines, 'outOfRange')).toContain('@nestjs/core');
+  });
+});
+
+describe('otel-preload doctor in the Nest 12 app', () => {
+  it('names express imported by @nestjs/platform-express (an ES module) as unpatched where no ESM hook runs, not as out of range', async () => {
+    const dir = installed({ name: 'nest12-shop' } as CorpusApp);
+    const result = await run([path.join(REPO, 'build/src/cli/index.js'), 'doctor', '--json'], { cwd: dir, env: { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } });
+    const report = JSON.parse(result.stdout);
+    expect(report.app.importedByEsm).toContainEqual({ module: 'express', version: '5.3.0', instrumentation: 'express', importedBy: '@nestjs/platform-express' });
+    const express = report.checks.filter((c: { check: string; detail: string }) => c.check === 'coverage' && /^express /.test(c.detail));
+    if (supportsSyncHooks()) {
+      expect(express).toEqual([]);
+      return;
+    }
+    expect(express).toHaveLength(1);
+    expect(express[0].detail).toMatch(/^express 5\.3\.0: in the express instrumentation's range, but imported by @nestjs\/platform-express \(an ES module\)/);
+    expect(express[0].detail).toMatch(/To do: run on Node\.js 22\.22\.3\+, 24\.11\.1\+ or 26\+/);
+    expect(express[0].detail).not.toMatch(/not covered/);
   });
 });
