@@ -6,6 +6,7 @@ import { readFileSync } from 'fs';
 import * as path from 'path';
 import { CATALOGUE, type InstrumentationEntry } from '../instrumentations/table';
 import { entryRanges } from '../instrumentations/coverage';
+import { satisfies } from '../util/version-range';
 
 /** Popular drivers and clients no instrumentation of this distribution covers. */
 export const UNCOVERED_DRIVERS = ['postgres', 'better-sqlite3', 'sqlite3', 'neo4j-driver', 'couchbase', 'mqtt', 'nats', '@prisma/client', 'mssql'];
@@ -65,7 +66,50 @@ function supportedRanges(entry: InstrumentationEntry, module: string): string[] 
   }
 }
 
-function satisfies(version: string, range: string): boolean {
-  const semver = require('semver') as { satisfies(v: string, r: string, o?: object): boolean };
-  return semver.satisfies(version, range, { includePrerelease: true });
+export interface ImportedByEsm {
+  module: string;
+  version: string;
+  instrumentation: string;
+  /** The app's dependency, an ES module package, that imports it (Nest 12's platform-express imports express). */
+  importedBy: string;
+}
+
+/**
+ * Instrumented packages in range that the app's ES module dependencies ("type": "module") depend
+ * on: those load through `import`, which the require hook never sees, so without an ESM hook
+ * (an older Node and a CommonJS entry) they run unpatched although their version is covered.
+ */
+export function importedByEsm(dependencies: readonly string[], cwd: string): ImportedByEsm[] {
+  const out: ImportedByEsm[] = [];
+  for (const dependency of dependencies) {
+    const pkgFile = packageJsonOf(dependency, cwd);
+    if (!pkgFile) continue;
+    let pkg: { type?: unknown; dependencies?: Record<string, unknown> };
+    try {
+      pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
+    } catch {
+      continue;
+    }
+    if (pkg.type !== 'module') continue;
+    for (const module of Object.keys(pkg.dependencies ?? {})) {
+      const entry = CATALOGUE.find((e) => e.modules.includes(module));
+      if (!entry || out.some((o) => o.module === module)) continue;
+      const version = installedVersion(path.dirname(pkgFile), module);
+      const ranges = version ? supportedRanges(entry, module) : undefined;
+      if (version && ranges?.some((r) => satisfies(version, r))) out.push({ module, version, instrumentation: entry.name, importedBy: dependency });
+    }
+  }
+  return out;
+}
+
+function packageJsonOf(name: string, cwd: string): string | undefined {
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'node_modules', name, 'package.json');
+    try {
+      readFileSync(file);
+      return file;
+    } catch {
+      if (path.dirname(dir) === dir) return undefined;
+    }
+  }
 }

@@ -8,14 +8,15 @@ import { isSupportedNode } from '../bootstrap/guards';
 import { readConfig, isSdkDisabled, type Config } from '../config';
 import { SIGNALS } from '../config/settings';
 import { findPackageJson } from '../util/package-json';
-import { coverageOf, type Coverage } from './coverage';
+import { coverageOf, importedByEsm, type Coverage, type ImportedByEsm } from './coverage';
 import { unknownInstrumentations, unknownVariables } from './names';
 import { DISTRO_VERSION } from '../version';
 import { probe, probeOpamp } from './probe';
 import { redactUrl } from '../util/redact';
 import { describeLine } from '../otel-line/line';
 import { detectBundle } from '../util/bundle';
-import { bundleVisibility, type BundleVisibility } from '../instrumentations/coverage';
+import { bundleVisibility, unseenLoad, type BundleVisibility } from '../instrumentations/coverage';
+import { supportsSyncHooks } from '../instrumentations/lazy-hooks';
 import { CATALOGUE } from '../instrumentations/table';
 
 export interface Check {
@@ -36,6 +37,8 @@ export interface DoctorReport {
     moduleType: 'esm' | 'commonjs';
     instrumented: Array<{ instrumentation: string; module: string; version?: string }>;
     notCovered: Coverage[];
+    /** Instrumented packages in range that the app's ES module dependencies import. */
+    importedByEsm: ImportedByEsm[];
     /** The app's entry (package.json scripts.start or main) is a bundle. */
     bundle?: { tool: string; file: string } & BundleVisibility;
   };
@@ -86,6 +89,13 @@ export async function doctor(env: NodeJS.ProcessEnv = process.env, cwd: string =
     const why = c.instrumentation ? `the ${c.instrumentation} instrumentation supports ${c.supported}` : 'otel-preload has no instrumentation for it';
     add('coverage', false, `${c.module}${c.version ? ` ${c.version}` : ''}: not covered (${why}); its calls produce no spans`, false);
   }
+  // A CommonJS entry on a Node without in-thread ESM hooks: what ES module packages import is not seen.
+  if (app.moduleType === 'commonjs' && !supportsSyncHooks()) {
+    const how = unseenLoad('off');
+    for (const i of app.importedByEsm) {
+      add('coverage', false, `${i.module} ${i.version}: in the ${i.instrumentation} instrumentation's range, but imported by ${i.importedBy} (an ES module), which no hook of ours sees on Node.js ${process.versions.node} with a CommonJS entry: it runs unpatched. To do: ${how.todo}`, false);
+    }
+  }
   if (app.bundle) {
     const b = app.bundle;
     add('bundle', false, `${path.relative(cwd, b.file) || b.file} is a ${b.tool} bundle: ${b.notSeen} are not seen; seen: ${b.seen}. To do: ${b.todo}`, false);
@@ -128,9 +138,30 @@ function inspectApp(cwd: string): DoctorReport['app'] {
   const instrumented: DoctorReport['app']['instrumented'] = coverage.filter((c) => c.covered).map((c) => ({ instrumentation: c.instrumentation!, module: c.module, version: c.version }));
   instrumented.push({ instrumentation: 'http', module: 'http/https (core, when used)' }, { instrumentation: 'undici', module: 'fetch() (core, when used)' });
   const entry = entryScript(pkg, cwd);
-  const found = entry ? detectBundle(entry) : undefined;
+  // A folder without its own package.json (an image's `COPY dist/ .`) names no entry: its scripts are looked at.
+  const found = (entry ? detectBundle(entry) : undefined) ?? (existsSync(path.join(cwd, 'package.json')) ? undefined : bundleAmong(cwd));
   const bundle = found ? { tool: found.tool, file: found.file, ...bundleVisibility(found.packages, CATALOGUE) } : undefined;
-  return { dir: cwd, name: pkg?.name, moduleType, instrumented, notCovered: coverage.filter((c) => !c.covered), ...(bundle ? { bundle } : {}) };
+  return { dir: cwd, name: pkg?.name, moduleType, instrumented, notCovered: coverage.filter((c) => !c.covered), importedByEsm: importedByEsm(Object.keys(pkg?.dependencies ?? {}), cwd), ...(bundle ? { bundle } : {}) };
+}
+
+/** Where a bundle folder's entry usually is, looked at first; then the folder's other scripts. */
+const LIKELY_ENTRIES = ['server.js', 'main.js', 'index.js', 'app.js', 'server.cjs', 'main.cjs', 'index.cjs', 'server.mjs', 'main.mjs', 'index.mjs'];
+const MAX_SCRIPTS = 50;
+
+/** The first bundle among the scripts directly in `dir` (at most MAX_SCRIPTS read, each bounded by detectBundle). */
+function bundleAmong(dir: string): ReturnType<typeof detectBundle> {
+  let names: string[];
+  try {
+    names = require('fs').readdirSync(dir).filter((n: string) => /\.[cm]?js$/.test(n));
+  } catch {
+    return undefined;
+  }
+  const ordered = [...LIKELY_ENTRIES.filter((n) => names.includes(n)), ...names.filter((n) => !LIKELY_ENTRIES.includes(n)).sort()];
+  for (const name of ordered.slice(0, MAX_SCRIPTS)) {
+    const bundle = detectBundle(path.join(dir, name));
+    if (bundle) return bundle;
+  }
+  return undefined;
 }
 
 /** The script `npm start` would run (`node [flags] <file>`), else package.json main, else index.js; if it exists. */

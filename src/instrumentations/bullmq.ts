@@ -42,6 +42,14 @@ export function bullmqInstrumentationClass(): new (options: Record<string, unkno
   const outside = (ctx: Context): Context => (ctx.getValue(OUTSIDE) as Context | undefined) ?? ctx;
   const INTERNAL = 0;
   const PRODUCER = 3;
+  const CONSUMER = 4;
+  /** BullMQ's attributes that name what the messaging conventions name (PRODUCER and CONSUMER spans). */
+  const MESSAGING: Record<string, string> = {
+    'bullmq.queue.name': 'messaging.destination.name',
+    'bullmq.queue.operation': 'messaging.operation.name',
+    'bullmq.job.id': 'messaging.message.id',
+    'bullmq.job.bulk.count': 'messaging.batch.message_count',
+  };
 
   /** BullMQ's Telemetry interface (bullmq's interfaces/telemetry.ts), as bullmq-otel implements it. */
   class OtelTelemetry {
@@ -52,7 +60,10 @@ export function bullmqInstrumentationClass(): new (options: Record<string, unkno
         if (kind === INTERNAL && !detailOn('bullmq')) return SKIPPED;
         // A PRODUCER or CONSUMER span under a skipped one is made as if that one were not there.
         const parent = outside(context ?? api.context.active());
-        return new OtelSpan(this.otelTracer().startSpan(name, options, parent), kind === PRODUCER ? name : undefined);
+        const messaging = kind === PRODUCER || kind === CONSUMER;
+        // Known at the start (a sampler sees them): the system and the kind of operation.
+        const attributes = messaging ? { ...(options?.attributes as object), 'messaging.system': 'bullmq', 'messaging.operation.type': kind === PRODUCER ? 'send' : 'process' } : (options?.attributes as Record<string, never> | undefined);
+        return new OtelSpan(this.otelTracer().startSpan(name, { ...options, attributes }, parent), kind === PRODUCER ? name : undefined, messaging);
       },
     };
     readonly contextManager = {
@@ -78,7 +89,7 @@ export function bullmqInstrumentationClass(): new (options: Record<string, unkno
 
   class OtelSpan {
     /** `producerName`: BullMQ's name of a PRODUCER span, renamed once the queue is known. */
-    constructor(private readonly span: Span, private producerName?: string) {}
+    constructor(private readonly span: Span, private producerName?: string, private readonly messaging = false) {}
     setSpanOnContext(ctx: Context) {
       return api.trace.setSpan(outside(ctx), this.span);
     }
@@ -86,6 +97,9 @@ export function bullmqInstrumentationClass(): new (options: Record<string, unkno
     // list says nothing, and some OTLP receivers fail a whole request on one.
     setAttribute(key: string, value: unknown) {
       if (!(Array.isArray(value) && value.length === 0)) this.span.setAttribute(key, value as never);
+      // The messaging conventions' names beside BullMQ's own (add, addBulk, addFlow; process).
+      const conventional = this.messaging ? MESSAGING[key] : undefined;
+      if (conventional && (typeof value === 'string' || typeof value === 'number')) this.span.setAttribute(conventional, key === 'bullmq.job.id' ? String(value) : value);
       // `add <queue>.<job name>` is `add <queue>`: BullMQ sets the queue's name first thing.
       if (key === 'bullmq.queue.name' && typeof value === 'string' && this.producerName !== undefined) {
         const prefix = this.producerName.substring(0, this.producerName.indexOf(' ') + 1);

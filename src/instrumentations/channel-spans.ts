@@ -4,7 +4,8 @@
 // so upstream's patching instrumentation never sees it. The spans made here are upstream's (this
 // line's instrumentation-mysql2 / instrumentation-ioredis, stable conventions: same names,
 // attributes and scope). node-redis (@redis/client 5.12+, 6) publishes `node-redis:command` and
-// `node-redis:connect` the same way; its spans are instrumentation-redis's v4-v5 ones.
+// `node-redis:connect` the same way; its spans are instrumentation-redis's v4-v5 ones. Its MULTI
+// batches publish only `node-redis:batch` (the size, not the commands): one `redis-MULTI` span each.
 //
 // Never both for one call, and each copy traced: an app can hold a bundled copy and a second copy
 // loaded from node_modules (which upstream patches). The channel cannot tell the copies apart, so
@@ -61,12 +62,23 @@ export const MYSQL2: ChannelSpans = {
 
 export const REDIS: ChannelSpans = {
   instrumentation: 'redis',
-  channels: ['node-redis:command', 'node-redis:connect'],
+  channels: ['node-redis:command', 'node-redis:connect', 'node-redis:batch'],
   scope: '@opentelemetry/instrumentation-redis',
   describe(ctx) {
     const attributes: Attributes = { 'db.system.name': 'redis' };
     if (typeof ctx.serverAddress === 'string') attributes['server.address'] = ctx.serverAddress;
     if (typeof ctx.serverPort === 'number') attributes['server.port'] = ctx.serverPort;
+    // A batch (no command of its own): a pipeline's commands come one by one on `node-redis:command`
+    // (each with the batch's mode and size; no span for the batch itself); a MULTI's do not come at
+    // all, only the batch, with its size: one span for the MULTI/EXEC round trip (upstream's patch
+    // makes one per command, `db.operation.name` `MULTI …`).
+    if (ctx.command === undefined && ctx.batchMode !== undefined) {
+      if (ctx.batchMode !== 'MULTI') return undefined;
+      attributes['db.operation.name'] = 'MULTI';
+      // The conventions' batch size is for two operations or more.
+      if (typeof ctx.batchSize === 'number' && ctx.batchSize >= 2) attributes['db.operation.batch.size'] = ctx.batchSize;
+      return { name: 'redis-MULTI', attributes };
+    }
     // The connect channel's context has no command.
     if (ctx.command === undefined) return { name: 'redis-connect', attributes };
     if (typeof ctx.command !== 'string') return undefined;

@@ -7,6 +7,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { lineRequire } from '../otel-line/line';
 import type { InstrumentationEntry } from './table';
 import { applyRangeExtensions, hookedDefinitions, supportedRanges, type ModuleDefinition } from './ranges';
+import { satisfies } from '../util/version-range';
 
 /** Module → ranges for an entry, from a disabled instance of its package (nothing is patched). */
 export function entryRanges(entry: InstrumentationEntry): Map<string, string[]> {
@@ -22,11 +23,16 @@ export interface OutOfRange {
   instrumentation: string;
   module: string;
   version: string;
+  /** In range, yet nothing patched: the hooks saw only its internal files load, not the module itself
+   *  (a CommonJS package imported from an ES module with no ESM hook, or another loader). */
+  inRange?: true;
 }
 
 /**
  * Modules an active instrumentation saw load (their version is recorded on its definitions) but
- * patched nothing of: the version was outside every range it declares.
+ * patched nothing of: the version was outside every range it declares, or (`inRange`) the hooks
+ * saw the package's internal files load but not its main module: a CommonJS package imported from
+ * an ES module while no ESM hook runs, whose first own require() still tells the require hook.
  */
 export function outOfRange(active: ReadonlyMap<string, Instrumentation>, catalogue: readonly InstrumentationEntry[]): OutOfRange[] {
   const out: OutOfRange[] = [];
@@ -55,7 +61,12 @@ export function outOfRange(active: ReadonlyMap<string, Instrumentation>, catalog
       // Covered another way from a version on (@anthropic-ai/sdk 0.134+ traces itself).
       if (via.by && atLeast(s.version, via.range.replace(/^>=/, ''))) seen.delete(module);
     }
-    for (const [module, s] of seen) if (!s.patched) out.push({ instrumentation: name, module, version: s.version });
+    const ranges = supportedRanges(instrumentation);
+    for (const [module, s] of seen) {
+      if (s.patched) continue;
+      const inRange = (ranges.get(module) ?? []).some((r) => satisfies(s.version, r));
+      out.push({ instrumentation: name, module, version: s.version, ...(inRange ? { inRange: true as const } : {}) });
+    }
   }
   return out;
 }
@@ -87,12 +98,35 @@ export function bundleVisibility(packagesInside: readonly string[], catalogue: r
   const inside = packagesInside.filter((p) => watched.has(p));
   // Traced through the tracing channels they publish, bundled or not (graphql 17, recent mysql2 3.x, ioredis 6, node-redis 5.12+, undici, fastify).
   const dark = inside.filter((p) => !THROUGH_CHANNELS.includes(p));
+  // node-redis publishes a MULTI/EXEC batch on `node-redis:batch` only, its size and not its
+  // commands: one span per batch, without the commands' own spans and text.
+  const multi = inside.some((p) => p === 'redis' || p === '@redis/client') ? '; the commands of a node-redis MULTI/EXEC batch (one span per batch: node-redis publishes no command of a MULTI on its channels)' : '';
   return {
     instrumentedInside: inside,
-    seen: 'HTTP SERVER and CLIENT spans and metrics (core http/https, fetch()), graphql 17 operations, mysql2 queries, ioredis 6 and node-redis 5.12+ commands, undici requests and fastify routes (their diagnostics channels), and every instrumented library left outside the bundle (loaded from node_modules)',
-    notSeen: dark.length
+    seen: 'HTTP SERVER and CLIENT spans and metrics (core http/https, fetch()), graphql 17 operations, mysql2 queries, ioredis 6 and node-redis 5.12+ commands (a MULTI as one span), undici requests and fastify routes (their diagnostics channels), and every instrumented library left outside the bundle (loaded from node_modules)',
+    notSeen: (dark.length
       ? `spans, routes and log correlation of the instrumented libraries inside the bundle: ${dark.join(', ')}`
-      : 'spans, routes and log correlation of instrumented libraries inside the bundle (a minified bundle does not name them)',
+      : 'spans, routes and log correlation of instrumented libraries inside the bundle (a minified bundle does not name them)') + multi,
     todo: 'keep instrumented libraries out of the bundle (esbuild --packages=external or --external:<name>, webpack externals, ncc -e <name>, rollup external) so that they load from node_modules',
+  };
+}
+
+/** Node versions whose ESM hook runs in-thread for every app (lazy-hooks.ts supportsSyncHooks). */
+export const IN_THREAD_ESM_NODE = '22.22.3+, 24.11.1+ or 26+';
+
+/**
+ * Why a module in its instrumentation's range was not patched, and what to do, given how this
+ * process hooks ES modules ('off': no ESM hook — an older Node with a CommonJS entry script).
+ */
+export function unseenLoad(esmHook: 'in-thread' | 'loader-thread' | 'off'): { why: string; todo: string } {
+  if (esmHook === 'off') {
+    return {
+      why: 'in range, but imported by an ES module (or loaded by another loader) where no hook of ours runs: this Node has no in-thread ESM hook, and a CommonJS entry script gets no ESM loader',
+      todo: `run on Node.js ${IN_THREAD_ESM_NODE} (the ESM hook runs in-thread for every app), or start the app from an ES module entry (.mjs, or "type": "module") with NODE_OPTIONS=--import`,
+    };
+  }
+  return {
+    why: 'in range, but loaded in a way the hooks could not see: by another loader (a bundler\'s or a custom --loader/--import hook registered before ours), or before the preload started',
+    todo: 'put the preload first in NODE_OPTIONS, ahead of other loaders, and keep the module out of bundles and custom loaders so that it loads from node_modules',
   };
 }

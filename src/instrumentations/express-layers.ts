@@ -13,7 +13,7 @@
 
 import type { Span } from '@opentelemetry/api';
 import { detailOn } from './detail';
-import { addRouteResolver } from './route-at-response';
+import { addRouteResolver, notFoundCatchAll } from './route-at-response';
 import { requireInternal } from '../otel-line/internals';
 import { lineRequire } from '../otel-line/line';
 
@@ -63,8 +63,9 @@ export function leanExpressInstrumentationClass(): new (config?: Record<string, 
   // Express's answer at the end of a request it handled: the route its layers recorded, or none.
   // A route handler may pass the answer on with next() to a final middleware that renders it
   // (json-server does): the route it matched still names the request, unless nothing answered (404).
-  addRouteResolver((req) => {
+  addRouteResolver((req, status) => {
     if (!Array.isArray((req as never)[LAYERS])) return undefined;
+    if (notFoundCatchAll((req as { route?: { path?: unknown } }).route?.path, status)) return null;
     const current: string | undefined = utils.getActualMatchedRoute(req);
     if (current) return current;
     const passedOn = (req as never as Record<symbol, string | undefined>)[ROUTE_PASSED_ON];

@@ -191,7 +191,7 @@ export function leanHttpInstrumentationClass(): new (config?: Record<string, unk
     const status = this.statusCode;
     span.setAttribute('http.response.status_code', status);
     // A framework that knows the route at the end (route-at-response.ts) has the last word.
-    const known = hasRouteResolvers() ? routeAtResponse(this.req) : undefined;
+    const known = hasRouteResolvers() ? routeAtResponse(this.req, status) : undefined;
     const route = known === undefined ? rpc.route : (known ?? undefined);
     if (route !== undefined) {
       span.setAttribute('http.route', route);

@@ -13,7 +13,7 @@ import { appSdkLoaded, APP_SDK_PACKAGES, SDK_PARTS } from './app-sdk';
 import type { RuntimeSettings, RuntimeState } from '../runtime/state';
 import { CONNECTIONS, DETAIL_NAMES, detailListed, setDetail } from './detail';
 import { instrumentNitro, nitroChunkUrl } from './nitro';
-import { entryRanges, outOfRange, type OutOfRange } from './coverage';
+import { entryRanges, outOfRange, unseenLoad, type OutOfRange } from './coverage';
 import { IOREDIS, MYSQL2, REDIS, markPatchSpans, subscribeChannelSpans } from './channel-spans';
 import { activateOnChannels } from './channel-activation';
 import { guardFastifyInitialization } from './fastify-guard';
@@ -152,18 +152,33 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
   // No silent gaps: a module loaded outside its instrumentation's range is named once (at info,
   // beside the start-up summary), right after the require that loaded it.
   const reported = new Set<string>();
+  // How ES modules are hooked (set once the hooks are installed, below): it decides the advice for a module loaded unseen.
+  let esmHook: EsmHookMode = 'off';
   const gaps = () => outOfRange(active, CATALOGUE);
   const reportGaps = () => {
     try {
       const fresh = gaps().filter((g) => !reported.has(`${g.module}@${g.version}`));
       if (!fresh.length) return;
       for (const g of fresh) reported.add(`${g.module}@${g.version}`);
-      const named = fresh.map((g) => {
+      const named = fresh.map(({ inRange, ...g }) => {
         const entry = CATALOGUE.find((e) => e.name === g.instrumentation);
         const supported = entry ? entryRanges(entry).get(g.module)?.join(' || ') : undefined;
-        return { ...g, supported };
+        return { ...g, supported, inRange };
       });
-      log.info(`coverage ${JSON.stringify({ outOfRange: named, count: reported.size, todo: 'these modules run uninstrumented: use a version in the supported range, or see otel-preload doctor' })}`);
+      // Out of range: another version is the answer. In range but unpatched: how it was loaded is.
+      const out = named.filter((g) => !g.inRange).map(({ inRange: _, ...g }) => g);
+      const unseen = named.filter((g) => g.inRange).map(({ inRange: _, ...g }) => g);
+      const how = unseenLoad(esmHook);
+      const todo = [
+        out.length ? `${out.map((g) => g.module).join(', ')}: use a version in the supported range` : '',
+        unseen.length ? `${unseen.map((g) => g.module).join(', ')}: ${how.todo}` : '',
+      ].filter(Boolean).join('; ');
+      log.info(`coverage ${JSON.stringify({
+        ...(out.length ? { outOfRange: out } : {}),
+        ...(unseen.length ? { notPatched: unseen.map((g) => ({ ...g, why: how.why })) } : {}),
+        count: reported.size,
+        todo: `these modules run uninstrumented: ${todo} (otel-preload doctor tells more)`,
+      })}`);
     } catch (err) {
       log.debug(`coverage check failed: ${(err as Error)?.message ?? err}`);
     }
@@ -236,7 +251,6 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
   }
 
   const requireHook = installRequireHook(watched, activate, (name) => patchesUnknown || patched.has(name));
-  let esmHook: EsmHookMode = 'off';
   try {
     const esmFiles = entries.flatMap((e) => e.esmFiles ?? []);
     esmHook = installImportHook(watched, (name, loadedBy) => requireHook.activating(() => activate(name, loadedBy)), parentUrl, process.argv[1], nitroFile(log), esmFiles);

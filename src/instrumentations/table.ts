@@ -13,7 +13,7 @@ import type { RuntimeSettings } from '../runtime/state';
 import { detailListed, FRAMEWORKS } from './detail';
 import { boundaryTracerProvider } from './boundary-tracer';
 import { graphqlOptions, graphqlTracerProvider } from './graphql-boundary';
-import { addRouteResolver, type RouteResolver } from './route-at-response';
+import { addRouteResolver, notFoundCatchAll, type RouteResolver } from './route-at-response';
 import { lineRequire } from '../otel-line/line';
 import { applyRangeExtensions, type RangeExtension } from './ranges';
 
@@ -155,7 +155,7 @@ const PRODUCES: Record<string, string> = {
   'anthropic': '@anthropic-ai/sdk before 0.134: CLIENT spans for messages.create, plain and streamed (`gen_ai.*`, token usage, time to first chunk); from 0.134 the SDK\'s own spans are kept (renamed `chat {model}`; switched off with this instrumentation). `gen_ai.client.*` metrics for both',
   'aws-lambda': 'SERVER span per invocation (only in Lambda)',
   'aws-sdk': 'CLIENT spans per AWS call (`rpc.*`, `aws.*`)',
-  'bullmq': 'PRODUCER span per job added (`add <queue>`), CONSUMER span when a worker processes it (`process <queue>`), continuing the enqueuing trace (BullMQ\'s own `telemetry` option)',
+  'bullmq': 'PRODUCER span per job added (`add <queue>`), CONSUMER span when a worker processes it (`process <queue>`), continuing the enqueuing trace (BullMQ\'s own `telemetry` option); `messaging.*` (`system` bullmq, `destination.name`, `operation.type` send/process, `operation.name`, `message.id`: the job id)',
   'bunyan': 'trace ids in log records; records sent as OTLP logs',
   'cassandra-driver': 'CLIENT spans (`db.*`)',
   'connect': '`http.route`; middleware and handler spans with detail on',
@@ -208,8 +208,9 @@ function pgTracerProvider(provider: TracerProvider): TracerProvider {
   return boundaryTracerProvider('pg', provider, { boundary: (name) => name !== 'pg.connect' && name !== 'pg-pool.connect', skipped: 'dropped' });
 }
 
-function routerRoute(req: import('http').IncomingMessage): string | undefined {
+function routerRoute(req: import('http').IncomingMessage, status: number | undefined): string | null | undefined {
   const { route, baseUrl } = req as { route?: { path?: unknown }; baseUrl?: unknown };
+  if (notFoundCatchAll(route?.path, status)) return null;
   return typeof route?.path === 'string' ? `${typeof baseUrl === 'string' ? baseUrl : ''}${route.path}` : undefined;
 }
 

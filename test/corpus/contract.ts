@@ -15,7 +15,7 @@ const CLIENT = 'SPAN_KIND_CLIENT';
 /** `skip`: a local service the app needs is missing (printed by missingServices; fatal under CI=true). */
 export function corpusSuite(app: CorpusApp, skip = false): void {
   const seed = Number(process.env.CORPUS_SEED ?? Math.floor(Math.random() * 2 ** 31));
-  describe.skipIf(skip)(`${app.name} (CORPUS_SEED=${seed})`, () => {
+  describe.skipIf(skip)(`${app.title ?? app.name} (CORPUS_SEED=${seed})`, () => {
     let dir: string;
     let plain: Run;
     beforeAll(async () => {

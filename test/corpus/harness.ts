@@ -26,6 +26,8 @@ export interface CorpusRequest {
 export interface CorpusApp {
   /** Directory under test/corpus/apps. */
   name: string;
+  /** The suite's name when one app runs in more than one suite (default: `name`). */
+  title?: string;
   service: { name: string; version: string };
   /** Node arguments (the entry script and its own), given the installed app's directory and a free port. */
   argv(dir: string, port: number): string[];

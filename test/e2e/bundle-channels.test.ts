@@ -77,6 +77,18 @@ describe('a bundle with node-redis, undici and fastify', () => {
     expect(redis().find((s) => s.name === 'redis-GET')!.attributes['db.query.text']).toBe('GET channels:bundled');
   });
 
+  it('node-redis MULTI/EXEC: one span for the batch, from its batch channel (it publishes no command of a MULTI)', async () => {
+    if (missing) return;
+    const r = await traced(port, '/multi');
+    expect(r.body).toEqual({ replies: ['OK', 'm'] });
+    const multi = () => r.spans().filter((s) => s.scope === '@opentelemetry/instrumentation-redis' && s.name === 'redis-MULTI');
+    await receiver.waitFor(() => multi().length >= 1, DEADLINE_MS, 'the MULTI span');
+    expect(multi()).toHaveLength(1);
+    expect(multi()[0]).toMatchObject({ kind: 'SPAN_KIND_CLIENT', parentSpanId: r.server().spanId });
+    expect(String(multi()[0].attributes['db.operation.batch.size'])).toBe('2');
+    expect(multi()[0].attributes).toMatchObject({ 'db.system.name': 'redis', 'db.operation.name': 'MULTI', 'server.address': '127.0.0.1' });
+  });
+
   // undici 8 (libs-newest) needs Node >= 22.19: on the Node 20 line this case is skipped, not passed.
   it.skipIf(!atLeastNode(22, 19))('undici requests: one CLIENT span each, under the request', async () => {
     const r = await traced(port, '/undici');
@@ -116,6 +128,12 @@ describe('a partial bundle: the same libraries also loaded from node_modules', (
     // The loaded copy's pipeline command is upstream's span (named for its batch), the bundled one's the channel's.
     expect(byText('GET partial:pipe-loaded')[0].attributes['db.operation.name']).toBe('PIPELINE GET');
     expect(byText('GET partial:pipe-bundled')[0].attributes['db.operation.name']).toBe('GET');
+    // A MULTI: the bundled copy's is one span from the batch channel; the loaded copy's are upstream's
+    // per-command spans (`MULTI GET`), with no batch span besides.
+    await receiver.waitFor(() => byText('GET partial:multi-loaded').length >= 2 && r.spans().some((s) => s.name === 'redis-MULTI'), DEADLINE_MS, 'the MULTI spans');
+    expect(r.spans().filter((s) => s.name === 'redis-MULTI').map((s) => String(s.attributes['db.operation.batch.size']))).toEqual(['2']);
+    expect(byText('GET partial:multi-loaded').map((s) => s.attributes['db.operation.name'])).toEqual(['MULTI GET', 'MULTI GET']);
+    expect(byText('GET partial:multi-bundled')).toEqual([]);
     expect(byText('get partial:io-bundled')[0].scope).toBe('@opentelemetry/instrumentation-ioredis');
     expect(byText('SELECT 1 AS bundled')[0].scope).toBe('@opentelemetry/instrumentation-mysql2');
   });

@@ -146,6 +146,23 @@ describe('an esbuild bundle', () => {
     expect(check.detail).toMatch(/dist\/server\.js is a esbuild bundle: .*express.* are not seen/);
   });
 
+  it('otel-preload doctor in a bundle folder with no package.json names the bundle', async () => {
+    // What a container image often holds: the bundle alone (COPY dist/ .), no package.json.
+    const bare = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-preload-bare-bundle-'));
+    try {
+      fs.copyFileSync(bundle, path.join(bare, 'server.js'));
+      fs.writeFileSync(path.join(bare, 'notes.js'), 'module.exports = 1;\n');
+      const result = await run([CLI, 'doctor', '--json'], { cwd: bare, env: { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } });
+      const report = JSON.parse(result.stdout);
+      expect(report.app.bundle).toMatchObject({ tool: 'esbuild', file: path.join(bare, 'server.js') });
+      expect(report.app.bundle.instrumentedInside).toEqual(expect.arrayContaining(['express', 'ioredis', 'mysql2']));
+      const check = report.checks.find((c: { check: string }) => c.check === 'bundle');
+      expect(check.detail).toMatch(/^server\.js is a esbuild bundle: .*express.* are not seen/);
+    } finally {
+      fs.rmSync(bare, { recursive: true, force: true });
+    }
+  });
+
   it('an unbundled script is not named a bundle', async () => {
     const app = start([path.join(REPO, 'fixtures/versions/gap.cjs')], {
       env: { NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`, OTEL_LOG_LEVEL: 'info', LIBS_DIR: path.join(CORPUS_APPS, '..'), OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },

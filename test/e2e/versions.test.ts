@@ -484,6 +484,12 @@ describe.each(SETS)('%s', (set) => {
     expect(producer.name).toMatch(/^add versions-\d+$/);
     expect(producer.attributes['bullmq.job.name']).toBe('work');
     expect(consumer.name).toMatch(/^process versions-\d+$/);
+    // …and their attributes (messaging spans): the system, the queue, the operation, the job's id.
+    const queue = producer.name.slice('add '.length);
+    expect(producer.attributes).toMatchObject({ 'messaging.system': 'bullmq', 'messaging.destination.name': queue, 'messaging.operation.type': 'send', 'messaging.operation.name': 'add' });
+    expect(consumer.attributes).toMatchObject({ 'messaging.system': 'bullmq', 'messaging.destination.name': queue, 'messaging.operation.type': 'process', 'messaging.operation.name': 'process' });
+    expect(producer.attributes['messaging.message.id']).toEqual(expect.any(String));
+    expect(consumer.attributes['messaging.message.id']).toBe(producer.attributes['messaging.message.id']);
     // Producer under the request; consumer continues the producer's context.
     const ancestors = (span: typeof producer) => {
       const out: string[] = [];

@@ -1,4 +1,6 @@
-// A NestJS 11 app in plain JavaScript: the decorators are applied by hand, as TypeScript would.
+// A NestJS 12 app in plain JavaScript: the decorators are applied by hand, as TypeScript would.
+// NEST_PREFIX: served under app.setGlobalPrefix(NEST_PREFIX), whose 404s Nest answers from a
+// catch-all route (`*path`) mounted at the prefix.
 require('reflect-metadata');
 const { Module, Controller, Get, Param, Injectable, Inject } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
@@ -40,6 +42,7 @@ Module({ controllers: [ItemsController], providers: [Db] })(AppModule);
 
 async function main() {
   const app = await NestFactory.create(AppModule, { logger: false });
+  if (process.env.NEST_PREFIX) app.setGlobalPrefix(process.env.NEST_PREFIX);
   app.enableShutdownHooks();
   await app.listen(Number(process.env.PORT), '127.0.0.1');
   console.log(`nest12-shop listening ${process.env.PORT}`);
