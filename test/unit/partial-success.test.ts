@@ -58,4 +58,21 @@ describe('partial success', () => {
     expect(lines.join('\n')).not.toMatch(/Received Partial Success/);
     expect(sdk.totalLost()).toBe(4);
   });
+
+  it('a metrics-only loss line names the collector\'s words too (the metric reader has no queue to name them)', async () => {
+    const lines: string[] = [];
+    const { config } = readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'none' });
+    const sdk = startSdk(config, createLogger('warn', (l) => lines.push(l)), new RuntimeState(localSettings(config)), 'id');
+    const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
+    try {
+      const counter = api.metrics.getMeter('m').createCounter('c');
+      for (let i = 0; i < 3; i++) counter.add(1, { i });
+    } finally {
+      unregisterGlobals();
+      await sdk.shutdown().catch(() => undefined);
+    }
+    const loss = lines.filter((l) => /telemetry lost/.test(l)).join('\n');
+    expect(loss).toMatch(/metric data points \(export_failed 2;/);
+    expect(loss).toMatch(/metrics export to \S+ failed \(the collector refused 2 in a partial success: quota: 2 refused\)/);
+  });
 });

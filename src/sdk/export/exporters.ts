@@ -12,7 +12,7 @@ import { DISTRO_VERSION } from '../../version';
 import { GRPC_METHODS } from './grpc-methods';
 import { exporterMetricsHelper, metricExporterBase, protobufSerializer } from '../../otel-line/otlp-parts';
 import { exportErrorReporter } from './export-errors';
-import { countingRejections, type Rejected } from './partial-success';
+import { countingRejections, partialSuccessError, type Rejected } from './partial-success';
 import { lineRequire } from '../../otel-line/line';
 
 /** What OTLP span and log exporters receive: a whole Export<Signal>ServiceRequest and its item count. */
@@ -82,7 +82,11 @@ export class LazyExporter implements AnyExporter {
       } catch {
         // A health listener's failure must not stop the result from reaching the queue.
       }
-      done(result.code === EXPORT_SUCCESS ? { ...result, rejected: exporter.takeRejected?.() } : result);
+      const rejected = result.code === EXPORT_SUCCESS ? exporter.takeRejected?.() : undefined;
+      // The queue names a refusal of spans or log records itself; the metric reader has no queue,
+      // so its loss line would count refused points without the collector's words.
+      if (rejected && !this.takesEncoded) this.reportFailure(partialSuccessError(rejected));
+      done(result.code === EXPORT_SUCCESS ? { ...result, rejected } : result);
     });
   }
 

@@ -12,6 +12,11 @@ export interface Rejected {
   message: string;
 }
 
+/** The failure the loss line names for a partial success (`of`: the request's item count, when known). */
+export function partialSuccessError(rejected: Rejected, of?: number): Error {
+  return new Error(`the collector refused ${rejected.count}${of === undefined ? '' : ` of ${of}`} in a partial success: ${rejected.message}`);
+}
+
 interface Serializer {
   serializeRequest(request: never): Uint8Array | undefined;
   deserializeResponse(data: Uint8Array): unknown;

@@ -7,7 +7,7 @@
 
 import type { BatchSettings } from '../../config';
 import type { LedgerSignal, LossCause, LossLedger } from './loss-ledger';
-import type { Rejected } from '../export/partial-success';
+import { partialSuccessError, type Rejected } from '../export/partial-success';
 import { deadlineAfterIo } from '../../util/deadline';
 import { markResent } from './resent-marker';
 
@@ -196,7 +196,7 @@ export class BatchQueue<T> {
       const refused = await withTimeout(this.send(batch.encoded, batch.count), this.settings.exportTimeoutMillis, this.signal);
       if (refused) {
         rejected = Math.min(batch.count, Math.max(0, refused.count));
-        error = new Error(`the collector refused ${rejected} of ${batch.count} in a partial success: ${refused.message}`);
+        error = partialSuccessError({ count: rejected, message: refused.message }, batch.count);
       }
     } catch (err) {
       error = err instanceof Error ? err : new Error(String(err));
