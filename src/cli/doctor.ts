@@ -87,7 +87,10 @@ export async function doctor(env: NodeJS.ProcessEnv = process.env, cwd: string =
   const app = inspectApp(cwd);
   for (const c of app.notCovered) {
     const why = c.instrumentation ? `the ${c.instrumentation} instrumentation supports ${c.supported}` : 'otel-preload has no instrumentation for it';
-    add('coverage', false, `${c.module}${c.version ? ` ${c.version}` : ''}: not covered (${why}); its calls produce no spans`, false);
+    // A framework whose route the SERVER span reads at the response (NestJS 12) keeps its routes.
+    const routeKept = !!CATALOGUE.find((e) => e.name === c.instrumentation)?.routeAtResponse;
+    const effect = routeKept ? 'its own spans are not made; the SERVER span still gets its route, read from the router at the response' : 'its calls produce no spans';
+    add('coverage', false, `${c.module}${c.version ? ` ${c.version}` : ''}: not covered (${why}); ${effect}`, false);
   }
   // A CommonJS entry on a Node without in-thread ESM hooks: what ES module packages import is not seen.
   if (app.moduleType === 'commonjs' && !supportsSyncHooks()) {
