@@ -35,43 +35,41 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
+/** Starts the SDK against the collector with `env`, runs `emit`, shuts down: the warn lines and what was lost. */
+async function exportOnce(env: Record<string, string>, emit: (api: typeof import('@opentelemetry/api')) => void) {
+  const lines: string[] = [];
+  const { config } = readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_LOGS_EXPORTER: 'none', ...env });
+  const sdk = startSdk(config, createLogger('warn', (l) => lines.push(l)), new RuntimeState(localSettings(config)), 'id');
+  try {
+    emit(lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api'));
+  } finally {
+    unregisterGlobals();
+    await sdk.shutdown().catch(() => undefined);
+  }
+  return { lines, loss: lines.filter((l) => /telemetry lost/.test(l)).join('\n'), totalLost: sdk.totalLost() };
+}
+
 describe('partial success', () => {
   it('spans and data points the collector refused are counted as lost, with its message; the rest as delivered', async () => {
-    const lines: string[] = [];
-    const { config } = readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_TRACES_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'none' });
-    const sdk = startSdk(config, createLogger('warn', (l) => lines.push(l)), new RuntimeState(localSettings(config)), 'id');
-    const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
-    try {
+    const { lines, loss, totalLost } = await exportOnce({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp' }, (api) => {
       for (let i = 0; i < 5; i++) api.trace.getTracer('t').startSpan(`s${i}`).end();
       const counter = api.metrics.getMeter('m').createCounter('c');
       for (let i = 0; i < 3; i++) counter.add(1, { i });
-    } finally {
-      unregisterGlobals();
-      await sdk.shutdown().catch(() => undefined);
-    }
+    });
     expect(requests).toContain('/v1/traces');
     expect(requests).toContain('/v1/metrics');
-    const loss = lines.filter((l) => /telemetry lost/.test(l));
-    expect(loss.join('\n')).toMatch(/2 spans \(export_failed 2; 2 in total\)/);
-    expect(loss.join('\n')).toMatch(/metric data points \(export_failed 2;/);
-    expect(loss.join('\n')).toMatch(/quota: 2 refused/);
+    expect(loss).toMatch(/2 spans \(export_failed 2; 2 in total\)/);
+    expect(loss).toMatch(/metric data points \(export_failed 2;/);
+    expect(loss).toMatch(/quota: 2 refused/);
     expect(lines.join('\n')).not.toMatch(/Received Partial Success/);
-    expect(sdk.totalLost()).toBe(4);
+    expect(totalLost).toBe(4);
   });
 
   it('a metrics-only loss line names the collector\'s words too (the metric reader has no queue to name them)', async () => {
-    const lines: string[] = [];
-    const { config } = readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'none' });
-    const sdk = startSdk(config, createLogger('warn', (l) => lines.push(l)), new RuntimeState(localSettings(config)), 'id');
-    const api = lineRequire('@opentelemetry/api') as typeof import('@opentelemetry/api');
-    try {
+    const { loss } = await exportOnce({ OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'otlp' }, (api) => {
       const counter = api.metrics.getMeter('m').createCounter('c');
       for (let i = 0; i < 3; i++) counter.add(1, { i });
-    } finally {
-      unregisterGlobals();
-      await sdk.shutdown().catch(() => undefined);
-    }
-    const loss = lines.filter((l) => /telemetry lost/.test(l)).join('\n');
+    });
     expect(loss).toMatch(/metric data points \(export_failed 2;/);
     expect(loss).toMatch(/metrics export to \S+ failed \(the collector refused 2 in a partial success: quota: 2 refused\)/);
   });
