@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { nodeVersion } from '../util/node-version';
+import { entryScript } from '../util/entry-script';
 
 /** Supported: ^18.19.0 || >=20.6.0 (module.register and the OpenTelemetry JS 2.x line). */
 export function isSupportedNode(version: string = process.versions.node): boolean {
@@ -22,7 +23,7 @@ export function isSupportedNode(version: string = process.versions.node): boolea
 export function processNames(argv: readonly string[] = process.argv, execPath: string = process.execPath): string[] {
   const names = new Set<string>();
   names.add(path.basename(execPath).replace(/\.exe$/i, ''));
-  const script = argv[1];
+  const script = entryScript(argv);
   if (script) {
     addScriptNames(names, script);
     // node_modules/.bin/<tool> is a link: the package is the one it points into.

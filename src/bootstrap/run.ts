@@ -15,6 +15,7 @@ import { localSettings, RuntimeState } from '../runtime/state';
 import { serviceIdentity } from '../sdk/resource/service-identity';
 import { lineRequire, packageRoot } from '../otel-line/line';
 import { installFrameFilter } from '../util/stack-frames';
+import { entryScript } from '../util/entry-script';
 import * as path from 'path';
 
 /** Our own files, whose frames stay out of the app's stack traces (util/stack-frames.ts). */
@@ -105,7 +106,7 @@ export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFi
   if (wantsSummary) {
     const { startupSummary } = require('../diag/summary') as typeof import('../diag/summary');
     const { detectBundle } = require('../util/bundle') as typeof import('../util/bundle');
-    const bundle = detectBundle(process.argv[1]);
+    const bundle = detectBundle(entryScript());
     const summary = startupSummary({ config, entry, esmHook: instrumentations.esmHook, service: service!, instrumentations: instrumentations.selected, opamp: config.opamp.endpoint ? 'on' : 'off', bundle });
     log.info(`started ${JSON.stringify(summary)}`);
   }

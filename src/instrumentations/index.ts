@@ -13,6 +13,7 @@ import { appSdkLoaded, APP_SDK_PACKAGES, SDK_PARTS } from './app-sdk';
 import type { RuntimeSettings, RuntimeState } from '../runtime/state';
 import { CONNECTIONS, DETAIL_NAMES, detailListed, setDetail } from './detail';
 import { instrumentNitro, nitroChunkUrl } from './nitro';
+import { entryScript } from '../util/entry-script';
 import { entryRanges, outOfRange, unseenLoad, type OutOfRange } from './coverage';
 import { IOREDIS, MYSQL2, REDIS, markPatchSpans, subscribeChannelSpans } from './channel-spans';
 import { activateOnChannels } from './channel-activation';
@@ -253,7 +254,7 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
   const requireHook = installRequireHook(watched, activate, (name) => patchesUnknown || patched.has(name));
   try {
     const esmFiles = entries.flatMap((e) => e.esmFiles ?? []);
-    esmHook = installImportHook(watched, (name, loadedBy) => requireHook.activating(() => activate(name, loadedBy)), parentUrl, process.argv[1], nitroFile(log), esmFiles);
+    esmHook = installImportHook(watched, (name, loadedBy) => requireHook.activating(() => activate(name, loadedBy)), parentUrl, entryScript(), nitroFile(log), esmFiles);
   } catch (err) {
     log.warn(`ESM import hook could not be registered (${(err as Error)?.message ?? err}); ES modules are not instrumented.`);
   }
@@ -280,7 +281,7 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
 
 /** A Nitro build's bundled runtime, watched for its matched routes (nitro.ts). */
 function nitroFile(log: Logger): WatchedFile | undefined {
-  const url = nitroChunkUrl(process.argv[1]);
+  const url = nitroChunkUrl(entryScript());
   if (url === undefined) return undefined;
   return {
     url,

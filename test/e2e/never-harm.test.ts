@@ -47,12 +47,22 @@ describe('Node.js versions', () => {
     }
   });
 
-  it.each(['system', ...SUPPORTED_MATRIX])('Node %s: node -e, node -p and a no-op script under both entries are untouched', async (version) => {
+  it.each(['system', ...SUPPORTED_MATRIX])('Node %s: node -e, node -p (with and without arguments), code on stdin and a no-op script under both entries are untouched', async (version) => {
     const node = version === 'system' ? process.execPath : nodeBinary(version);
+    // With arguments, argv[1] is the evaluated code's first argument, not a script: read as one,
+    // it made the in-thread ESM hooks load on Node 24, and every eval died at require('module').
+    const uses = 'const m = require("module"); require("http"); console.log(6 * 7, typeof m.createRequire, process.argv.slice(1).join(" "))';
     for (const flag of [REQUIRE, IMPORT]) {
       const env = { NODE_OPTIONS: flag, OTEL_EXPORTER_OTLP_ENDPOINT: NOWHERE };
       expectUntouched(await run(['-e', 'console.log(6 * 7)'], { node, env }), '42\n');
       expectUntouched(await run(['-p', '6 * 7'], { node, env }), '42\n');
+      // These load http, so the SDK starts: a listening collector keeps stderr empty.
+      const served = { NODE_OPTIONS: flag, ...toReceiver() };
+      expectUntouched(await run(['-e', uses, 'app.js', '--flag'], { node, env: served }), '42 function app.js --flag\n');
+      expectUntouched(await run([`--eval=${uses}`, 'app.js'], { node, env: served }), '42 function app.js\n');
+      expectUntouched(await run(['-p', '6 * 7', 'app.js', 'x'], { node, env }), '42\n');
+      expectUntouched(await run(['-pe', 'process.argv.length', 'a', 'b'], { node, env }), '3\n');
+      expectUntouched(await run(['-', 'app.js'], { node, env: served, input: uses }), '42 function - app.js\n');
       expectUntouched(await run([guards('noop.js')], { node, env }), '');
     }
   });

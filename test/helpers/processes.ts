@@ -40,11 +40,14 @@ export interface StartOptions {
   /** Run as this user and group (the tests run as root; the Injector reaches every user). */
   uid?: number;
   gid?: number;
+  /** Written to the child's stdin, which is then closed (else stdin is not connected). */
+  input?: string;
 }
 
 export function start(args: string[], opts: StartOptions): Running {
   const t0 = Date.now();
-  const child = spawn(opts.node ?? process.execPath, args, { cwd: opts.cwd ?? FIXTURES, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'], uid: opts.uid, gid: opts.gid });
+  const child = spawn(opts.node ?? process.execPath, args, { cwd: opts.cwd ?? FIXTURES, env: cleanEnv(opts.env), stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], uid: opts.uid, gid: opts.gid });
+  if (opts.input !== undefined) child.stdin!.end(opts.input);
   let stdout = '';
   let stderr = '';
   const lineWaiters: Array<() => void> = [];

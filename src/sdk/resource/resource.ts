@@ -7,6 +7,7 @@ import type { Config } from '../../config';
 import type { Logger } from '../../log/logger';
 import { DISTRO_NAME, DISTRO_VERSION } from '../../version';
 import { serviceIdentity, type ServiceIdentity } from './service-identity';
+import { entryScript as currentEntryScript } from '../../util/entry-script';
 import { boundedEcsDetector } from './ecs-metadata';
 import { lineRequire } from '../../otel-line/line';
 import * as fs from 'fs';
@@ -15,7 +16,7 @@ import * as fs from 'fs';
  * `serviceInstanceId` is generated once per process by the bootstrap, so that the resource and
  * the OpAMP agent description name the same instance.
  */
-export function buildResource(config: Readonly<Config>, log: Logger, serviceInstanceId: string, entryScript = process.argv[1]): { resource: Resource; service: ServiceIdentity } {
+export function buildResource(config: Readonly<Config>, log: Logger, serviceInstanceId: string, entryScript = currentEntryScript()): { resource: Resource; service: ServiceIdentity } {
   const r = lineRequire('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   const service = serviceIdentity(config, log, entryScript);
 

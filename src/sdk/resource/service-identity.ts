@@ -14,6 +14,7 @@ import type { Config } from '../../config';
 import type { Logger } from '../../log/logger';
 import { existsSync } from 'fs';
 import { findPackageJson, findPackageJsonIn, type PackageJson } from '../../util/package-json';
+import { entryScript as currentEntryScript } from '../../util/entry-script';
 
 export interface ServiceIdentity {
   name: string;
@@ -33,7 +34,7 @@ export function currentDirectory(): string | undefined {
   }
 }
 
-export function serviceIdentity(config: Readonly<Config>, log: Logger, entryScript: string | undefined = process.argv[1], cwd: string | undefined = currentDirectory()): ServiceIdentity {
+export function serviceIdentity(config: Readonly<Config>, log: Logger, entryScript: string | undefined = currentEntryScript(), cwd: string | undefined = currentDirectory()): ServiceIdentity {
   if (last && last.config === config && last.entryScript === entryScript && last.cwd === cwd) return last.identity;
   const identity = findServiceIdentity(config, log, entryScript, cwd);
   last = { config, entryScript, cwd, identity };
