@@ -154,7 +154,7 @@ describe('OTEL_SDK_DISABLED=true', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const loaded: string[] = JSON.parse(result.stdout);
-    expect(loaded.filter((f) => !/^build\/src\/(bootstrap\/(index|guards)|config\/(index|parse|settings|from-values)|util\/node-version)\.js$/.test(f))).toEqual([]);
+    expect(loaded.filter((f) => !/^build\/src\/(bootstrap\/(index|guards)|config\/(index|parse|settings|from-values)|util\/(node-version|entry-script))\.js$/.test(f))).toEqual([]);
   });
 
   it('without it, a script that loads no instrumented module loads no instrumentation or SDK', async () => {
