@@ -10,6 +10,7 @@ import type { ServiceIdentity } from '../resource/service-identity';
 import { createTracerProvider } from './traces';
 import { createMeterProvider } from './metrics';
 import { createLoggerProvider } from './logs';
+import { LazyLoggerProvider } from './lazy-logs';
 import { routeOtelDiagnostics } from '../../log/otel-diag';
 import type { RuntimeState } from '../../runtime/state';
 import { LossLedger, type LossCause } from '../queue/loss-ledger';
@@ -63,7 +64,8 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
   ledger.setExporterType('logs', otlpComponentType('logs', config.logs.protocol));
   ledger.setExporterType('metrics', otlpComponentType('metrics', config.metrics.protocol));
   const tracerProvider = createTracerProvider(config, resource, log, ledger, runtime, pending, leadingSpanProcessors);
-  const loggerProvider = createLoggerProvider(config, resource, log, ledger, runtime, pending);
+  // Made at the first log record (lazy-logs.ts); its exit source joins `pending` then.
+  const loggerProvider = new LazyLoggerProvider(() => createLoggerProvider(config, resource, log, ledger, runtime, pending));
 
   api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   api.propagation.setGlobalPropagator(createPropagator(config));
