@@ -162,6 +162,13 @@ describe('OTEL_SDK_DISABLED=true', () => {
     const loaded: string[] = JSON.parse(result.stdout);
     expect(loaded.filter((f) => f.includes('@opentelemetry'))).toEqual([]);
   });
+
+  it('with the SDK started and nothing logged, the logs SDK is not loaded (it loads at the first log record)', async () => {
+    const result = await run([guards('loaded-after-http.js')], { env: { NODE_OPTIONS: REQUIRE } });
+    const loaded: string[] = JSON.parse(result.stdout);
+    expect(loaded.some((f) => f.startsWith('@opentelemetry/sdk-trace/'))).toBe(true);
+    expect(loaded.filter((f) => f.startsWith('@opentelemetry/sdk-logs/'))).toEqual([]);
+  });
 });
 
 describe('signals and exit', () => {
