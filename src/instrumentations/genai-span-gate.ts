@@ -22,6 +22,11 @@ export class GenAiSpanGate implements SpanProcessor {
     if (this.processor || isGenAi(span.attributes)) this.load()?.onStart(span, context);
   }
 
+  /** The last moment a span can change (the processor marks and pairs there); then onEnd. */
+  onEnding(span: Span): void {
+    if (this.processor || isGenAi(span.attributes)) this.load()?.onEnding?.(span);
+  }
+
   onEnd(span: ReadableSpan): void {
     if (this.processor || isGenAi(span.attributes) || scopeOf(span).startsWith('com.anthropic.sdk')) this.load()?.onEnd(span);
   }

@@ -4,13 +4,15 @@
 // call is counted exactly once. The upstream openai instrumentation records both metrics itself,
 // and so does the aws-sdk instrumentation for Bedrock Runtime (Converse, InvokeModel): their
 // scopes are skipped here. At start, a GenAI span gets both gen_ai.provider.name and gen_ai.system.
-// The Anthropic SDK's own model-call spans are renamed at start to the conventions' shape.
+// The Anthropic SDK's own model-call spans are renamed at start to the conventions' shape, and its
+// span of a stream the app closed early gets error.type AbortError at end (sdk-stream-abort.ts).
 // Costs two attribute reads per span that is not a GenAI span.
 
 import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { lineRequire } from '../../otel-line/line';
 import { isWatchingClientSpans, noteClientSpan } from './client-spans';
+import { markSdkStreamAbort, noteSdkMessagesCreate } from './sdk-stream-abort';
 import { DURATION_BUCKETS, ERROR_TYPE, INPUT_TOKENS, METRIC_DURATION, METRIC_TOKEN_USAGE, OPERATION, OUTPUT_TOKENS, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, SYSTEM, TOKEN_BUCKETS } from './semconv';
 
 /** Scopes whose instrumentation records gen_ai.client.* itself. */
@@ -28,6 +30,7 @@ export class GenAiSpanMetricsProcessor implements SpanProcessor {
   /** Both provider attributes on every GenAI span (instrumentations set one or the other; consumers read either). */
   onStart(span: Span): void {
     const a = span.attributes;
+    noteSdkMessagesCreate(span);
     renameSdkSpan(span);
     if (isWatchingClientSpans() && span.kind === SPAN_KIND_CLIENT && a[OPERATION] !== undefined && a[OPERATION] !== 'execute_tool') noteProviderSpan(span);
     const provider = a[PROVIDER] ?? a[SYSTEM];
@@ -40,6 +43,11 @@ export class GenAiSpanMetricsProcessor implements SpanProcessor {
       span.setAttribute(OPERATION, 'chat');
       this.completed.add(span);
     }
+  }
+
+  /** Before the span is read-only: what the metric at onEnd and the exported span must both carry. */
+  onEnding(span: Span): void {
+    markSdkStreamAbort(span);
   }
 
   onEnd(span: ReadableSpan): void {
