@@ -3,7 +3,8 @@
 // marks a GenAI span carries — `gen_ai.operation.name`, `gen_ai.provider.name` or `gen_ai.system`
 // (any maker: ours, upstream's, an SDK tracing itself), or the Anthropic SDK's scope at end (its
 // content is redacted there) — and at the first one loads the processor and hands it every span
-// from then on. Costs up to three attribute reads per span until then, none of them a module.
+// from then on (its start, end and onEnding, where an ending span can still change). Costs up to
+// three attribute reads per span hook until then, none of them a module.
 
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
