@@ -3,7 +3,8 @@
 // marks a GenAI span carries — `gen_ai.operation.name`, `gen_ai.provider.name` or `gen_ai.system`
 // (any maker: ours, upstream's, an SDK tracing itself), or the Anthropic SDK's scope at end (its
 // content is redacted there) — and at the first one loads the processor and hands it every span
-// from then on. Costs up to three attribute reads per span until then, none of them a module.
+// from then on (its start, end and onEnding, where an ending span can still change). Costs up to
+// three attribute reads per span hook until then, none of them a module.
 
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -20,6 +21,11 @@ export class GenAiSpanGate implements SpanProcessor {
 
   onStart(span: Span, context: Context): void {
     if (this.processor || isGenAi(span.attributes)) this.load()?.onStart(span, context);
+  }
+
+  /** The last moment a span can change (the processor marks and pairs there); then onEnd. */
+  onEnding(span: Span): void {
+    if (this.processor || isGenAi(span.attributes)) this.load()?.onEnding?.(span);
   }
 
   onEnd(span: ReadableSpan): void {

@@ -68,6 +68,9 @@ describe.each([
     const stream = genaiChild(spans, serverSpan(spans, '/messages-stream'))!;
     expect(Number(stream.attributes['gen_ai.usage.input_tokens'])).toBe(ANTHROPIC_STREAM_USAGE.input_tokens);
     expect(Number(stream.attributes['gen_ai.usage.output_tokens'])).toBe(ANTHROPIC_STREAM_USAGE.output_tokens);
+    // A stream read to its end is a success (only one the app closed early is marked aborted).
+    expect(stream.status?.code).not.toBe('STATUS_CODE_ERROR');
+    expect(stream.attributes['error.type']).toBeUndefined();
     const failed = genaiChild(spans, serverSpan(spans, '/messages-429'))!;
     expect(failed.status?.code).toBe('STATUS_CODE_ERROR');
     // The same error.type on both sides of 0.134 (ours takes the API's own type, as the SDK does).
@@ -89,8 +92,9 @@ describe.each([
     expect(errorType).toBeTruthy();
   });
 
-  // Ours only: from 0.134 the SDK's own span of such a stream ends as a success (its choice; not changed).
-  it.runIf(scope === 'otel-preload-anthropic')('a stream the app aborts or stops reading is no success: error.type on its span and its duration', async () => {
+  // Both sides of 0.134: the SDK's own span of such a stream ends with its status unset, which the
+  // span processor marks as ours are (genai/sdk-stream-abort.ts); one duration point each.
+  it('a stream the app aborts or stops reading is no success: error.type on its span and its duration', async () => {
     expect(JSON.parse(answers['/messages-abort'].body)).toEqual({ events: 3 });
     expect(JSON.parse(answers['/messages-break'].body)).toEqual({ first: 'message_start' });
     const spans = of(service);
@@ -100,6 +104,8 @@ describe.each([
       expect(span.status?.code, route).toBe('STATUS_CODE_ERROR');
       await receiver.waitFor(() => !!point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model }), DEADLINE_MS, `duration of ${model}`);
       expect(point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model, 'error.type': 'AbortError' })?.count, route).toBe(1);
+      // Counted once: no second point without error.type.
+      expect(point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model })?.count, route).toBe(1);
     }
   });
 

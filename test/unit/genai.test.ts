@@ -115,6 +115,24 @@ describe('GenAiSpanMetricsProcessor', () => {
     expect(tokens.dataPoints.map((d) => [d.attributes['gen_ai.token.type'], (d.value as { sum: number }).sum])).toEqual([['input', 17], ['output', 6]]);
     expect((duration.dataPoints[0].value as { buckets: { boundaries: number[] } }).buckets.boundaries).toEqual([0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92]);
   });
+
+  // An SDK may name the provider only after start (span.setAttribute later): the pair is completed at
+  // the span's end too, through a real TracerProvider (onEnding is where an ending span can change).
+  it('a provider attribute set after start: the ended span carries both, its points the conventions\' one', async () => {
+    const t = lineRequire('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
+    const spans = new t.InMemorySpanExporter();
+    const tracer = new t.TracerProvider({ spanProcessors: [new GenAiSpanMetricsProcessor(), new t.SimpleSpanProcessor({ exporter: spans })] }).getTracer('late-provider');
+    for (const [key, model] of [['gen_ai.system', 'late-system'], ['gen_ai.provider.name', 'late-provider']]) {
+      const span = tracer.startSpan('chat', { kind: api.SpanKind.CLIENT, attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': model } });
+      span.setAttribute(key, 'anthropic');
+      span.end();
+    }
+    expect(spans.getFinishedSpans().map((s) => [s.attributes['gen_ai.provider.name'], s.attributes['gen_ai.system']])).toEqual([['anthropic', 'anthropic'], ['anthropic', 'anthropic']]);
+    await reader.forceFlush();
+    const duration = exporter.getMetrics().at(-1)!.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === 'gen_ai.client.operation.duration')!;
+    const late = duration.dataPoints.filter((d) => String(d.attributes['gen_ai.request.model']).startsWith('late-'));
+    expect(late.map((d) => d.attributes['gen_ai.provider.name'])).toEqual(['anthropic', 'anthropic']);
+  });
 });
 
 describe('LangChain provider names', () => {

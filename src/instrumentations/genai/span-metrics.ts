@@ -3,14 +3,17 @@
 // instrumentations (anthropic.ts, google.ts), which leave metrics to this one place so that each
 // call is counted exactly once. The upstream openai instrumentation records both metrics itself,
 // and so does the aws-sdk instrumentation for Bedrock Runtime (Converse, InvokeModel): their
-// scopes are skipped here. At start, a GenAI span gets both gen_ai.provider.name and gen_ai.system.
-// The Anthropic SDK's own model-call spans are renamed at start to the conventions' shape.
+// scopes are skipped here. At start, and again at end (an SDK may set one after start), a GenAI span
+// gets both gen_ai.provider.name and gen_ai.system.
+// The Anthropic SDK's own model-call spans are renamed at start to the conventions' shape, and its
+// span of a stream the app closed early gets error.type AbortError at end (sdk-stream-abort.ts).
 // Costs two attribute reads per span that is not a GenAI span.
 
 import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { lineRequire } from '../../otel-line/line';
 import { isWatchingClientSpans, noteClientSpan } from './client-spans';
+import { markSdkStreamAbort, noteSdkMessagesCreate } from './sdk-stream-abort';
 import { DURATION_BUCKETS, ERROR_TYPE, INPUT_TOKENS, METRIC_DURATION, METRIC_TOKEN_USAGE, OPERATION, OUTPUT_TOKENS, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, SYSTEM, TOKEN_BUCKETS } from './semconv';
 
 /** Scopes whose instrumentation records gen_ai.client.* itself. */
@@ -28,18 +31,24 @@ export class GenAiSpanMetricsProcessor implements SpanProcessor {
   /** Both provider attributes on every GenAI span (instrumentations set one or the other; consumers read either). */
   onStart(span: Span): void {
     const a = span.attributes;
+    noteSdkMessagesCreate(span);
     renameSdkSpan(span);
     if (isWatchingClientSpans() && span.kind === SPAN_KIND_CLIENT && a[OPERATION] !== undefined && a[OPERATION] !== 'execute_tool') noteProviderSpan(span);
-    const provider = a[PROVIDER] ?? a[SYSTEM];
+    const provider = pairProvider(span);
     if (provider === undefined) return;
-    if (a[PROVIDER] === undefined) span.setAttribute(PROVIDER, provider);
-    else if (a[SYSTEM] === undefined) span.setAttribute(SYSTEM, provider);
     // Bedrock's InvokeModel spans (aws-sdk instrumentation) have no operation name and no metrics:
     // they get both here, so that every Bedrock call is counted (Converse records its own).
     if (a[OPERATION] === undefined && provider === 'aws.bedrock' && String(a['rpc.method']).startsWith('InvokeModel')) {
       span.setAttribute(OPERATION, 'chat');
       this.completed.add(span);
     }
+  }
+
+  /** Before the span is read-only: what the metric at onEnd and the exported span must both carry. */
+  onEnding(span: Span): void {
+    // Again at end: an SDK may set its provider attribute after start.
+    pairProvider(span);
+    markSdkStreamAbort(span);
   }
 
   onEnd(span: ReadableSpan): void {
@@ -79,6 +88,16 @@ export class GenAiSpanMetricsProcessor implements SpanProcessor {
   shutdown(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/** Both provider attributes, from whichever the span has; the provider, if any. */
+function pairProvider(span: Span): unknown {
+  const a = span.attributes;
+  const provider = a[PROVIDER] ?? a[SYSTEM];
+  if (provider === undefined) return undefined;
+  if (a[PROVIDER] === undefined) span.setAttribute(PROVIDER, provider);
+  else if (a[SYSTEM] === undefined) span.setAttribute(SYSTEM, provider);
+  return provider;
 }
 
 /**
