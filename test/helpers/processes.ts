@@ -14,6 +14,12 @@ export interface Finished {
   stderr: string;
   /** Wall time from spawn to exit, in ms. */
   elapsedMs: number;
+  /**
+   * Wall time from the last stdout output to exit, in ms (from spawn if nothing was printed): the
+   * time a job that prints when done spends exiting, which a busy machine's slower start-up does
+   * not inflate.
+   */
+  exitMs: number;
 }
 
 export interface Running {
@@ -50,14 +56,16 @@ export function start(args: string[], opts: StartOptions): Running {
   if (opts.input !== undefined) child.stdin!.end(opts.input);
   let stdout = '';
   let stderr = '';
+  let lastOutput = t0;
   const lineWaiters: Array<() => void> = [];
   child.stdout!.on('data', (d) => {
     stdout += d;
+    lastOutput = Date.now();
     for (const w of [...lineWaiters]) w();
   });
   child.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<Finished>((resolve) => {
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, elapsedMs: Date.now() - t0 }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, elapsedMs: Date.now() - t0, exitMs: Date.now() - lastOutput }));
   });
   return {
     child,
