@@ -34,10 +34,63 @@ export function prepareApp(name: string, sources: string = CORPUS_APPS): Prepare
   const source = path.join(sources, name);
   const dir = path.join(CORPUS_CACHE, `${name}-${hashTree(source)}`);
   if (fs.existsSync(path.join(dir, READY))) return { dir, installMs: 0, buildMs: 0 };
+  fs.mkdirSync(CORPUS_CACHE, { recursive: true });
+  // Test files run in parallel and share sets: one installs, the others wait for it.
+  const release = installLock(dir);
+  try {
+    if (fs.existsSync(path.join(dir, READY))) return { dir, installMs: 0, buildMs: 0 };
+    return install(name, source, dir);
+  } finally {
+    release();
+  }
+}
 
+const LOCK_WAIT_MS = 20 * 60_000;
+
+/** A lock folder beside `dir` (mkdir is atomic), held by a live process; a dead holder's is taken over. */
+function installLock(dir: string): () => void {
+  const lock = `${dir}.lock`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      return () => fs.rmSync(lock, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    if (holderDied(lock)) {
+      fs.rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`${dir}: another process has been installing it for ${LOCK_WAIT_MS / 60_000} min (lock ${lock})`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+  }
+}
+
+function holderDied(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+  } catch {
+    // Just made, its pid not yet written; or left by a holder killed in between (then old).
+    try {
+      return Date.now() - fs.statSync(lock).mtimeMs > 60_000;
+    } catch {
+      return false;
+    }
+  }
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+function install(name: string, source: string, dir: string): Prepared {
   // Half-done earlier attempt (killed run): start over.
   fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(CORPUS_CACHE, { recursive: true });
   fs.cpSync(source, dir, { recursive: true });
   const env = toolEnv();
   let t0 = Date.now();
