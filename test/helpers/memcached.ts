@@ -16,9 +16,8 @@ import { DEADLINE_MS, sleep } from './wait';
 
 const CACHE = process.env.OTEL_PRELOAD_MEMCACHED_CACHE ?? path.join(os.homedir(), '.cache', 'otel-preload-memcached');
 const DIR = path.join(CACHE, 'root');
-const BIN = path.join(DIR, 'usr', 'bin', 'memcached');
-/** Where the unpacked libraries land (Debian 12 puts them in /usr/lib/<triplet>, some in /lib/<triplet>). */
-const LIB_DIRS = ['usr/lib/x86_64-linux-gnu', 'lib/x86_64-linux-gnu'].map((d) => path.join(DIR, d));
+const binIn = (root: string) => path.join(root, 'usr', 'bin', 'memcached');
+const BIN = binIn(DIR);
 
 function sh(cmd: string, args: string[], cwd?: string, env?: NodeJS.ProcessEnv): string {
   return execFileSync(cmd, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -30,17 +29,19 @@ function said(err: unknown): string {
   return (e.stderr || e.message || String(err)).trim();
 }
 
-function libraryEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, LD_LIBRARY_PATH: [...LIB_DIRS, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') };
+/** The unpacked libraries (Debian 12 puts them in /usr/lib/<triplet>, some in /lib/<triplet>) ahead of the host's. */
+function libraryEnv(root = DIR): NodeJS.ProcessEnv {
+  const dirs = ['usr/lib/x86_64-linux-gnu', 'lib/x86_64-linux-gnu'].map((d) => path.join(root, d));
+  return { ...process.env, LD_LIBRARY_PATH: [...dirs, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') };
 }
 
-/** The shared libraries the binary needs and the loader cannot find. */
-function missingLibraries(): string[] {
-  const out = sh('ldd', [BIN], undefined, libraryEnv());
+/** The shared libraries the binary unpacked in `root` needs and the loader cannot find. */
+function missingLibraries(root: string): string[] {
+  const out = sh('ldd', [binIn(root)], undefined, libraryEnv(root));
   return out.split('\n').filter((l) => l.includes('not found')).map((l) => l.trim().split(/\s+/)[0]);
 }
 
-/** Downloads `packages` (`apt-get download`, as any user), unpacks each into DIR; returns their Depends fields. */
+/** Downloads `packages` into `tmp` (`apt-get download`, as any user), unpacks each into `tmp/root`; returns their Depends fields. */
 function fetchDebs(tmp: string, packages: string[]): string[] {
   try {
     sh('apt-get', ['download', ...packages], tmp);
@@ -50,7 +51,7 @@ function fetchDebs(tmp: string, packages: string[]): string[] {
   const depends: string[] = [];
   for (const deb of fs.readdirSync(tmp).filter((f) => f.endsWith('.deb'))) {
     depends.push(sh('dpkg-deb', ['-f', path.join(tmp, deb), 'Depends']).trim());
-    sh('dpkg-deb', ['-x', path.join(tmp, deb), DIR]);
+    sh('dpkg-deb', ['-x', path.join(tmp, deb), path.join(tmp, 'root')]);
     fs.rmSync(path.join(tmp, deb));
   }
   return depends;
@@ -58,21 +59,28 @@ function fetchDebs(tmp: string, packages: string[]): string[] {
 
 /** The cached binary, downloaded and unpacked on first use; throws saying what failed. */
 export function memcachedBinary(): string {
-  if (fs.existsSync(path.join(CACHE, '.ready'))) return BIN;
-  fs.rmSync(CACHE, { recursive: true, force: true });
-  fs.mkdirSync(DIR, { recursive: true });
+  if (fs.existsSync(BIN)) return BIN;
+  fs.mkdirSync(CACHE, { recursive: true });
+  // Unpacked aside and renamed into place when it runs, so that a killed or concurrent first use
+  // never leaves (or uses) a half-unpacked tree.
   const tmp = fs.mkdtempSync(path.join(CACHE, '.debs-'));
+  const root = path.join(tmp, 'root');
   try {
     const t0 = Date.now();
     const [depends] = fetchDebs(tmp, ['memcached']);
-    if (missingLibraries().length) {
+    if (missingLibraries(root).length) {
       // Its library dependencies, not libc6 (the loader's own) nor the tools its scripts use.
       const libs = depends.split(',').map((d) => d.trim().split(/[\s:]/)[0]).filter((p) => p.startsWith('lib') && p !== 'libc6');
       fetchDebs(tmp, libs);
     }
-    const still = missingLibraries();
-    if (still.length) throw new Error(`memcached for the tests: ${BIN} still lacks ${still.join(', ')} after unpacking its dependencies`);
-    fs.writeFileSync(path.join(CACHE, '.ready'), `${sh(BIN, ['-V'], undefined, libraryEnv()).trim()}, fetched in ${Date.now() - t0} ms\n`);
+    const still = missingLibraries(root);
+    if (still.length) throw new Error(`memcached for the tests: ${binIn(root)} still lacks ${still.join(', ')} after unpacking its dependencies`);
+    fs.writeFileSync(path.join(root, 'fetched.txt'), `${sh(binIn(root), ['-V'], undefined, libraryEnv(root)).trim()}, fetched in ${Date.now() - t0} ms\n`);
+    // Another process may have finished first: its copy is as good.
+    if (!fs.existsSync(BIN)) {
+      fs.rmSync(DIR, { recursive: true, force: true });
+      fs.renameSync(root, DIR);
+    }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
