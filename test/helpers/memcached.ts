@@ -45,8 +45,15 @@ function missingLibraries(root: string): string[] {
 function fetchDebs(tmp: string, packages: string[]): string[] {
   try {
     sh('apt-get', ['download', ...packages], tmp);
-  } catch (err) {
-    throw new Error(`memcached for the tests: \`apt-get download ${packages.join(' ')}\` failed (the package lists may need \`apt-get update\`): ${said(err)}`);
+  } catch (first) {
+    // A fresh image may have no package lists yet: as root, fetch them once and try again.
+    if (process.getuid?.() !== 0) throw new Error(`memcached for the tests: \`apt-get download ${packages.join(' ')}\` failed (the package lists may need \`apt-get update\`, as root): ${said(first)}`);
+    try {
+      sh('apt-get', ['update', '-qq']);
+      sh('apt-get', ['download', ...packages], tmp);
+    } catch (err) {
+      throw new Error(`memcached for the tests: \`apt-get download ${packages.join(' ')}\` failed, also after \`apt-get update\`: ${said(first)} / ${said(err)}`);
+    }
   }
   const depends: string[] = [];
   for (const deb of fs.readdirSync(tmp).filter((f) => f.endsWith('.deb'))) {
