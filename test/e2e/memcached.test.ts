@@ -6,12 +6,10 @@
 // one key: one CLIENT span per command, each under the request's SERVER span.
 
 import { randomBytes } from 'crypto';
-import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../../scripts/otlp-receiver';
-import { prepareApp, VERSION_SETS } from '../../scripts/corpus';
 import { setVersion, type VersionSet } from '../../scripts/e2e-tested';
-import { REPO, start, type Running } from '../helpers/processes';
+import { appOnVersionSet } from '../helpers/version-app';
 import { startMemcached, type Memcached } from '../helpers/memcached';
 import { DEADLINE_MS } from '../helpers/wait';
 
@@ -28,30 +26,11 @@ afterAll(async () => {
 });
 
 describe.each(['libs-newest', 'libs-oldest'] as const satisfies readonly VersionSet[])('memcached from %s', (set) => {
-  let app: Running;
-  let port: number;
-  beforeAll(async () => {
-    app = start([path.join(REPO, 'fixtures/memcached/app.cjs')], {
-      env: {
-        NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`,
-        LIBS_DIR: prepareApp(set, VERSION_SETS).dir,
-        MEMCACHED_PORT: String(memcached.port),
-        OTEL_SERVICE_NAME: `memcached-${set}`,
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-        OTEL_METRICS_EXPORTER: 'none',
-      },
-    });
-    port = Number((await app.waitForLine(/listening (\d+)/, DEADLINE_MS))[1]);
-  });
-  afterAll(async () => {
-    app?.child.kill('SIGTERM');
-    await app?.exited;
-  });
+  const app = appOnVersionSet('fixtures/memcached/app.cjs', set, () => receiver.endpoint, () => ({ MEMCACHED_PORT: String(memcached.port), OTEL_SERVICE_NAME: `memcached-${set}` }));
 
   it('set and get: one CLIENT span each, under the SERVER span', async () => {
     const traceId = randomBytes(16).toString('hex');
-    const res = await fetch(`http://127.0.0.1:${port}/`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+    const res = await fetch(`http://127.0.0.1:${app.port()}/`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
     const body = await res.json();
     expect(body, app.stderr()).toEqual({ value: 'hello', version: setVersion(set, 'memcached') });
     const spans = () => receiver.spans.filter((s) => s.traceId === traceId);

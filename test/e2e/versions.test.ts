@@ -35,6 +35,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver, type ReceivedSpan } from '../../scripts/otlp-receiver';
 import { prepareApp, VERSION_SETS } from '../../scripts/corpus';
+import { appOnVersionSet } from '../helpers/version-app';
 import { REPO, run, start, type Running } from '../helpers/processes';
 import { nodeBinary } from '../../scripts/node-binaries';
 import { missingServices } from '../helpers/services';
@@ -552,28 +553,7 @@ describe('libs-oldest-redis2', () => {
 
 /** The versions app on a set of its own, without BullMQ and the framework servers: its port, once listening. */
 function appOnSetAlone(set: VersionSet): () => number {
-  let app: Running | undefined;
-  let port = 0;
-  beforeAll(async () => {
-    app = start([path.join(REPO, 'fixtures/versions/app.cjs')], {
-      env: {
-        NODE_OPTIONS: `--require ${path.join(REPO, 'register.cjs')}`,
-        LIBS_DIR: prepareApp(set, VERSION_SETS).dir,
-        WITH_BULLMQ: '0',
-        FRAMEWORKS: '0',
-        OTEL_SERVICE_NAME: `versions-${set}`,
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-        OTEL_METRICS_EXPORTER: 'none',
-      },
-    });
-    port = Number((await app.waitForLine(/listening (\d+)/, DEADLINE_MS))[1]);
-  });
-  afterAll(async () => {
-    app?.child.kill('SIGTERM');
-    await app?.exited;
-  });
-  return () => port;
+  return appOnVersionSet('fixtures/versions/app.cjs', set, () => receiver.endpoint, () => ({ WITH_BULLMQ: '0', FRAMEWORKS: '0', OTEL_SERVICE_NAME: `versions-${set}` })).port;
 }
 
 /** restify 4 (libs-oldest) cannot load on Node >= 22 (process.binding('http_parser') is gone). */
