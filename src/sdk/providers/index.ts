@@ -65,7 +65,11 @@ export function startSdk(config: Readonly<Config>, log: Logger, runtime: Runtime
   ledger.setExporterType('metrics', otlpComponentType('metrics', config.metrics.protocol));
   const tracerProvider = createTracerProvider(config, resource, log, ledger, runtime, pending, leadingSpanProcessors);
   // Made at the first log record (lazy-logs.ts); its exit source joins `pending` then.
-  const loggerProvider = new LazyLoggerProvider(() => createLoggerProvider(config, resource, log, ledger, runtime, pending));
+  const loggerProvider = new LazyLoggerProvider(
+    () => createLoggerProvider(config, resource, log, ledger, runtime, pending),
+    (err, first) => first && log.warn(`the logs SDK could not be loaded (${(err as Error)?.message ?? err}); log records are counted lost (export_failed) until it can, tried again at each record.`),
+    () => ledger.lose('logs', 1, 'export_failed'),
+  );
 
   api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   api.propagation.setGlobalPropagator(createPropagator(config));
