@@ -125,6 +125,18 @@ describe('the app brings its own OpenTelemetry SDK', () => {
     expect(lines).toEqual([expect.stringMatching(/loads its own OpenTelemetry SDK .* steps aside/)]);
     expect(spansOf(service)).toEqual([]);
   });
+
+  it('loaded after ours started: a logger handed out before makes no logs SDK of ours afterwards (nothing exported)', async () => {
+    const env = { NODE_OPTIONS: REQUIRE, OTEL_BLRP_SCHEDULE_DELAY: '100', ...toReceiver() };
+    const aside = await run([guards('own-sdk-late.js')], { env: { ...env, STEP_ASIDE: '1', OTEL_SERVICE_NAME: 'late-own-sdk' } });
+    expectUntouched(aside, 'emitted\n');
+    // The same app without its SDK delivers its record: the marker that the first one would have arrived.
+    const control = await run([guards('own-sdk-late.js')], { env: { ...env, STEP_ASIDE: '0', OTEL_SERVICE_NAME: 'late-own-sdk-control' } });
+    expectUntouched(control, 'emitted\n');
+    const logsOf = (service: string) => receiver.logs.filter((l) => l.resource['service.name'] === service);
+    await receiver.waitFor(() => logsOf('late-own-sdk-control').length === 1);
+    expect(logsOf('late-own-sdk')).toEqual([]);
+  });
 });
 
 describe('tooling processes', () => {

@@ -53,4 +53,16 @@ describe('LazyLoggerProvider', () => {
     await provider.shutdown();
     expect(made).toBe(0);
   });
+
+  it('after shutdown (exit, or stepping aside for the app\'s own SDK) a record makes no SDK and is dropped', async () => {
+    let made = 0;
+    let dropped = 0;
+    const provider = new LazyLoggerProvider(() => (made++, fakeSdk([])), () => undefined, () => dropped++);
+    const logger = provider.getLogger('pino');
+    await provider.shutdown();
+    logger.emit({ body: 'after' });
+    provider.getLogger('late').emit({ body: 'after' });
+    expect(made).toBe(0);
+    expect(dropped).toBe(0);
+  });
 });

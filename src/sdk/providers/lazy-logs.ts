@@ -5,7 +5,9 @@
 // instrumentations' (made when they are constructed): each makes the real one at its first
 // `emit` or `enabled` call. Should making the SDK fail then (files that cannot be opened: EMFILE),
 // that record is dropped and counted, one warning says why, and the next record tries again:
-// the app's logging call never throws for us.
+// the app's logging call never throws for us. Once shut down (at exit, or when the preload steps
+// aside for the app's own SDK) it makes nothing: a record then is dropped, as the logs SDK itself
+// drops records after its shutdown. The first record pays the SDK's loading (~10–25 ms, once).
 
 import type { Logger as OtelLogger, LoggerOptions, LogRecord } from '@opentelemetry/api-logs';
 import type { LoggerProvider } from '@opentelemetry/sdk-logs';
@@ -15,6 +17,7 @@ type EnabledOptions = Parameters<NonNullable<OtelLogger['enabled']>>[0];
 export class LazyLoggerProvider {
   private real: LoggerProvider | undefined;
   private warned = false;
+  private stopped = false;
 
   constructor(
     private readonly create: () => LoggerProvider,
@@ -25,7 +28,7 @@ export class LazyLoggerProvider {
 
   /** The logs SDK, made now if it was not yet; undefined if that failed this time. */
   private provider(): LoggerProvider | undefined {
-    if (this.real) return this.real;
+    if (this.real || this.stopped) return this.real;
     try {
       return (this.real = this.create());
     } catch (err) {
@@ -42,7 +45,7 @@ export class LazyLoggerProvider {
       emit: (record: LogRecord) => {
         const target = real();
         if (target) target.emit(record);
-        else this.onDropped();
+        else if (!this.stopped) this.onDropped();
       },
       enabled: (opts?: EnabledOptions) => real()?.enabled?.(opts) ?? true,
     };
@@ -53,6 +56,7 @@ export class LazyLoggerProvider {
   }
 
   shutdown(): Promise<void> {
+    this.stopped = true;
     return this.real ? this.real.shutdown() : Promise.resolve();
   }
 }
