@@ -44,6 +44,8 @@ const bool = { type: 'boolean' } as const;
 const ms = { type: 'integer', min: 0, max: MAX_TIMER_MILLIS } as const;
 const positive = { type: 'integer', min: 1, max: MAX_TIMER_MILLIS } as const;
 const count = { type: 'integer', min: 0, max: MAX_TIMER_MILLIS } as const;
+/** A length limit of 0 would be no limit with a warning for every attribute (the SDK ignores limits ≤ 0): refused at once instead. */
+const length = { type: 'integer', min: 1, max: MAX_TIMER_MILLIS } as const;
 const queue = { type: 'integer', min: 1, max: MAX_QUEUE_SIZE } as const;
 const batch = { type: 'integer', min: 1, max: MAX_BATCH_SIZE } as const;
 
@@ -95,9 +97,9 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'OTEL_BLRP_EXPORT_TIMEOUT', kind: positive, default: '30000', description: 'Log batch export timeout in ms (≤ 2^31−1)' },
   { name: 'OTEL_BLRP_MAX_QUEUE_SIZE', kind: queue, default: '2048', description: `Log records queued before new ones are dropped; at most ${MAX_QUEUE_SIZE}` },
   { name: 'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', kind: batch, default: '512', description: `Log records per export batch; at most ${MAX_BATCH_SIZE} and the queue size` },
-  { name: 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', kind: count, description: 'Max attribute value length (unset = unlimited)' },
+  { name: 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', kind: length, description: 'Max attribute value length, at least 1 (unset = unlimited)' },
   { name: 'OTEL_ATTRIBUTE_COUNT_LIMIT', kind: count, default: '128', description: 'Max attributes per span, event, link or log record' },
-  { name: 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', kind: count, description: 'Max span attribute value length; falls back to OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT' },
+  { name: 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', kind: length, description: 'Max span attribute value length, at least 1; falls back to OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT' },
   { name: 'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', kind: count, description: 'Max attributes per span; falls back to OTEL_ATTRIBUTE_COUNT_LIMIT' },
   { name: 'OTEL_SPAN_EVENT_COUNT_LIMIT', kind: count, default: '128', description: 'Max events per span' },
   { name: 'OTEL_SPAN_LINK_COUNT_LIMIT', kind: count, default: '128', description: 'Max links per span' },
