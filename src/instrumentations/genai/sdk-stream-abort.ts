@@ -11,6 +11,7 @@
 
 import type { Span } from '@opentelemetry/sdk-trace';
 import { ERROR_TYPE } from './semconv';
+import { isAnthropicSdkSpan } from './scope';
 
 const STATUS_UNSET = 0;
 const STATUS_ERROR = 2;
@@ -19,9 +20,7 @@ const STATUS_ERROR = 2;
 const messagesCreate = new WeakSet<object>();
 
 export function noteSdkMessagesCreate(span: Span): void {
-  if (span.name !== 'anthropic.messages.create') return;
-  const scope = span as { instrumentationScope?: { name: string }; instrumentationLibrary?: { name: string } };
-  if ((scope.instrumentationScope?.name ?? scope.instrumentationLibrary?.name ?? '').startsWith('com.anthropic.sdk')) messagesCreate.add(span);
+  if (span.name === 'anthropic.messages.create' && isAnthropicSdkSpan(span)) messagesCreate.add(span);
 }
 
 /** At the span's end, before it is read-only: a stream the app closed early is no success. */

@@ -14,6 +14,7 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
 import { lineRequire } from '../../otel-line/line';
 import { isWatchingClientSpans, noteClientSpan } from './client-spans';
 import { markSdkStreamAbort, noteSdkMessagesCreate } from './sdk-stream-abort';
+import { isAnthropicSdkSpan, scopeName } from './scope';
 import { DURATION_BUCKETS, ERROR_TYPE, INPUT_TOKENS, METRIC_DURATION, METRIC_TOKEN_USAGE, OPERATION, OUTPUT_TOKENS, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, SYSTEM, TOKEN_BUCKETS } from './semconv';
 
 /** Scopes whose instrumentation records gen_ai.client.* itself. */
@@ -60,8 +61,7 @@ export class GenAiSpanMetricsProcessor implements SpanProcessor {
     // ones. An MCP tool call is a CLIENT execute_tool span: no model call either (mcp.ts has its metrics).
     if (operation === 'execute_tool') return;
     if (span.kind !== SPAN_KIND_CLIENT && !(span.kind === SPAN_KIND_INTERNAL && operation !== 'invoke_agent')) return;
-    const scope = (span as { instrumentationScope?: { name: string }; instrumentationLibrary?: { name: string } });
-    if (RECORDS_OWN_METRICS.has(scope.instrumentationScope?.name ?? scope.instrumentationLibrary?.name ?? '') && !this.completed.has(span)) return;
+    if (RECORDS_OWN_METRICS.has(scopeName(span)) && !this.completed.has(span)) return;
     try {
       const { duration, tokens } = (this.instruments ??= createInstruments());
       const provider = a[PROVIDER] ?? a[SYSTEM];
@@ -110,8 +110,7 @@ function renameSdkSpan(span: Span): void {
   const operation = a[OPERATION];
   const model = a[REQUEST_MODEL];
   if (typeof operation !== 'string' || typeof model !== 'string' || !span.name.startsWith('anthropic.')) return;
-  const scope = span as { instrumentationScope?: { name: string }; instrumentationLibrary?: { name: string } };
-  if (!(scope.instrumentationScope?.name ?? scope.instrumentationLibrary?.name ?? '').startsWith('com.anthropic.sdk')) return;
+  if (!isAnthropicSdkSpan(span)) return;
   span.updateName(`${operation} ${model}`);
 }
 
@@ -123,8 +122,7 @@ const CONTENT_KEYS = ['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai
  * Mutated in place at end: this processor runs before the exporting ones (providers/traces.ts).
  */
 function redactSdkContent(span: ReadableSpan): void {
-  const scope = span as { instrumentationScope?: { name: string }; instrumentationLibrary?: { name: string } };
-  if (!(scope.instrumentationScope?.name ?? scope.instrumentationLibrary?.name ?? '').startsWith('com.anthropic.sdk')) return;
+  if (!isAnthropicSdkSpan(span)) return;
   const a = span.attributes as Record<string, unknown>;
   if (!CONTENT_KEYS.some((key) => typeof a[key] === 'string')) return;
   const { contentAttribute, redactText } = require('./content') as typeof import('./content');
@@ -144,8 +142,7 @@ function redactSdkContent(span: ReadableSpan): void {
 
 /** LangChain's own chat spans are not provider spans (langchain.ts asks about the others). */
 function noteProviderSpan(span: Span): void {
-  const scope = span as { instrumentationScope?: { name: string }; instrumentationLibrary?: { name: string } };
-  if ((scope.instrumentationScope?.name ?? scope.instrumentationLibrary?.name) === 'otel-preload-langchain') return;
+  if (scopeName(span) === 'otel-preload-langchain') return;
   // 2.x: parentSpanId; 3.x: parentSpanContext.
   const s = span as unknown as { parentSpanId?: string; parentSpanContext?: { spanId?: string } };
   const parent = s.parentSpanContext?.spanId ?? s.parentSpanId;
