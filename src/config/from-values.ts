@@ -126,6 +126,8 @@ export function configFromValues(env: Env, label: (name: string) => string = (na
     baggageSpanAttributes: Object.freeze(baggageKeys.filter((k) => HEADER_NAME.test(k))),
     genAiCaptureMessageContent: get<boolean>('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT', false),
     shutdownTimeoutMillis: get<number>('OTEL_NODE_SHUTDOWN_TIMEOUT', 2000),
+    codeCache: get<boolean>('OTEL_NODE_CODE_CACHE', true),
+    xdgCacheHome: maybe<string>('XDG_CACHE_HOME'),
     opamp: Object.freeze({
       endpoint: maybe<string>('OTEL_NODE_OPAMP_ENDPOINT'),
       headers: Object.freeze(get<Record<string, string>>('OTEL_NODE_OPAMP_HEADERS', {})),
@@ -134,7 +136,6 @@ export function configFromValues(env: Env, label: (name: string) => string = (na
       clientKey: maybe<string>('OTEL_NODE_OPAMP_CLIENT_KEY'),
       heartbeatIntervalMillis: get<number>('OTEL_NODE_OPAMP_HEARTBEAT_INTERVAL', 30_000),
       cacheFile: maybe<string>('OTEL_NODE_OPAMP_CACHE_FILE'),
-      xdgCacheHome: maybe<string>('XDG_CACHE_HOME'),
     }),
     excludedProcesses: Object.freeze([...splitList(DEFAULT_EXCLUDED_PROCESSES), ...get<string[]>('OTEL_NODE_EXCLUDED_PROCESSES', [])]),
     includedProcesses: Object.freeze(get<string[]>('OTEL_NODE_INCLUDED_PROCESSES', [])),

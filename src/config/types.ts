@@ -63,6 +63,10 @@ export interface Config {
   /** Prompts and completions of LLM calls recorded (bounded, redacted); off by default. */
   genAiCaptureMessageContent: boolean;
   shutdownTimeoutMillis: number;
+  /** V8 code cache of our own files (util/code-cache.ts). */
+  codeCache: boolean;
+  /** XDG_CACHE_HOME: the default place of our per-user caches (util/cache-dir.ts). */
+  xdgCacheHome?: string;
   opamp: {
     endpoint?: string;
     headers: Readonly<Record<string, string>>;
@@ -71,7 +75,6 @@ export interface Config {
     clientKey?: string;
     heartbeatIntervalMillis: number;
     cacheFile?: string;
-    xdgCacheHome?: string;
   };
   excludedProcesses: readonly string[];
   includedProcesses: readonly string[];

@@ -12,7 +12,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ConfigMap } from './remote-config';
-import { unsafeDir } from './cache-dir';
+import { unsafeDir } from '../util/cache-dir';
 import { readOpened } from '../util/read-small-file';
 
 export interface CachedConfig {

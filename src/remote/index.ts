@@ -9,7 +9,7 @@ import { redactUrl } from '../util/redact';
 import { localSettings, type RuntimeSettings, type RuntimeState } from '../runtime/state';
 import { DISTRO_NAME, DISTRO_VERSION } from '../version';
 import { readCache, writeCache } from './cache';
-import { cacheFileName, defaultCacheDir } from './cache-dir';
+import { cacheFileName, defaultCacheDir } from '../util/cache-dir';
 import { OpampClient } from './client';
 import { heartbeatMillis } from './bounds';
 import type { ComponentHealth } from './codec';
@@ -35,7 +35,7 @@ export function startOpamp(config: Readonly<Config>, log: Logger, runtime: Runti
     local.heartbeatIntervalMillis = heartbeat;
     runtime.update({ ...runtime.settings, heartbeatIntervalMillis: heartbeat });
   }
-  const cacheFile = opamp.cacheFile ?? defaultCacheFile(identity.serviceName, opamp.xdgCacheHome, log);
+  const cacheFile = opamp.cacheFile ?? defaultCacheFile(identity.serviceName, config.xdgCacheHome, log);
   // The directory as it was checked now; a write later goes ahead only into that same directory.
   const cacheDir = !opamp.cacheFile && cacheFile ? lstatOrUndefined(path.dirname(cacheFile)) : undefined;
   // Warnings name the setting only when the operator set it.

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultCacheDir } from '../../src/remote/cache-dir';
+import { defaultCacheDir } from '../../src/util/cache-dir';
 import { writeCache } from '../../src/remote/cache';
 
 const NOBODY = 65534;

@@ -6,6 +6,7 @@
 //     otel-preload:
 //       excluded_processes: [my-cli, migrate]      # added to the built-in tooling list
 //       shutdown_timeout: 2000                     # ms, bound on the flush at exit
+//       code_cache: false                          # OTEL_NODE_CODE_CACHE
 //       instrumentations:
 //         enabled: [http, express, pg]             # only these (names without the package prefix)
 //         disabled: [fs]
@@ -32,11 +33,12 @@ export function mapDistribution(m: ModelMapper, distribution: unknown, guardExcl
   // Other distributions' sections are theirs (a fleet file may carry several): not ours to report.
   if (!isNode(ours)) return;
   const at = `distribution.${DISTRIBUTION_NAME}`;
-  m.known(ours, at, ['excluded_processes', 'shutdown_timeout', 'instrumentations', 'baggage_span_attributes', 'opamp']);
+  m.known(ours, at, ['excluded_processes', 'shutdown_timeout', 'code_cache', 'instrumentations', 'baggage_span_attributes', 'opamp']);
   m.set('OTEL_NODE_BAGGAGE_SPAN_ATTRIBUTES', `${at}.baggage_span_attributes`, list(ours.baggage_span_attributes));
   const excluded = list(ours.excluded_processes);
   if (excluded) m.set('OTEL_NODE_EXCLUDED_PROCESSES', `${at}.excluded_processes`, [guardExcluded, excluded].filter(Boolean).join(','));
   m.number('OTEL_NODE_SHUTDOWN_TIMEOUT', `${at}.shutdown_timeout`, ours.shutdown_timeout);
+  m.set('OTEL_NODE_CODE_CACHE', `${at}.code_cache`, ours.code_cache == null ? undefined : String(ours.code_cache));
   if (isNode(ours.instrumentations)) {
     const i = ours.instrumentations;
     m.known(i, `${at}.instrumentations`, ['enabled', 'disabled', 'detail']);

@@ -1,4 +1,4 @@
-// Where the OpAMP cache lives by default: a private, per-user directory, never a shared one (a
+// Where our per-user caches live (the OpAMP cache, the code cache): a private, per-user directory, never a shared one (a
 // predictable path in the shared temp directory let any local user plant a config for everyone).
 // `$XDG_CACHE_HOME/otel-preload`, else `~/.cache/otel-preload`, when we can write there; else a
 // `0700` directory named for the uid in the temp directory, used only if it is really ours.
