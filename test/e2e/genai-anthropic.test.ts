@@ -26,7 +26,7 @@ afterAll(async () => {
 
 const ROUTES = ['/messages', '/messages-stream', '/messages-429'];
 /** Streams the app aborts (its AbortSignal) or stops reading after the first event; the server holds the rest. */
-const STOPPED = ['/messages-abort', '/messages-break'];
+const STOPPED = ['/messages-abort', '/messages-break', '/messages-abort-plain'];
 const of = (service: string) => receiver.spans.filter((s) => s.resource['service.name'] === service);
 
 describe.each([
@@ -93,7 +93,7 @@ describe.each([
   });
 
   // Both sides of 0.134: the SDK's own span of such a stream ends with its status unset, which the
-  // span processor marks as ours are (genai/sdk-stream-abort.ts); one duration point each.
+  // span processor marks as ours are (genai/sdk-abort.ts); one duration point each.
   it('a stream the app aborts or stops reading is no success: error.type on its span and its duration', async () => {
     expect(JSON.parse(answers['/messages-abort'].body)).toEqual({ events: 3 });
     expect(JSON.parse(answers['/messages-break'].body)).toEqual({ first: 'message_start' });
@@ -107,6 +107,20 @@ describe.each([
       // Counted once: no second point without error.type.
       expect(point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model })?.count, route).toBe(1);
     }
+  });
+
+  // The SDK's own span of a call it was not streaming ends with its status unset too when the app
+  // aborts it; ours (0.133) end with the error the SDK throws. Either way APIUserAbortError.
+  it('a call the app aborts before its answer is no success: error.type APIUserAbortError, one duration point', async () => {
+    // The app saw the abort (the error's name differs by version: APIUserAbortError in 1.16, Error in 0.133).
+    expect(['APIUserAbortError', 'Error']).toContain(JSON.parse(answers['/messages-abort-plain'].body).aborted);
+    const spans = of(service);
+    const span = genaiChild(spans, serverSpan(spans, '/messages-abort-plain'))!;
+    expect(span.attributes['error.type']).toBe('APIUserAbortError');
+    expect(span.status?.code).toBe('STATUS_CODE_ERROR');
+    await receiver.waitFor(() => !!point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'held-plain' }), DEADLINE_MS, 'duration of held-plain');
+    expect(point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'held-plain', 'error.type': 'APIUserAbortError' })?.count).toBe(1);
+    expect(point(receiver, service, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': 'held-plain' })?.count).toBe(1);
   });
 
   it(capture === 'true' ? 'content captured when asked, in the conventions\' shape, with secrets masked' : capture === 'sdk' ? 'content the SDK records itself is masked as ours' : 'no prompt or completion text leaves the process by default', () => {

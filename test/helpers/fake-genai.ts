@@ -61,7 +61,12 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       if (bedrock) return bedrockAnswer(res, decodeURIComponent(bedrock[1]), bedrock[2]);
       const gemini = /^\/v1(?:beta)?\/models\/([^:]+):(generateContent|streamGenerateContent|batchEmbedContents)$/.exec(path);
       if (gemini) return geminiAnswer(res, gemini[1], gemini[2]);
-      if (path === '/v1/messages') return body.stream ? messagesStream(res, model) : json(res, { id: 'msg_01', type: 'message', role: 'assistant', model: `${model}-2026`, content: [{ type: 'text', text: 'Hello from Claude' }], stop_reason: 'end_turn', stop_sequence: null, usage: ANTHROPIC_USAGE });
+      if (path === '/v1/messages') {
+        if (body.stream) return messagesStream(res, model);
+        const answer = () => json(res, { id: 'msg_01', type: 'message', role: 'assistant', model: `${model}-2026`, content: [{ type: 'text', text: 'Hello from Claude' }], stop_reason: 'end_turn', stop_sequence: null, usage: ANTHROPIC_USAGE });
+        // A `held…` call is answered only should the app not give up on it first.
+        return model.startsWith('held') ? hold(res, answer) : answer();
+      }
       res.writeHead(404).end();
     });
   });

@@ -6,14 +6,14 @@
 // scopes are skipped here. At start, and again at end (an SDK may set one after start), a GenAI span
 // gets both gen_ai.provider.name and gen_ai.system.
 // The Anthropic SDK's own model-call spans are renamed at start to the conventions' shape, and its
-// span of a stream the app closed early gets error.type AbortError at end (sdk-stream-abort.ts).
+// span of a call the app aborted (or a stream it closed early) gets error.type at end (sdk-abort.ts).
 // Costs two attribute reads per span that is not a GenAI span.
 
 import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { lineRequire } from '../../otel-line/line';
 import { isWatchingClientSpans, noteClientSpan } from './client-spans';
-import { markSdkStreamAbort, noteSdkMessagesCreate } from './sdk-stream-abort';
+import { markSdkAbort, noteSdkMessagesCreate } from './sdk-abort';
 import { isAnthropicSdkSpan, scopeName } from './scope';
 import { DURATION_BUCKETS, ERROR_TYPE, INPUT_TOKENS, METRIC_DURATION, METRIC_TOKEN_USAGE, OPERATION, OUTPUT_TOKENS, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, SYSTEM, TOKEN_BUCKETS } from './semconv';
 
@@ -49,7 +49,7 @@ export class GenAiSpanMetricsProcessor implements SpanProcessor {
   onEnding(span: Span): void {
     // Again at end: an SDK may set its provider attribute after start.
     pairProvider(span);
-    markSdkStreamAbort(span);
+    markSdkAbort(span);
   }
 
   onEnd(span: ReadableSpan): void {
