@@ -13,6 +13,8 @@ import Module = require('module');
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+// The timers module's own setTimeout: an app that fakes the global one (in its tests) never stops the write.
+import { setTimeout } from 'timers';
 import * as v8 from 'v8';
 import * as vm from 'vm';
 import { unsafeDir } from './cache-dir';
