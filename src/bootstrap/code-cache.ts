@@ -1,5 +1,7 @@
-// Turns on the code cache of our own files (util/code-cache.ts) before the rest of the preload
-// loads, where it pays (Node 22 and later) and the host has no compile cache of its own.
+// Turns on the code cache of our own files (util/code-cache.ts) where it pays (Node 22 and later)
+// and the host has no compile cache of its own. Started when the preload's heavy loading begins (the
+// SDK, OpAMP), not at the bootstrap: the cache itself needs crypto, v8 and vm, which cost a process
+// that never instruments anything (a CLI, a script) more than its ~50 bootstrap files would save.
 
 import Module = require('module');
 import type { Config } from '../config';

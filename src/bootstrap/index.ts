@@ -40,7 +40,6 @@ export function start(entry: Entry, entryFile: string): void {
     }
     for (const w of warnings) log.warn(w);
     if (off) return; // an unusable OTEL_CONFIG_FILE (its line is among the warnings) or `disabled: true`
-    require('./code-cache').startCodeCache(config, log);
     require('./run').run(config, log, entry, entryFile);
   } catch (err) {
     try {

@@ -2,7 +2,6 @@
 // config), the lazy hooks, OpAMP when configured, and the SDK on first need. Steps aside if the
 // application turns out to bring its own OpenTelemetry SDK.
 
-import { randomUUID } from 'crypto';
 import type { Config } from '../config';
 import type { Logger } from '../log/logger';
 import type { Sdk } from '../sdk';
@@ -29,7 +28,16 @@ export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFi
   let state: 'idle' | 'started' | 'failed' | 'stepped-aside' = 'idle';
   let sdk: Sdk | undefined;
   let instrumentations: LazyInstrumentations | undefined;
-  const serviceInstanceId = config.resourceAttributes['service.instance.id'] ?? randomUUID();
+  // Both made on first need (the SDK or OpAMP starts): a process that never needs them loads
+  // neither crypto nor the code cache (bootstrap/code-cache.ts).
+  let instanceId: string | undefined;
+  const serviceInstanceId = (): string => (instanceId ??= config.resourceAttributes['service.instance.id'] ?? (require('crypto') as typeof import('crypto')).randomUUID());
+  let codeCacheStarted = false;
+  const startCodeCache = (): void => {
+    if (codeCacheStarted) return;
+    codeCacheStarted = true;
+    (require('./code-cache') as typeof import('./code-cache')).startCodeCache(config, log);
+  };
   // Crash output stays plain node's: our wrappers' frames out of the app's stack traces (kept at debug).
   if (!['debug', 'verbose', 'all'].includes(log.level)) installFrameFilter(ourFiles());
   const runtime = new RuntimeState(localSettings(config));
@@ -42,12 +50,13 @@ export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFi
   const wantsSummary = ['info', 'debug', 'verbose', 'all'].includes(log.level);
   // Remote configuration: the cached config applies here, before anything else happens.
   const service = config.opamp.endpoint || wantsSummary ? serviceIdentity(config, log) : undefined;
+  if (config.opamp.endpoint) startCodeCache();
   const opamp = config.opamp.endpoint
     ? require('../remote').startOpamp(config, log, runtime, {
         serviceName: service!.name,
         serviceVersion: service!.version,
         serviceNamespace: config.resourceAttributes['service.namespace'],
-        serviceInstanceId,
+        serviceInstanceId: serviceInstanceId(),
       })
     : undefined;
 
@@ -55,11 +64,12 @@ export function run(config: Readonly<Config>, log: Logger, entry: Entry, entryFi
     if (state !== 'idle') return state === 'started';
     state = 'failed';
     try {
+      startCodeCache();
       const { startSdk } = require('../sdk') as typeof import('../sdk');
       const { NextJsRequestProcessor } = require('../instrumentations/nextjs-dedupe') as typeof import('../instrumentations/nextjs-dedupe');
       // The GenAI metrics processor loads at the first GenAI span, not here (genai-span-gate.ts).
       const { GenAiSpanGate } = require('../instrumentations/genai-span-gate') as typeof import('../instrumentations/genai-span-gate');
-      sdk = startSdk(config, log, runtime, serviceInstanceId, [new NextJsRequestProcessor(), new GenAiSpanGate()]);
+      sdk = startSdk(config, log, runtime, serviceInstanceId(), [new NextJsRequestProcessor(), new GenAiSpanGate()]);
       sdk.setMetricExportIntervalMillis(runtime.settings.metricExportIntervalMillis);
       const started = sdk;
       installExitHandlers(

@@ -175,6 +175,15 @@ describe('OTEL_SDK_DISABLED=true', () => {
     expect(loaded.filter((f) => f.includes('@opentelemetry'))).toEqual([]);
   });
 
+  it.each([process.versions.node, '24.21.0'])('on Node %s, a script that loads no instrumented module loads no crypto, v8 or vm for us (the code cache and the instance id wait for the SDK)', async (version) => {
+    const node = version === process.versions.node ? process.execPath : nodeBinary(version);
+    const result = await run([guards('loaded-builtins.js')], { node, env: { NODE_OPTIONS: REQUIRE, OTEL_EXPORTER_OTLP_ENDPOINT: NOWHERE } });
+    const { builtins, preloadRan } = JSON.parse(result.stdout) as { builtins: string[]; preloadRan: boolean };
+    expect(preloadRan).toBe(true);
+    expect(builtins).toContain('diagnostics_channel');
+    expect(builtins.filter((m) => ['crypto', 'v8', 'vm'].includes(m))).toEqual([]);
+  });
+
   it('with the SDK started and nothing logged, the logs SDK is not loaded (it loads at the first log record)', async () => {
     const result = await run([guards('loaded-after-http.js')], { env: { NODE_OPTIONS: REQUIRE } });
     const loaded: string[] = JSON.parse(result.stdout);
