@@ -252,11 +252,12 @@ export function startLazyInstrumentations(config: Readonly<Config>, log: Logger,
   }
 
   const requireHook = installRequireHook(watched, activate, (name) => patchesUnknown || patched.has(name));
+  const notRegistered = (err: unknown) => log.warn(`ESM import hook could not be registered (${(err as Error)?.message ?? err}); ES modules are not instrumented.`);
   try {
     const esmFiles = entries.flatMap((e) => e.esmFiles ?? []);
-    esmHook = installImportHook(watched, (name, loadedBy) => requireHook.activating(() => activate(name, loadedBy)), parentUrl, entryScript(), nitroFile(log), esmFiles);
+    esmHook = installImportHook(watched, (name, loadedBy) => requireHook.activating(() => activate(name, loadedBy)), parentUrl, entryScript(), notRegistered, nitroFile(log), esmFiles);
   } catch (err) {
-    log.warn(`ESM import hook could not be registered (${(err as Error)?.message ?? err}); ES modules are not instrumented.`);
+    notRegistered(err);
   }
   const onFetch = entries.filter((e) => e.onGlobalFetch);
   if (onFetch.length) installFetchTrigger(() => requireHook.activating(() => ensureSdk() && onFetch.forEach((e) => activateEntry(e))));

@@ -9,6 +9,7 @@ import { findPackageJson } from '../util/package-json';
 import * as path from 'path';
 import { nodeVersion } from '../util/node-version';
 import { isLineFile, line, lineRequire } from '../otel-line/line';
+import { registerDeferredEsmHooks } from './deferred-esm-hooks';
 
 /** Called with the package name and the file that required it, or 'import' for an ESM import. */
 type Activate = (moduleName: string, loadedBy?: string) => void;
@@ -146,8 +147,8 @@ function isOpenTelemetryCode(file: string | undefined): boolean {
 /**
  * Registers import-in-the-middle's loader for the watched specifiers only, so that no other ESM
  * module is wrapped, and one hook that activates instrumentations on first import.
- * - Node with in-thread hooks (module.registerHooks fixed: 22.22.3+, 24.11.1+, 26): always, as
- *   they cost almost nothing — except for `node -e`/`-p`/REPL, where import-in-the-middle's
+ * - Node with in-thread hooks (module.registerHooks fixed: 22.22.3+, 24.11.1+, 26): always, their
+ *   code loaded at the first import (deferred-esm-hooks.ts) — except for `node -e`/`-p`/REPL, where import-in-the-middle's
  *   in-thread loader makes Node's own require('module') fail (ENOENT 'module').
  * - Older Node: the loader runs on its own thread (~50 ms and ~25 MB per process), so only for
  *   an ES module entry script; CommonJS apps are instrumented through the require hook.
@@ -161,13 +162,13 @@ export interface WatchedFile {
 }
 
 /** `files`: files inside watched packages to wrap as well (a package imported by subpath only); their import activates the package's instrumentation. */
-export function installImportHook(watched: Set<string>, activate: Activate, parentUrl: string, mainScript: string | undefined, file?: WatchedFile, files: readonly RegExp[] = []): EsmHookMode {
+export function installImportHook(watched: Set<string>, activate: Activate, parentUrl: string, mainScript: string | undefined, onLateFailure: (err: unknown) => void, file?: WatchedFile, files: readonly RegExp[] = []): EsmHookMode {
   const include: Array<string | RegExp> = [...watched, ...(file ? [file.url] : []), ...files];
   const mod = Module as unknown as { register?: Function; registerHooks?: Function };
   let mode: EsmHookMode;
   if (!mainScript) return 'off';
   if (supportsSyncHooks() && mod.registerHooks) {
-    lineRequire('import-in-the-middle/register-hooks.mjs').register({ include });
+    registerDeferredEsmHooks(include, onLateFailure);
     mode = 'in-thread';
   } else if (mod.register && isEsmEntry(mainScript)) {
     // The loader of the line's own import-in-the-middle: the hooks below are added to that copy.

@@ -184,6 +184,14 @@ describe('OTEL_SDK_DISABLED=true', () => {
     expect(builtins.filter((m) => ['crypto', 'v8', 'vm'].includes(m))).toEqual([]);
   });
 
+  it('on Node 24, a CommonJS script that imports nothing has the in-thread ESM hook registered but none of its ES modules loaded (they load at the first import: esm-hook-cjs.test.ts)', async () => {
+    const result = await run([guards('loaded-builtins.js')], { node: nodeBinary('24.21.0'), env: { NODE_OPTIONS: REQUIRE, OTEL_EXPORTER_OTLP_ENDPOINT: NOWHERE, OTEL_LOG_LEVEL: 'info' } });
+    const { iitmIndex, iitmEsm } = JSON.parse(result.stdout) as { iitmIndex: boolean; iitmEsm: string[] };
+    expect(result.stderr).toMatch(/"esmHook":"in-thread"/);
+    expect(iitmIndex).toBe(true);
+    expect(iitmEsm).toEqual([]);
+  });
+
   it('with the SDK started and nothing logged, the logs SDK is not loaded (it loads at the first log record)', async () => {
     const result = await run([guards('loaded-after-http.js')], { env: { NODE_OPTIONS: REQUIRE } });
     const loaded: string[] = JSON.parse(result.stdout);
