@@ -8,6 +8,7 @@ import * as http from 'http';
 import * as net from 'net';
 import { prepareApp } from '../scripts/corpus';
 import { childEnv, VARIANTS, type Endpoints, type Variant } from './variants';
+import { onAppCore } from './load';
 
 export interface FirstAnswerApp {
   name: string;
@@ -38,7 +39,8 @@ function freePort(): Promise<number> {
 async function firstAnswerOnce(node: string, cwd: string, script: string, urlPath: string, env: NodeJS.ProcessEnv): Promise<number> {
   const port = await freePort();
   const t0 = process.hrtime.bigint();
-  const child = spawn(node, [script], { cwd, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'ignore'] });
+  const [cmd, args] = onAppCore(node, [script]);
+  const child = spawn(cmd, args, { cwd, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'ignore'] });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const deadline = Date.now() + 30_000;
   try {

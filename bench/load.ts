@@ -28,6 +28,15 @@ export function pinRunner(): void {
   if (PINNED) spawnSync('taskset', ['-a', '-pc', '0', String(process.pid)], { stdio: 'ignore' });
 }
 
+/**
+ * The command that runs an app alone on core 1. Every measured app goes through it: a child
+ * inherits the pinned runner's affinity, so one spawned directly would share core 0 with the
+ * runner, the sink and the poller.
+ */
+export function onAppCore(node: string, args: string[]): [string, string[]] {
+  return PINNED ? ['taskset', ['-c', '1', node, ...args]] : [node, args];
+}
+
 function cpuTicks(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -35,8 +44,8 @@ function cpuTicks(pid: number): number {
 }
 
 export async function underLoad(opts: { node: string; script: string; cwd: string; env: NodeJS.ProcessEnv; path: string; warmupSeconds: number; seconds: number; autocannon: Function; exportsSoFar: () => number }): Promise<LoadResult> {
-  const [cmd, args] = PINNED ? ['taskset', ['-c', '1', opts.node, opts.script]] : [opts.node, [opts.script]];
-  const child = spawn(cmd as string, args as string[], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const [cmd, args] = onAppCore(opts.node, [opts.script]);
+  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {

@@ -43,7 +43,7 @@ export function renderTables(r: Results): string {
   const line = (...cells: string[]) => rows.push(`| ${cells.join(' | ')} |`);
   rows.push(
     `Measured ${r.date} on ${r.machine}; Node.js ${r.node}; ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; \`${r.command}\`.`,
-    `${r.pinned ? 'App pinned alone on core 1 (taskset), autocannon (20 connections) and the OTLP sink on core 0' : 'Not pinned (taskset or a second core missing)'}; ${r.rounds} interleaved round(s) of ${r.seconds} s after a warm-up, each variant a fresh process per round. "kept" and "µs added" are taken against plain node in the same round; median (range over rounds).`,
+    `${r.pinned ? 'Every measured app (under load, at start-up, to its first answer) pinned alone on core 1 (taskset); autocannon (20 connections), the first-answer poller and the OTLP sink on core 0' : 'Not pinned (taskset or a second core missing)'}; ${r.rounds} interleaved round(s) of ${r.seconds} s after a warm-up, each variant a fresh process per round. "kept" and "µs added" are taken against plain node in the same round; median (range over rounds).`,
     '',
   );
   for (const [app, title] of Object.entries(TITLES) as Array<[keyof Results['load'], string]>) {

@@ -12,7 +12,7 @@ import { nodeBinary } from '../scripts/node-binaries';
 import { repoRoot } from '../scripts/repo-root';
 import { OtlpSink } from './otlp-sink';
 import { childEnv, VARIANTS, type Endpoints, type Variant } from './variants';
-import { PINNED, pinRunner, underLoad, type LoadResult } from './load';
+import { onAppCore, PINNED, pinRunner, underLoad, type LoadResult } from './load';
 import { renderTables, type Results } from './report';
 import { firstAnswers } from './first-answer';
 
@@ -42,7 +42,8 @@ const log = (m: string) => process.stderr.write(m + '\n');
 function runOnce(node: string, variant: Variant, script: string, endpoints: Endpoints): Promise<{ wallMs: number; rssMiB: number }> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', '%M', node, script], { cwd: APPS, env: childEnv(variant, REPO, endpoints), stdio: ['ignore', 'ignore', 'pipe'] });
+    // taskset execs node, so /usr/bin/time's peak RSS is node's.
+    const child = spawn('/usr/bin/time', ['-f', '%M', ...onAppCore(node, [script]).flat()], { cwd: APPS, env: childEnv(variant, REPO, endpoints), stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
