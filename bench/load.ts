@@ -21,7 +21,9 @@ export interface LoadResult {
 }
 
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-export const PINNED = os.cpus().length >= 2 && spawnSync('taskset', ['-V']).status === 0;
+// Core 1 must be in this process's allowed set too (a cpuset may leave it out): otherwise every
+// `taskset -c 1` would fail and taskset's own exit be timed instead of the app.
+export const PINNED = os.cpus().length >= 2 && spawnSync('taskset', ['-c', '1', 'true']).status === 0;
 
 /** Moves this process (every thread) to core 0; the apps go to core 1. */
 export function pinRunner(): void {

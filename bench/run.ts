@@ -86,7 +86,8 @@ async function loadRounds(node: string, app: LoadApp, sink: OtlpSink): Promise<R
 async function main(): Promise<void> {
   if (!fs.existsSync(path.join(BENCH, 'node_modules/autocannon'))) throw new Error('run `npm --prefix bench install` first (npm run bench does)');
   const node = NODE_VERSION === 'system' ? process.execPath : nodeBinary(NODE_VERSION);
-  // Taken before any section runs: at the end it would mostly measure the bench itself.
+  // Taken before any section runs (`npm run bench` has just built and installed, which it
+  // includes): at the end it would mostly measure the bench itself.
   const loadAtStart = os.loadavg()[0];
   pinRunner();
   const sink = await new OtlpSink().start();
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
   await sink.stop();
   const results: Results = {
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
-    machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, load average at start ${loadAtStart.toFixed(1)}`,
+    machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, load average ${loadAtStart.toFixed(1)} before the first section (after the bench's own build and install)`,
     node: spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim(),
     command: `npm run bench${QUICK ? ' -- --quick' : ''}`,
     pinned: PINNED,
